@@ -1,0 +1,17 @@
+namespace Auditor.Detection;
+
+/// <summary>
+/// A cheap check on one output. Detectors read the precomputed <see cref="DetectionContext.Features"/>
+/// (and the sample's metadata); none rescans the text, so adding a detector does not add a pass.
+/// </summary>
+public interface IDetector
+{
+    /// <summary>Stable name, used in storage, thresholds and rules/ (lower case, dots allowed).</summary>
+    string Name { get; }
+
+    /// <summary>The threshold used when neither rules/ nor calibration sets one.</summary>
+    double DefaultThreshold { get; }
+
+    /// <summary>Judges one sample with the settings in force for its stream.</summary>
+    DetectorResult Evaluate(DetectionContext context, DetectorSettings settings);
+}
