@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Auditor.Cli.Migrate;
 
-// `auditor`: one sub-command per file and folder, each built by a static Create().
+// `auditor`: one sub-command per folder, each built by a static Create() and added here in one line.
 var root = new RootCommand("Auditor: catch the silent failures of self-hosted LLMs.");
-root.Subcommands.Add(MigrateCommand.Create());
 return await root.Parse(args).InvokeAsync();
