@@ -45,6 +45,29 @@ public static class OutputSampleJson
     {
         var path = ex.Path ?? "$";
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
-        return new ContractViolation(field, "type", $"{field} has the wrong JSON type or format: {ex.Message}");
+        var root = field.Split('.', '[')[0];
+        var expected = ExpectedTypes.TryGetValue(root, out var e) ? e : "a value of the documented type";
+        return new ContractViolation(field, "type", $"{field} must be {expected}.");
     }
+
+    private static readonly Dictionary<string, string> ExpectedTypes = new(StringComparer.Ordinal)
+    {
+        ["schemaVersion"] = "a whole number",
+        ["sampleId"] = "a string",
+        ["occurredAt"] = "an RFC 3339 time string such as 2026-11-24T10:00:00Z",
+        ["model"] = "a string",
+        ["route"] = "a string",
+        ["deployment"] = "a string",
+        ["prompt"] = "a string",
+        ["output"] = "a string",
+        ["finishReason"] = "a string",
+        ["promptTokens"] = "a whole number",
+        ["completionTokens"] = "a whole number",
+        ["maxTokens"] = "a whole number",
+        ["latencyMs"] = "a number",
+        ["timeToFirstTokenMs"] = "a number",
+        ["samplingRate"] = "a number",
+        ["params"] = "a JSON object",
+        ["attributes"] = "a JSON object whose values are strings",
+    };
 }

@@ -1,0 +1,56 @@
+using System.Data.Common;
+using Auditor.Server.Configuration;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Auditor.Server.Auditing;
+
+/// <summary>
+/// The samples endpoint: queue "auditor.samples" (quorum on RabbitMQ), raw JSON beside the MassTransit envelope,
+/// batches of up to Auditor:Consumer:BatchSize, and retries that keep messages in the queue while the store is down.
+/// </summary>
+public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<AuditOutputSamplesConsumer>
+{
+    public const string QueueName = "auditor.samples";
+
+    private readonly ConsumerOptions _options;
+
+    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options)
+    {
+        _options = options.Value.Consumer;
+        EndpointName = QueueName;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<AuditOutputSamplesConsumer> consumer,
+        IRegistrationContext context)
+    {
+        // A publisher in any language sends plain JSON: read it whatever its content type says, and whichever
+        // message type header it lacks. MassTransit envelopes still arrive through their own content type.
+        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SetQuorumQueue();
+            // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
+            rabbit.ConfigureConsumeTopology = false;
+        }
+
+        // A database outage is waited out (messages stay unacknowledged in the queue, the consumer does not spin);
+        // any other failure is retried a few times, then the batch goes to the error queue with the exception.
+        consumer.UseMessageRetry(r =>
+        {
+            r.Handle<DbException>();
+            r.Handle<TimeoutException>();
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        });
+        consumer.UseMessageRetry(r =>
+        {
+            r.Ignore<DbException>();
+            r.Ignore<TimeoutException>();
+            r.Intervals(100, 500, 2000);
+        });
+        consumer.Options<BatchOptions>(o => o
+            .SetMessageLimit(_options.BatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
+            .SetConcurrencyLimit(_options.ConcurrentBatches));
+    }
+}

@@ -1,0 +1,22 @@
+using Auditor.Contracts;
+using MassTransit;
+
+namespace Auditor.Server.Auditing;
+
+/// <summary>
+/// Puts samples on the samples exchange, the same way any publisher does, so HTTP intake feeds the same consumer.
+/// On RabbitMQ the send completes after the broker confirmed the messages.
+/// </summary>
+public sealed class SampleQueue(ISendEndpointProvider endpoints)
+{
+    // The fanout exchange that the consumer's queue is bound to; sending to it never redeclares the quorum queue.
+    private static readonly Uri Exchange = new($"exchange:{AuditOutputSamplesConsumerDefinition.QueueName}?type=fanout");
+
+    public async Task EnqueueAsync(IReadOnlyList<OutputSample> samples, CancellationToken ct)
+    {
+        if (samples.Count == 0)
+            return;
+        var endpoint = await endpoints.GetSendEndpoint(Exchange);
+        await endpoint.SendBatch(samples, ct);
+    }
+}

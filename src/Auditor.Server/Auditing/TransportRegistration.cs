@@ -1,0 +1,53 @@
+using Auditor.Contracts;
+using Auditor.Detection;
+using Auditor.Server.Configuration;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Auditor.Server.Auditing;
+
+public static class TransportRegistration
+{
+    /// <summary>The validator, detectors and pipeline, and MassTransit on the configured transport with the samples consumer.</summary>
+    public static IServiceCollection AddAuditorPipeline(this IServiceCollection services, IConfiguration configuration, AuditorOptions options)
+    {
+        services.AddSingleton(sp => new OutputSampleValidator(
+            sp.GetRequiredService<TimeProvider>(),
+            new ContractLimits { MaxOutputBytes = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Ingest.MaxOutputBytes }));
+        services.AddSingleton(_ => new DetectorRegistry(DetectorRegistry.Builtin(), new DefaultDetectorSettings()));
+        services.AddSingleton<SampleAuditPipeline>();
+        services.AddSingleton<SampleQueue>();
+
+        services.AddMassTransit(x =>
+        {
+            x.AddConsumer<AuditOutputSamplesConsumer, AuditOutputSamplesConsumerDefinition>();
+            if (options.Transport == TransportKind.RabbitMq)
+            {
+                var broker = new Uri(ConnectionStrings.RabbitMq(configuration));
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(broker, h =>
+                    {
+                        var (user, password) = Credentials(broker);
+                        h.Username(user);
+                        h.Password(password);
+                    });
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        return services;
+    }
+
+    private static (string User, string Password) Credentials(Uri broker)
+    {
+        var parts = broker.UserInfo.Split(':', 2);
+        return parts.Length == 2 && parts[0].Length > 0
+            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
+            : ("guest", "guest");
+    }
+}

@@ -1,0 +1,36 @@
+using Auditor.Review.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Auditor.Server.Configuration;
+
+public static class OptionsRegistration
+{
+    /// <summary>Binds the Auditor section and refuses to start on values that make no sense, saying which.</summary>
+    public static IServiceCollection AddAuditorOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuditorOptions>()
+            .Bind(configuration.GetSection(AuditorOptions.Section))
+            .Validate(o => o.Review.UniformFraction is >= 0 and <= 1, "Auditor:Review:UniformFraction must be between 0 and 1.")
+            .Validate(o => o.Review.FlaggedFraction is >= 0 and <= 1, "Auditor:Review:FlaggedFraction must be between 0 and 1.")
+            .Validate(o => o.Ingest.MaxBodyBytes > 0, "Auditor:Ingest:MaxBodyBytes must be positive.")
+            .Validate(o => o.Ingest.MaxOutputBytes > 0, "Auditor:Ingest:MaxOutputBytes must be positive.")
+            .Validate(o => o.Consumer.BatchSize is > 0 and <= 10_000, "Auditor:Consumer:BatchSize must be between 1 and 10000.")
+            .Validate(o => o.Consumer.ConcurrentBatches is > 0 and <= 64, "Auditor:Consumer:ConcurrentBatches must be between 1 and 64.")
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var review = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Review;
+            return new ReviewFractions(review.UniformFraction, review.FlaggedFraction).Validated();
+        });
+        return services;
+    }
+
+    /// <summary>Reads the options before the container exists (transport and store choice shape the registrations).</summary>
+    public static AuditorOptions ReadAuditorOptions(this IConfiguration configuration)
+    {
+        var options = new AuditorOptions();
+        configuration.GetSection(AuditorOptions.Section).Bind(options);
+        return options;
+    }
+}

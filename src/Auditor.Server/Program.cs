@@ -1,0 +1,34 @@
+using Auditor.Server.Auditing;
+using Auditor.Server.Configuration;
+using Auditor.Server.Health;
+using Auditor.Server.Ingestion;
+using Auditor.Server.Samples;
+using Auditor.Server.Store;
+using Auditor.Server.Streams;
+
+var builder = WebApplication.CreateBuilder(args);
+var options = builder.Configuration.ReadAuditorOptions();
+
+// Where to listen: --urls or ASPNETCORE_URLS, else the documented default.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls("http://localhost:5080");
+// Kestrel enforces the same body limit the ingestion endpoint reports as 413.
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Ingest.MaxBodyBytes);
+
+builder.Services.AddAuditorOptions(builder.Configuration);                 // Auditor:* settings, validated at start
+builder.Services.AddAuditorStore(builder.Configuration, options);          // SQLite or PostgreSQL, migrations at start
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
+builder.Services.AddSingleton<ApiKeyRing>();                               // ingestion keys (one generated if none set)
+builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, detectors, consumer on the bus
+builder.Services.AddProblemDetails();                                      // RFC 7807 errors
+
+var app = builder.Build();
+app.UseStatusCodePages();
+app.MapAuditorHealth();
+app.MapSamplesIngestion();
+app.MapSampleReads();
+app.MapStreamReads();
+app.Run();
+
+/// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

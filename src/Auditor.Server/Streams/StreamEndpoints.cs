@@ -1,0 +1,36 @@
+using System.Globalization;
+using Auditor.Server.Ingestion;
+using Auditor.Storage.Streams;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Auditor.Server.Streams;
+
+public static class StreamEndpoints
+{
+    // Bounds that both databases store and compare without special values.
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static IEndpointRouteBuilder MapStreamReads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/streams", ListAsync).AddEndpointFilter<RequireApiKey>().WithName("ListStreams");
+        return app;
+    }
+
+    /// <summary>GET /api/v1/streams?from=&amp;to= (RFC 3339, optional): streams with distinct-sample counts and flag rates.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<StreamSummary>>, ProblemHttpResult>> ListAsync(
+        string? from, string? to, StreamSummaryReader reader, CancellationToken ct)
+    {
+        if (!TryTime(from, Earliest, out var start) || !TryTime(to, Latest, out var end))
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad time range",
+                detail: "from and to must be RFC 3339 times, e.g. 2026-11-23T00:00:00Z.");
+        return TypedResults.Ok(await reader.ListAsync(start, end, ct));
+    }
+
+    private static bool TryTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
+    {
+        value = fallback;
+        return string.IsNullOrEmpty(text)
+            || DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+}

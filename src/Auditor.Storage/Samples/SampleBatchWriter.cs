@@ -1,0 +1,179 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Auditor.Review.Routing;
+using Dapper;
+
+namespace Auditor.Storage.Samples;
+
+/// <summary>
+/// Commits one consumer batch in one transaction: dedupe of sample ids, stream-hour and detector-hour
+/// counters, stored samples with detector results, review items, and rejected payloads. Either all of it
+/// lands or none of it does, so a batch acknowledged after this returns is never half-counted.
+/// </summary>
+public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clock)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<BatchOutcome> CommitAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        // A sample repeated inside one batch is a duplicate like any other; the first copy wins.
+        var unique = accepted.DistinctBy(a => a.Sample.SampleId, StringComparer.Ordinal)
+            .OrderBy(a => a.Sample.SampleId, StringComparer.Ordinal) // one lock order for every consumer: no deadlocks
+            .ToList();
+
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        var fresh = unique.Count == 0
+            ? []
+            : await database.InsertNewSampleIdsAsync(connection, tx, unique.Select(a => (a.Sample.SampleId!, a.Sample.OccurredAt!.Value)).ToList(), now, ct);
+        var counted = unique.Where(a => fresh.Contains(a.Sample.SampleId!)).ToList();
+
+        await UpsertCountersAsync(connection, tx, counted, ct);
+        var toStore = counted.Where(a => a.Inspection.Flagged || a.Routing.Selected).ToList();
+        await InsertSamplesAsync(connection, tx, toStore, now, ct);
+        var selected = toStore.Where(a => a.Routing.Selected).ToList();
+        await InsertReviewItemsAsync(connection, tx, selected, now, ct);
+        var rejectedCount = await InsertRejectedAsync(connection, tx, rejected, now, ct);
+
+        await tx.CommitAsync(ct);
+        return new BatchOutcome(counted.Count, accepted.Count - counted.Count, toStore.Count, selected.Count, rejectedCount);
+    }
+
+    /// <summary>Records rejected payloads outside a consumer batch (the HTTP endpoint).</summary>
+    public Task<BatchOutcome> RecordRejectedAsync(IReadOnlyList<RejectedSample> rejected, CancellationToken ct) => CommitAsync([], rejected, ct);
+
+    private static async Task UpsertCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
+    {
+        const string streamSql = """
+            INSERT INTO stream_hour_counters (model, route, deployment, hour, total, flagged, volume, flagged_volume)
+            VALUES (@Model, @Route, @Deployment, @Hour, @Total, @Flagged, @Volume, @FlaggedVolume)
+            ON CONFLICT (model, route, deployment, hour) DO UPDATE SET
+                total = stream_hour_counters.total + excluded.total,
+                flagged = stream_hour_counters.flagged + excluded.flagged,
+                volume = stream_hour_counters.volume + excluded.volume,
+                flagged_volume = stream_hour_counters.flagged_volume + excluded.flagged_volume
+            """;
+        const string detectorSql = """
+            INSERT INTO detector_hour_counters (model, route, deployment, hour, detector, flagged, flagged_volume)
+            VALUES (@Model, @Route, @Deployment, @Hour, @Detector, @Flagged, @FlaggedVolume)
+            ON CONFLICT (model, route, deployment, hour, detector) DO UPDATE SET
+                flagged = detector_hour_counters.flagged + excluded.flagged,
+                flagged_volume = detector_hour_counters.flagged_volume + excluded.flagged_volume
+            """;
+        var streams = counted
+            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, a.Sample.Deployment ?? "", HourOf(a.Sample.OccurredAt!.Value)))
+            .OrderBy(g => g.Key)
+            .Select(g => new
+            {
+                Model = g.Key.Item1, Route = g.Key.Item2, Deployment = g.Key.Item3, Hour = g.Key.Item4,
+                Total = (long)g.Count(),
+                Flagged = (long)g.Count(a => a.Inspection.Flagged),
+                Volume = g.Sum(a => 1 / a.Sample.EffectiveSamplingRate),
+                FlaggedVolume = g.Where(a => a.Inspection.Flagged).Sum(a => 1 / a.Sample.EffectiveSamplingRate),
+            }).ToList();
+        if (streams.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(streamSql, streams, tx, cancellationToken: ct));
+
+        var detectors = counted
+            .SelectMany(a => a.Inspection.Results.Where(r => r.Flagged).Select(r => (a, r.Detector)))
+            .GroupBy(x => (x.a.Sample.Model!, x.a.Sample.Route!, x.a.Sample.Deployment ?? "", HourOf(x.a.Sample.OccurredAt!.Value), x.Detector))
+            .OrderBy(g => g.Key)
+            .Select(g => new
+            {
+                Model = g.Key.Item1, Route = g.Key.Item2, Deployment = g.Key.Item3, Hour = g.Key.Item4, Detector = g.Key.Detector,
+                Flagged = (long)g.Count(),
+                FlaggedVolume = g.Sum(x => 1 / x.a.Sample.EffectiveSamplingRate),
+            }).ToList();
+        if (detectors.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
+    }
+
+    private async Task InsertSamplesAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+            return;
+        var sampleSql = $"""
+            INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, prompt, output, finish_reason,
+                prompt_tokens, completion_tokens, max_tokens, latency_ms, ttft_ms, sampling_rate, params, attributes, flagged, features)
+            VALUES (@SampleId, @Model, @Route, @Deployment, @OccurredAt, @ReceivedAt, @Prompt, @Output, @FinishReason,
+                @PromptTokens, @CompletionTokens, @MaxTokens, @LatencyMs, @TtftMs, @SamplingRate, {database.Json("Params")},
+                {database.Json("Attributes")}, @Flagged, {database.Json("Features")})
+            """;
+        var resultSql = $"""
+            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation)
+            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation)
+            """;
+        await c.ExecuteAsync(new CommandDefinition(sampleSql, rows.Select(a => new
+        {
+            a.Sample.SampleId, a.Sample.Model, a.Sample.Route, a.Sample.Deployment, OccurredAt = a.Sample.OccurredAt!.Value, ReceivedAt = now,
+            Prompt = Storable(a.Sample.Prompt), Output = Storable(a.Sample.Output), a.Sample.FinishReason, a.Sample.PromptTokens, a.Sample.CompletionTokens, a.Sample.MaxTokens,
+            a.Sample.LatencyMs, TtftMs = a.Sample.TimeToFirstTokenMs, SamplingRate = a.Sample.EffectiveSamplingRate,
+            Params = a.Sample.Params is null ? null : StorableJson(a.Sample.Params),
+            Attributes = a.Sample.Attributes is null ? null : StorableJson(a.Sample.Attributes),
+            a.Inspection.Flagged,
+            Features = JsonSerializer.Serialize(a.Inspection.Features, Json),
+        }).ToList(), tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(resultSql, rows.SelectMany(a => a.Inspection.Results.Select(r => new
+        {
+            a.Sample.SampleId, r.Detector, r.Score, r.Threshold, r.Flagged, r.Abstained,
+            Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation,
+        })).ToList(), tx, cancellationToken: ct));
+    }
+
+    private static async Task InsertReviewItemsAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+            return;
+        const string sql = """
+            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at)
+            VALUES (@SampleId, @Model, @Route, @Stratum, @InclusionProbability, 'pending', @CreatedAt)
+            """;
+        await c.ExecuteAsync(new CommandDefinition(sql, rows.Select(a => new
+        {
+            a.Sample.SampleId, a.Sample.Model, a.Sample.Route,
+            Stratum = StratumName(a.Routing.Stratum!.Value),
+            a.Routing.InclusionProbability, CreatedAt = now,
+        }).ToList(), tx, cancellationToken: ct));
+    }
+
+    private async Task<int> InsertRejectedAsync(DbConnection c, DbTransaction tx, IReadOnlyList<RejectedSample> rejected, DateTimeOffset now, CancellationToken ct)
+    {
+        if (rejected.Count == 0)
+            return 0;
+        var sql = $"""
+            INSERT INTO rejected_samples (payload_hash, received_at, source, sample_id, errors, payload)
+            VALUES (@PayloadHash, @ReceivedAt, @Source, @SampleId, {database.Json("Errors")}, @Payload)
+            ON CONFLICT (payload_hash) DO NOTHING
+            """;
+        return await c.ExecuteAsync(new CommandDefinition(sql, rejected.Select(r => new
+        {
+            PayloadHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(r.Payload))),
+            ReceivedAt = now, r.Source, r.SampleId,
+            Errors = StorableJson(r.Errors),
+            Payload = Storable(r.Payload),
+        }).ToList(), tx, cancellationToken: ct));
+    }
+
+    // PostgreSQL text and jsonb cannot hold NUL, and model output may contain it. NUL is kept visible as U+FFFD
+    // (one UTF-16 unit for one, so evidence offsets stay true) in both stores, so they store the same text.
+    internal static string? Storable(string? text) => text?.Replace('\0', '\uFFFD');
+
+    private static string StorableJson<T>(T value) => JsonSerializer.Serialize(value, Json).Replace("\\u0000", "\\uFFFD");
+
+    internal static DateTimeOffset HourOf(DateTimeOffset t)
+    {
+        var u = t.ToUniversalTime();
+        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    internal static string StratumName(ReviewStratum stratum) => stratum switch
+    {
+        ReviewStratum.Uniform => "uniform",
+        ReviewStratum.Flagged => "flagged",
+        _ => throw new ArgumentOutOfRangeException(nameof(stratum)),
+    };
+}

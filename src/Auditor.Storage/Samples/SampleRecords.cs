@@ -1,0 +1,37 @@
+using Auditor.Contracts;
+using Auditor.Detection;
+using Auditor.Review.Routing;
+
+namespace Auditor.Storage.Samples;
+
+/// <summary>A valid sample with what the detectors said and where review routing put it: one row of a committed batch.</summary>
+public sealed record AuditedSample(OutputSample Sample, Inspection Inspection, RoutingDecision Routing);
+
+/// <summary>
+/// Input that broke the contract, kept with every rule it broke and the payload exactly as received.
+/// </summary>
+/// <param name="Source">Where it came from: "http" or "rabbitmq".</param>
+/// <param name="SampleId">The sample id when one could be read.</param>
+/// <param name="Errors">Every broken rule.</param>
+/// <param name="Payload">The payload as received (UTF-8 text).</param>
+public sealed record RejectedSample(string Source, string? SampleId, IReadOnlyList<ContractViolation> Errors, string Payload);
+
+/// <summary>What a batch commit did.</summary>
+/// <param name="Counted">Samples counted for the first time.</param>
+/// <param name="Duplicates">Samples whose id was already counted (re-sent or redelivered), or repeated in the batch.</param>
+/// <param name="Stored">Samples whose full text was stored (flagged or selected for review).</param>
+/// <param name="Selected">Samples that became review items.</param>
+/// <param name="Rejected">Rejected payloads recorded (a redelivered one is recorded once).</param>
+public sealed record BatchOutcome(int Counted, int Duplicates, int Stored, int Selected, int Rejected);
+
+/// <summary>A review item as stored.</summary>
+public sealed record ReviewItemView(long ItemId, string Stratum, double InclusionProbability, string State, DateTimeOffset CreatedAt);
+
+/// <summary>A stored sample: its contract fields, detector results, features and review item.</summary>
+public sealed record StoredSampleView(
+    OutputSample Sample,
+    DateTimeOffset ReceivedAt,
+    bool Flagged,
+    IReadOnlyList<DetectorResult> DetectorResults,
+    ReviewItemView? ReviewItem,
+    System.Text.Json.JsonElement Features);

@@ -1,0 +1,81 @@
+using Dapper;
+
+namespace Auditor.Storage.Streams;
+
+/// <summary>One stream (model, route) over a time range: distinct samples counted, flagged, and review progress.</summary>
+/// <param name="Total">Distinct samples counted.</param>
+/// <param name="Flagged">Of those, flagged by any detector.</param>
+/// <param name="Volume">Estimated production volume: samples scaled by 1/samplingRate.</param>
+/// <param name="FlaggedByDetector">Flagged counts per detector (a sample flagged by two detectors counts for both).</param>
+/// <param name="ReviewItems">Samples selected for review.</param>
+/// <param name="ReviewPending">Review items not yet reviewed.</param>
+public sealed record StreamSummary(
+    string Model, string Route, long Total, long Flagged, double FlagRate, double Volume,
+    IReadOnlyDictionary<string, long> FlaggedByDetector, long ReviewItems, long ReviewPending,
+    DateTimeOffset FirstHour, DateTimeOffset LastHour);
+
+/// <summary>Stream summaries from the stream-hour counters.</summary>
+public sealed class StreamSummaryReader(AuditorDatabase database)
+{
+    private const string StreamsSql = """
+        SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
+               MIN(hour) AS FirstHour, MAX(hour) AS LastHour
+        FROM stream_hour_counters WHERE hour >= @from AND hour < @to
+        GROUP BY model, route ORDER BY model, route
+        """;
+    private const string DetectorsSql = """
+        SELECT model AS Model, route AS Route, detector AS Detector, SUM(flagged) AS Flagged
+        FROM detector_hour_counters WHERE hour >= @from AND hour < @to
+        GROUP BY model, route, detector
+        """;
+    private const string ReviewSql = """
+        SELECT model AS Model, route AS Route, COUNT(*) AS Items, SUM(CASE WHEN state = 'done' THEN 0 ELSE 1 END) AS Pending
+        FROM review_items GROUP BY model, route
+        """;
+
+    /// <summary>Streams with counts for samples that occurred in [from, to) (hour granularity).</summary>
+    public async Task<IReadOnlyList<StreamSummary>> ListAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var args = new { from, to };
+        var streams = await c.QueryAsync<StreamRow>(new CommandDefinition(StreamsSql, args, cancellationToken: ct));
+        var detectors = (await c.QueryAsync<DetectorRow>(new CommandDefinition(DetectorsSql, args, cancellationToken: ct)))
+            .ToLookup(d => (d.Model, d.Route));
+        var reviews = (await c.QueryAsync<ReviewRow>(new CommandDefinition(ReviewSql, cancellationToken: ct)))
+            .ToDictionary(r => (r.Model, r.Route));
+        return streams.Select(s =>
+        {
+            reviews.TryGetValue((s.Model, s.Route), out var r);
+            return new StreamSummary(s.Model, s.Route, s.Total, s.Flagged, s.Total == 0 ? 0 : (double)s.Flagged / s.Total, s.Volume,
+                detectors[(s.Model, s.Route)].ToDictionary(d => d.Detector, d => d.Flagged),
+                r?.Items ?? 0, r?.Pending ?? 0, s.FirstHour, s.LastHour);
+        }).ToList();
+    }
+
+    private sealed class StreamRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public long Total { get; set; }
+        public long Flagged { get; set; }
+        public double Volume { get; set; }
+        public DateTimeOffset FirstHour { get; set; }
+        public DateTimeOffset LastHour { get; set; }
+    }
+
+    private sealed class DetectorRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Detector { get; set; } = "";
+        public long Flagged { get; set; }
+    }
+
+    private sealed class ReviewRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public long Items { get; set; }
+        public long Pending { get; set; }
+    }
+}
