@@ -1,0 +1,85 @@
+using Auditor.Contracts;
+
+namespace Auditor.Detection.Tests;
+
+public class EmptyAndTruncationDetectorTests
+{
+    private static readonly DetectorRegistry Registry = new(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
+
+    private static OutputSample Sample(string output, string? finishReason = "stop", int? completion = null, int? max = null) => new()
+    {
+        SampleId = "s", OccurredAt = DateTimeOffset.UtcNow, Model = "m", Route = "r",
+        Output = output, FinishReason = finishReason, CompletionTokens = completion, MaxTokens = max,
+    };
+
+    private static DetectorResult Result(OutputSample sample, string detector) =>
+        Registry.Inspect(sample).Results.Single(r => r.Detector == detector);
+
+    [Fact]
+    public void Flags_an_empty_output_with_evidence_and_explanation()
+    {
+        var result = Result(Sample(""), "empty");
+
+        Assert.True(result.Flagged);
+        Assert.Equal(new EvidenceSpan(0, 0, "empty output"), Assert.Single(result.Evidence));
+        Assert.Contains("empty", result.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flags_a_whitespace_only_output_and_points_at_all_of_it()
+    {
+        var result = Result(Sample(" \n\t  "), "empty");
+
+        Assert.True(result.Flagged);
+        Assert.Equal(new EvidenceSpan(0, 5, "white space only"), Assert.Single(result.Evidence));
+    }
+
+    [Theory]
+    [InlineData("Yes.")]
+    [InlineData("42")]
+    [InlineData("{\"ok\":true}")]
+    public void Does_not_flag_a_short_real_answer_as_empty(string output)
+    {
+        Assert.False(Result(Sample(output), "empty").Flagged);
+    }
+
+    [Fact]
+    public void Flags_an_output_stopped_at_the_length_limit_and_highlights_where_it_was_cut()
+    {
+        var output = "The three reasons are: first, the cache was too small; second, the batch";
+        var result = Result(Sample(output, finishReason: "length"), "truncation");
+
+        Assert.True(result.Flagged);
+        var span = Assert.Single(result.Evidence);
+        Assert.Equal(output.Length, span.Start + span.Length);
+        Assert.Equal("the cache was too small; second, the batch"[^40..], output.Substring(span.Start, span.Length));
+        Assert.Contains("token limit", result.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flags_an_output_that_used_its_whole_token_budget_even_without_a_finish_reason()
+    {
+        var result = Result(Sample("def f(x):\n    return", finishReason: null, completion: 512, max: 512), "truncation");
+
+        Assert.True(result.Flagged);
+        Assert.Contains("512 of 512", result.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Does_not_flag_an_answer_that_ended_on_its_own_within_budget()
+    {
+        var result = Result(Sample("Paris.", completion: 3, max: 512), "truncation");
+
+        Assert.False(result.Flagged);
+        Assert.Empty(result.Evidence);
+        Assert.True(result.Score < result.Threshold);
+    }
+
+    [Fact]
+    public void Two_detectors_with_one_name_are_refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new DetectorRegistry(
+            [new Empty.EmptyOutputDetector(), new Empty.EmptyOutputDetector()], new DefaultDetectorSettings()));
+        Assert.Contains("'empty'", ex.Message, StringComparison.Ordinal);
+    }
+}

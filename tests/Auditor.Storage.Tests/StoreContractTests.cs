@@ -1,0 +1,243 @@
+using System.Text.Json;
+using Auditor.Contracts;
+using Auditor.Detection;
+using Auditor.Review.Routing;
+using Auditor.Storage.Samples;
+using Auditor.Storage.Streams;
+using Auditor.Testing;
+using Dapper;
+
+namespace Auditor.Storage.Tests;
+
+/// <summary>
+/// The behaviour every store must have. Runs once on SQLite and once on PostgreSQL (see the subclasses),
+/// each test on a fresh, migrated database.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    private static readonly DetectorRegistry Detectors = new(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
+
+    protected AuditorDatabase Database { get; private set; } = null!;
+    private SampleBatchWriter Writer => new(Database, TimeProvider.System);
+    private SampleReader Reader => new(Database);
+
+    protected abstract Task<AuditorDatabase> CreateDatabaseAsync();
+    protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        Database = await CreateDatabaseAsync();
+        await Database.MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Database.DisposeAsync();
+        await DropDatabaseAsync();
+    }
+
+    private static AuditedSample Audited(OutputSample sample, ReviewStratum? stratum = null, double pi = 0.02) =>
+        new(sample, Detectors.Inspect(sample), new RoutingDecision(stratum, pi));
+
+    private async Task<long> CountAsync(string table)
+    {
+        await using var c = await Database.OpenAsync(CancellationToken.None);
+        return await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
+    }
+
+    [Fact]
+    public async Task Migrating_again_applies_nothing()
+    {
+        Assert.Empty(await Database.MigrateAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Counts_a_redelivered_sample_once()
+    {
+        var sample = TestSamples.Valid();
+
+        var first = await Writer.CommitAsync([Audited(sample)], [], default);
+        var again = await Writer.CommitAsync([Audited(sample), Audited(sample)], [], default);
+
+        Assert.Equal((1, 0), (first.Counted, first.Duplicates));
+        Assert.Equal((0, 2), (again.Counted, again.Duplicates));
+        var stream = Assert.Single(await new StreamSummaryReader(Database).ListAsync(DateTimeOffset.UnixEpoch.AddYears(30), DateTimeOffset.UtcNow.AddDays(1), default));
+        Assert.Equal(1, stream.Total);
+    }
+
+    [Fact]
+    public async Task Counts_a_sample_repeated_within_one_batch_once()
+    {
+        var sample = TestSamples.Valid();
+
+        var outcome = await Writer.CommitAsync([Audited(sample), Audited(sample with { Output = "a different copy" })], [], default);
+
+        Assert.Equal((1, 1), (outcome.Counted, outcome.Duplicates));
+        Assert.Equal(1, await CountAsync("sample_ids"));
+    }
+
+    [Fact]
+    public async Task Keeps_text_only_for_flagged_or_selected_samples()
+    {
+        var plain = TestSamples.Valid();
+        var flagged = TestSamples.Valid(output: "");
+        var selected = TestSamples.Valid();
+
+        var outcome = await Writer.CommitAsync([Audited(plain), Audited(flagged), Audited(selected, ReviewStratum.Uniform, 0.02)], [], default);
+
+        Assert.Equal((3, 2, 1), (outcome.Counted, outcome.Stored, outcome.Selected));
+        Assert.Null(await Reader.GetAsync(plain.SampleId!, default));
+        Assert.True(await Reader.WasCountedAsync(plain.SampleId!, default));
+        Assert.NotNull(await Reader.GetAsync(flagged.SampleId!, default));
+        var stored = await Reader.GetAsync(selected.SampleId!, default);
+        Assert.Equal(("uniform", 0.02, "pending"), (stored!.ReviewItem!.Stratum, stored.ReviewItem.InclusionProbability, stored.ReviewItem.State));
+    }
+
+    [Fact]
+    public async Task Reads_back_every_contract_field_and_detector_result()
+    {
+        var sample = TestSamples.Valid(output: "cut off mid\0sentence") with
+        {
+            FinishReason = "length", PromptTokens = 12, LatencyMs = 812.5, TimeToFirstTokenMs = 90, SamplingRate = 0.25,
+            Params = new() { ["temperature"] = JsonSerializer.SerializeToElement(0.7), ["stop"] = JsonSerializer.SerializeToElement(new[] { "</s>" }) },
+            Attributes = new() { ["tenant"] = "acme", ["note"] = "<script>alert(1)</script>'; DROP TABLE samples; --" },
+        };
+
+        await Writer.CommitAsync([Audited(sample, ReviewStratum.Flagged, 0.51)], [], default);
+        var stored = await Reader.GetAsync(sample.SampleId!, default);
+
+        Assert.NotNull(stored);
+        var back = stored.Sample;
+        Assert.Equal((sample.Model, sample.Route, sample.Deployment, sample.Prompt), (back.Model, back.Route, back.Deployment, back.Prompt));
+        // NUL cannot be stored in PostgreSQL text; both stores keep it visible as U+FFFD at the same offset.
+        Assert.Equal("cut off mid\uFFFDsentence", back.Output);
+        Assert.Equal(sample.OccurredAt!.Value.ToUnixTimeMilliseconds(), back.OccurredAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal((12, 9, 256, 812.5, 90.0, 0.25), (back.PromptTokens, back.CompletionTokens, back.MaxTokens, back.LatencyMs, back.TimeToFirstTokenMs, back.SamplingRate));
+        Assert.Equal(0.7, back.Params!["temperature"].GetDouble());
+        Assert.Equal(sample.Attributes, back.Attributes);
+        Assert.True(stored.Flagged);
+        var truncation = stored.DetectorResults.Single(r => r.Detector == "truncation");
+        Assert.True(truncation.Flagged);
+        Assert.Equal(sample.Output!.Length, truncation.Evidence[0].Start + truncation.Evidence[0].Length);
+        Assert.Equal(("flagged", 0.51), (stored.ReviewItem!.Stratum, stored.ReviewItem.InclusionProbability));
+        Assert.Equal(sample.Output.Length, stored.Features.GetProperty("charLength").GetInt32());
+    }
+
+    [Fact]
+    public async Task Counts_per_stream_hour_with_volume_scaled_by_the_sampling_rate()
+    {
+        var hour = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).AddHours(-2);
+        var a = TestSamples.Valid() with { OccurredAt = hour.AddMinutes(5), SamplingRate = 0.1 };
+        var b = TestSamples.Valid(output: "") with { OccurredAt = hour.AddMinutes(50), SamplingRate = 0.5 };
+        var otherRoute = TestSamples.Valid() with { Route = "other", OccurredAt = hour.AddMinutes(70) };
+
+        await Writer.CommitAsync([Audited(a)], [], default);
+        await Writer.CommitAsync([Audited(b), Audited(otherRoute)], [], default);
+        var streams = await new StreamSummaryReader(Database).ListAsync(hour, hour.AddHours(3), default);
+
+        var main = streams.Single(s => s.Route == a.Route);
+        Assert.Equal((2L, 1L), (main.Total, main.Flagged));
+        Assert.Equal(12.0, main.Volume, 9);
+        Assert.Equal(0.5, main.FlagRate);
+        Assert.Equal(1, main.FlaggedByDetector["empty"]);
+        Assert.Equal((hour, hour), (main.FirstHour, main.LastHour));
+        Assert.Equal(1, streams.Single(s => s.Route == "other").Total);
+        Assert.Empty(await new StreamSummaryReader(Database).ListAsync(hour.AddHours(-5), hour, default));
+    }
+
+    [Fact]
+    public async Task Keeps_every_rejected_payload_with_every_rule_once()
+    {
+        var errors = new[] { new ContractViolation("sampleId", "sampleId.required", "sampleId is required."), new ContractViolation("route", "route.required", "route is required.") };
+        var bad = new RejectedSample("rabbitmq", null, errors, """{"model":"m","output":"x"}""");
+
+        var first = await Writer.CommitAsync([], [bad], default);
+        var redelivered = await Writer.CommitAsync([], [bad], default);
+
+        Assert.Equal((1, 0), (first.Rejected, redelivered.Rejected));
+        await using var c = await Database.OpenAsync(default);
+        var row = await c.QuerySingleAsync<(string Source, string Errors, string Payload)>(
+            "SELECT source AS Source, CAST(errors AS text) AS Errors, payload AS Payload FROM rejected_samples");
+        Assert.Equal("rabbitmq", row.Source);
+        Assert.Equal(bad.Payload, row.Payload);
+        Assert.Contains("sampleId.required", row.Errors, StringComparison.Ordinal);
+        Assert.Contains("route.required", row.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_batch_leaves_nothing_behind()
+    {
+        var sample = TestSamples.Valid(output: "");
+        var tooLong = TestSamples.Valid(output: "") with { SampleId = null };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Writer.CommitAsync([Audited(sample), Audited(tooLong)], [], default));
+
+        Assert.Equal(0, await CountAsync("sample_ids"));
+        Assert.Equal(0, await CountAsync("samples"));
+        Assert.Equal(0, await CountAsync("stream_hour_counters"));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_with_overlapping_ids_count_each_sample_once()
+    {
+        var samples = Enumerable.Range(0, 400).Select(i => TestSamples.Valid(output: i % 10 == 0 ? "" : "fine")).ToList();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            Writer.CommitAsync(samples.Skip(w * 50).Take(250).Select(s => Audited(s)).ToList(), [], default))).ToList();
+
+        var outcomes = await Task.WhenAll(writers);
+
+        Assert.Equal(samples.Count, outcomes.Sum(o => o.Counted));
+        Assert.Equal(samples.Count, await CountAsync("sample_ids"));
+        Assert.Equal(40, await CountAsync("samples"));
+    }
+
+    [Fact]
+    public async Task Two_servers_migrating_at_once_both_succeed()
+    {
+        var other = await CreateSecondHandleAsync();
+        await using (other)
+        {
+            await Task.WhenAll(Database.MigrateAsync(default), other.MigrateAsync(default));
+        }
+        await using var c = await Database.OpenAsync(default);
+        Assert.Equal(Migrations.SchemaMigrator.Scripts(Database.Kind).Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
+    }
+
+    protected abstract Task<AuditorDatabase> CreateSecondHandleAsync();
+}
+
+public sealed class SqliteStoreContractTests : StoreContractTests
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"auditor-test-{Guid.NewGuid():N}.db");
+
+    protected override Task<AuditorDatabase> CreateDatabaseAsync() => Task.FromResult(AuditorDatabase.Create(StoreKind.Sqlite, $"Data Source={_file}"));
+
+    protected override Task<AuditorDatabase> CreateSecondHandleAsync() => CreateDatabaseAsync();
+
+    protected override Task DropDatabaseAsync()
+    {
+        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
+            File.Delete(f);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresStoreContractTests : StoreContractTests
+{
+    private PostgresTestDatabase? _database;
+
+    protected override async Task<AuditorDatabase> CreateDatabaseAsync()
+    {
+        _database = await PostgresTestDatabase.CreateAsync();
+        return AuditorDatabase.Create(StoreKind.Postgres, _database.ConnectionString);
+    }
+
+    protected override Task<AuditorDatabase> CreateSecondHandleAsync() =>
+        Task.FromResult(AuditorDatabase.Create(StoreKind.Postgres, _database!.ConnectionString));
+
+    protected override async Task DropDatabaseAsync()
+    {
+        if (_database is not null)
+            await _database.DisposeAsync();
+    }
+}

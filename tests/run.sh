@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Makes sure PostgreSQL and RabbitMQ answer first:
+#   1. uses them if they already answer (AUDITOR_TEST_POSTGRES / AUDITOR_TEST_RABBITMQ, local defaults);
+#   2. else starts them with `docker compose` where a Docker engine answers;
+#   3. else, as root on Debian, installs and starts the Debian packages (postgresql, rabbitmq-server);
+#   4. else stops, saying what is missing.
+# With CI=true a test that needs a server fails when it is missing; it never skips.
+# Usage: tests/run.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export AUDITOR_TEST_POSTGRES="${AUDITOR_TEST_POSTGRES:-Host=127.0.0.1;Port=5432;Database=auditor;Username=auditor;Password=auditor}"
+export AUDITOR_TEST_RABBITMQ="${AUDITOR_TEST_RABBITMQ:-amqp://guest:guest@127.0.0.1:5672/}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
+port_open() { timeout 2 bash -c "</dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+wait_port() { # port seconds name
+  for _ in $(seq 1 "$2"); do port_open "$1" && return 0; sleep 1; done
+  say "$3 did not open port $1 within $2 s"; return 1
+}
+
+postgres_ready() { port_open 5432 && PGPASSWORD=auditor psql -h 127.0.0.1 -U auditor -d auditor -tAc 'select 1' >/dev/null 2>&1; }
+rabbit_ready() { port_open 5672; }
+
+docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
+
+debian_root() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]} from Debian packages"
+  if [ ! -f /tmp/.auditor-apt-updated ]; then apt-get update -qq && touch /tmp/.auditor-apt-updated; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+start_postgres_debian() {
+  apt_install postgresql postgresql-client
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  pg_ctlcluster "$version" main start 2>/dev/null || pg_ctlcluster "$version" main status >/dev/null
+  wait_port 5432 30 PostgreSQL
+  # The test role may create a database per test fixture.
+  su postgres -c "psql -v ON_ERROR_STOP=1 -q" <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'auditor') THEN
+    CREATE ROLE auditor LOGIN PASSWORD 'auditor' CREATEDB;
+  ELSE
+    ALTER ROLE auditor LOGIN PASSWORD 'auditor' CREATEDB;
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE auditor OWNER auditor' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'auditor')\gexec
+SQL
+}
+
+start_rabbit_debian() {
+  apt_install rabbitmq-server
+  if ! rabbitmqctl status >/dev/null 2>&1; then
+    rabbitmq-server -detached
+  fi
+  timeout 120 rabbitmqctl await_startup >/dev/null
+  wait_port 5672 60 RabbitMQ
+}
+
+ensure_servers() {
+  if postgres_ready && rabbit_ready; then say "PostgreSQL and RabbitMQ answer"; return 0; fi
+  if docker_engine; then
+    say "starting PostgreSQL and RabbitMQ with docker compose"
+    docker compose up -d postgres rabbitmq
+    wait_port 5432 60 PostgreSQL; wait_port 5672 90 RabbitMQ
+    for _ in $(seq 1 30); do postgres_ready && break; sleep 1; done
+    return 0
+  fi
+  if debian_root; then
+    command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+    postgres_ready || start_postgres_debian
+    rabbit_ready || start_rabbit_debian
+    postgres_ready || { say "PostgreSQL started but the auditor role cannot log in"; return 1; }
+    return 0
+  fi
+  say "PostgreSQL or RabbitMQ does not answer, no Docker engine answers, and this is not root on Debian."
+  say "Start them yourself and set AUDITOR_TEST_POSTGRES (Npgsql connection string, a role allowed to CREATEDB)"
+  say "and AUDITOR_TEST_RABBITMQ (amqp URI), then run this again."
+  return 1
+}
+
+ensure_servers
+
+log=$(mktemp)
+set +e
+dotnet test Auditor.sln --configuration Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over the test projects.
+awk '/(Passed|Failed)! +- +Failed: / {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
