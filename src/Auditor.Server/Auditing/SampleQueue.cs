@@ -7,7 +7,7 @@ namespace Auditor.Server.Auditing;
 /// Puts samples on the samples exchange, the same way any publisher does, so HTTP intake feeds the same consumer.
 /// On RabbitMQ the send completes after the broker confirmed the messages.
 /// </summary>
-public sealed class SampleQueue(ISendEndpointProvider endpoints)
+public sealed class SampleQueue(IBus bus)
 {
     // The fanout exchange that the consumer's queue is bound to; sending to it never redeclares the quorum queue.
     private static readonly Uri Exchange = new($"exchange:{AuditOutputSamplesConsumerDefinition.QueueName}?type=fanout");
@@ -16,7 +16,7 @@ public sealed class SampleQueue(ISendEndpointProvider endpoints)
     {
         if (samples.Count == 0)
             return;
-        var endpoint = await endpoints.GetSendEndpoint(Exchange);
+        var endpoint = await bus.GetSendEndpoint(Exchange);
         await endpoint.SendBatch(samples, ct);
     }
 }

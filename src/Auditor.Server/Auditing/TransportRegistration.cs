@@ -17,10 +17,12 @@ public static class TransportRegistration
         services.AddSingleton(_ => new DetectorRegistry(DetectorRegistry.Builtin(), new DefaultDetectorSettings()));
         services.AddSingleton<SampleAuditPipeline>();
         services.AddSingleton<SampleQueue>();
+        services.AddSingleton<UnreadableMessageObserver>();
 
         services.AddMassTransit(x =>
         {
             x.AddConsumer<AuditOutputSamplesConsumer, AuditOutputSamplesConsumerDefinition>();
+            x.AddReceiveObserver<UnreadableMessageObserver>();
             if (options.Transport == TransportKind.RabbitMq)
             {
                 var broker = new Uri(ConnectionStrings.RabbitMq(configuration));

@@ -1,0 +1,62 @@
+using System.Text;
+using System.Text.Json;
+using Auditor.Contracts;
+using Auditor.Storage.Samples;
+using MassTransit;
+
+namespace Auditor.Server.Auditing;
+
+/// <summary>
+/// A message that cannot be read as a sample at all (not JSON, or a field of the wrong JSON type) fails before any
+/// consumer sees it; MassTransit moves it to the error queue with the exception in its headers. This observer also
+/// keeps it in rejected_samples with the reason, so bad input is visible where every other rejection is.
+/// </summary>
+public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, ILogger<UnreadableMessageObserver> logger) : IReceiveObserver
+{
+    public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
+
+    public Task PostReceive(ReceiveContext context) => Task.CompletedTask;
+
+    public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType) where T : class => Task.CompletedTask;
+
+    public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception) where T : class =>
+        Task.CompletedTask;
+
+    public async Task ReceiveFault(ReceiveContext context, Exception exception)
+    {
+        var payload = Encoding.UTF8.GetString(context.Body.GetBytes());
+        var (sampleId, violation) = Describe(payload, exception);
+        try
+        {
+            await writer.RecordRejectedAsync([new RejectedSample(Source(context), sampleId, [violation], payload)], CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The message is still in the error queue with its exception: nothing is lost, only this copy.
+            LogNotKept(ex);
+        }
+    }
+
+    private static (string? SampleId, ContractViolation Violation) Describe(string payload, Exception exception)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            string? id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("sampleId", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            // The JSON parses, so the contract reader names the field of the wrong type; anything else keeps MassTransit's reason.
+            OutputSampleJson.TryRead(root, out var violation);
+            return (id, violation ?? new ContractViolation("$", "unreadable", exception.Message));
+        }
+        catch (JsonException ex)
+        {
+            return (null, new ContractViolation("$", "json", $"the message body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    private static string Source(ReceiveContext context) =>
+        context.InputAddress?.Scheme is { } scheme && scheme.StartsWith("rabbitmq", StringComparison.Ordinal) ? "rabbitmq" : "bus";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An unreadable message could not be recorded in rejected_samples; it remains in the error queue")]
+    private partial void LogNotKept(Exception exception);
+}

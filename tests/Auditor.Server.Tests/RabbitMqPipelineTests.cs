@@ -1,0 +1,137 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Auditor.Contracts;
+using Auditor.Review.Routing;
+using Auditor.Testing;
+
+namespace Auditor.Server.Tests;
+
+/// <summary>Tests that share the broker's fixed queue run one at a time.</summary>
+[CollectionDefinition("broker", DisableParallelization = true)]
+public sealed class BrokerCollection;
+
+/// <summary>The production shape: samples on RabbitMQ, state in PostgreSQL.</summary>
+[Collection("broker")]
+public sealed class RabbitMqPipelineTests : IAsyncLifetime
+{
+    private PostgresTestDatabase _database = null!;
+    private RawPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await PostgresTestDatabase.CreateAsync();
+        _publisher = await RawPublisher.ConnectAsync();
+        await _publisher.PurgeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_raw_JSON_sample_from_a_plain_AMQP_client_is_counted_in_PostgreSQL_and_stored_when_flagged_or_selected()
+    {
+        const double uniform = 0.3;
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database, new() { ["Auditor:Review:UniformFraction"] = uniform.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        _ = app.Server; // start the host: consumer, topology
+        var samples = Enumerable.Range(0, 60).Select(i => TestSamples.Valid(output: i % 4 == 0 ? "" : "A fine answer.")).ToList();
+
+        foreach (var s in samples)
+            await _publisher.PublishAsync(s);
+
+        await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all samples counted");
+        foreach (var s in samples)
+        {
+            var flagged = s.Output == "";
+            var selected = ReviewRouter.Route(s.SampleId!, flagged, new ReviewFractions(uniform, 1.0)).Selected;
+            Assert.Equal(flagged || selected, await app.Database.IsStoredAsync(s.SampleId!));
+        }
+    }
+
+    [Fact]
+    public async Task Samples_published_while_the_server_is_down_are_all_processed_after_it_starts()
+    {
+        var samples = Enumerable.Range(0, 500).Select(_ => TestSamples.Valid()).ToList();
+        foreach (var s in samples)
+            await _publisher.PublishAsync(s);
+
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        _ = app.Server;
+
+        await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count,
+            within: TimeSpan.FromSeconds(60), what: "all 500 queued samples counted");
+    }
+
+    [Fact]
+    public async Task The_same_sample_id_delivered_twice_counts_once()
+    {
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        _ = app.Server;
+        var route = "dup/" + Guid.NewGuid().ToString("N");
+        var sample = TestSamples.Valid(output: "") with { Route = route };
+        var marker = TestSamples.Valid() with { Route = route };
+
+        await _publisher.PublishAsync(sample);
+        await _publisher.PublishAsync(sample);
+        await _publisher.PublishAsync(marker);
+
+        await Eventually.Get(() => app.Database.CountedAsync([sample.SampleId!, marker.SampleId!]), n => n == 2, what: "both ids counted");
+        await Task.Delay(500);
+        Assert.Equal(2, await app.Database.StreamTotalAsync(route));
+        var stored = await app.CreateIngestClient().GetFromJsonAsync<JsonElement>($"/api/v1/samples/{sample.SampleId}");
+        Assert.Equal("", stored.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task A_sample_that_breaks_the_contract_is_kept_with_its_rules_and_the_consumer_keeps_going()
+    {
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        _ = app.Server;
+        var bad = TestSamples.Valid() with { Model = "", OccurredAt = DateTimeOffset.UtcNow.AddHours(1), FinishReason = "eos" };
+        var after = TestSamples.Valid();
+
+        await _publisher.PublishAsync(bad);
+        await _publisher.PublishAsync(after);
+
+        await Eventually.Get(() => app.Database.CountedAsync([after.SampleId!]), n => n == 1, what: "the valid sample after the bad one");
+        var rejected = await Eventually.Get(() => app.Database.RejectedAsync(), r => r.Count == 1, what: "the bad sample to be kept");
+        var row = rejected[0];
+        Assert.Equal(("rabbitmq", bad.SampleId), (row.Source, row.SampleId));
+        foreach (var rule in new[] { "model.required", "occurredAt.future", "finishReason.value" })
+            Assert.Contains(rule, row.Errors, StringComparison.Ordinal);
+        Assert.Equal(OutputSampleJson.Serialize(bad), row.Payload);
+    }
+
+    [Fact]
+    public async Task A_message_that_is_not_a_sample_is_kept_as_rejected_and_moved_to_the_error_queue()
+    {
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        _ = app.Server;
+        var after = TestSamples.Valid();
+
+        await _publisher.PublishRawAsync("this is not json {", "garbage-1");
+        await _publisher.PublishRawAsync("""{"sampleId":"typed-1","occurredAt":"last tuesday","model":"m","route":"r","output":"x"}""", "typed-1");
+        await _publisher.PublishAsync(after);
+
+        await Eventually.Get(() => app.Database.CountedAsync([after.SampleId!]), n => n == 1, what: "the valid sample after the bad ones");
+        var rejected = await Eventually.Get(() => app.Database.RejectedAsync(), r => r.Count == 2, what: "both unreadable messages kept");
+        Assert.Contains(rejected, r => r.Payload == "this is not json {");
+        var typed = Assert.Single(rejected, r => r.SampleId == "typed-1");
+        Assert.Contains("occurredAt", typed.Errors, StringComparison.Ordinal);
+        await Eventually.Get(() => _publisher.ErrorQueueDepthAsync(), n => n == 2, what: "both in the error queue");
+    }
+
+    [Fact]
+    public async Task Samples_posted_over_HTTP_travel_through_RabbitMQ_in_the_MassTransit_envelope()
+    {
+        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        var samples = Enumerable.Range(0, 20).Select(_ => TestSamples.Valid()).ToList();
+
+        var response = await app.CreateIngestClient().PostAsJsonAsync("/api/v1/samples", samples, OutputSampleJson.Options);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all HTTP samples counted");
+    }
+}
