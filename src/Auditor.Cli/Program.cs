@@ -1,5 +1,9 @@
 using System.CommandLine;
+using Auditor.Cli.Bench;
+using Auditor.Cli.Migrate;
 
 // `auditor`: one sub-command per folder, each built by a static Create() and added here in one line.
 var root = new RootCommand("Auditor: catch the silent failures of self-hosted LLMs.");
+root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();
