@@ -21,7 +21,7 @@ public class ReviewRouterTests
     public void Selects_about_the_uniform_fraction_of_unflagged_samples()
     {
         const int n = 200_000;
-        var selected = Enumerable.Range(0, n).Count(i => ReviewRouter.Route(Guid.NewGuid().ToString(), false, Fractions).Selected);
+        var selected = Enumerable.Range(0, n).Count(i => ReviewRouter.Route($"id-{i}", false, Fractions).Selected);
 
         // Binomial(200000, 0.02): sd = 62.6; five sd either side.
         Assert.InRange(selected, 4000 - 313, 4000 + 313);

@@ -38,8 +38,9 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
         _ = app.Server; // start the host: consumer, topology
         var samples = Enumerable.Range(0, 60).Select(i => TestSamples.Valid(output: i % 4 == 0 ? "" : "A fine answer.")).ToList();
 
-        foreach (var s in samples)
-            await _publisher.PublishAsync(s);
+        // Half with content_type application/json, half with none: a plain client may leave it out.
+        for (var i = 0; i < samples.Count; i++)
+            await _publisher.PublishRawAsync(OutputSampleJson.Serialize(samples[i]), samples[i].SampleId!, i % 2 == 0 ? "application/json" : null);
 
         await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all samples counted");
         foreach (var s in samples)
