@@ -17,8 +17,10 @@ public static class StoreRegistration
         services.AddSingleton<SampleReader>();
         services.AddSingleton<StreamSummaryReader>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<SampleIdRetention>();
         // Registered before the bus so the schema exists before the first batch is consumed.
         services.AddHostedService<StoreMigrationService>();
+        services.AddHostedService<DedupeRetentionService>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return services;
     }
