@@ -20,6 +20,12 @@ public abstract class AuditorDatabase : IAsyncDisposable
     /// <summary>A parameter reference for a JSON column (PostgreSQL needs the jsonb cast; SQLite stores text).</summary>
     public abstract string Json(string parameter);
 
+    /// <summary>Row-lock clause for a claim subquery: PostgreSQL skips rows another transaction holds; SQLite has one writer anyway.</summary>
+    public abstract string SkipLocked { get; }
+
+    /// <summary>Row-lock clause for a read that precedes an update in the same transaction.</summary>
+    public abstract string ForUpdate { get; }
+
     /// <summary>Applies pending numbered migrations under a lock, so concurrent starters apply each once.</summary>
     public Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct) => new SchemaMigrator(this).ApplyAsync(ct);
 

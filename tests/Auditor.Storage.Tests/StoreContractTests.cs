@@ -17,24 +17,20 @@ public abstract class StoreContractTests : IAsyncLifetime
 {
     private static readonly DetectorRegistry Detectors = new(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
 
-    protected AuditorDatabase Database { get; private set; } = null!;
+    private TestDatabase _test = null!;
+    private AuditorDatabase Database => _test.Database;
     private SampleBatchWriter Writer => new(Database, TimeProvider.System);
     private SampleReader Reader => new(Database);
 
-    protected abstract Task<AuditorDatabase> CreateDatabaseAsync();
-    protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
+    protected abstract StoreKind Kind { get; }
 
     public async Task InitializeAsync()
     {
-        Database = await CreateDatabaseAsync();
+        _test = await TestDatabase.CreateAsync(Kind);
         await Database.MigrateAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync()
-    {
-        await Database.DisposeAsync();
-        await DropDatabaseAsync();
-    }
+    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     private static AuditedSample Audited(OutputSample sample, ReviewStratum? stratum = null, double pi = 0.02) =>
         new(sample, Detectors.Inspect(sample), new RoutingDecision(stratum, pi));
@@ -208,7 +204,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Two_servers_migrating_at_once_both_succeed()
     {
-        var other = await CreateSecondHandleAsync();
+        var other = _test.OpenAnother();
         await using (other)
         {
             await Task.WhenAll(Database.MigrateAsync(default), other.MigrateAsync(default));
@@ -217,41 +213,14 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(Migrations.SchemaMigrator.Scripts(Database.Kind).Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
     }
 
-    protected abstract Task<AuditorDatabase> CreateSecondHandleAsync();
 }
 
 public sealed class SqliteStoreContractTests : StoreContractTests
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"auditor-test-{Guid.NewGuid():N}.db");
-
-    protected override Task<AuditorDatabase> CreateDatabaseAsync() => Task.FromResult(AuditorDatabase.Create(StoreKind.Sqlite, $"Data Source={_file}"));
-
-    protected override Task<AuditorDatabase> CreateSecondHandleAsync() => CreateDatabaseAsync();
-
-    protected override Task DropDatabaseAsync()
-    {
-        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
-            File.Delete(f);
-        return Task.CompletedTask;
-    }
+    protected override StoreKind Kind => StoreKind.Sqlite;
 }
 
 public sealed class PostgresStoreContractTests : StoreContractTests
 {
-    private PostgresTestDatabase? _database;
-
-    protected override async Task<AuditorDatabase> CreateDatabaseAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        return AuditorDatabase.Create(StoreKind.Postgres, _database.ConnectionString);
-    }
-
-    protected override Task<AuditorDatabase> CreateSecondHandleAsync() =>
-        Task.FromResult(AuditorDatabase.Create(StoreKind.Postgres, _database!.ConnectionString));
-
-    protected override async Task DropDatabaseAsync()
-    {
-        if (_database is not null)
-            await _database.DisposeAsync();
-    }
+    protected override StoreKind Kind => StoreKind.Postgres;
 }

@@ -13,10 +13,13 @@ public enum ReviewStratum
     Flagged,
 }
 
-/// <summary>Review fractions: u, the uniform share of all samples, and f, the share of flagged samples (not already uniform) also reviewed.</summary>
-public sealed record ReviewFractions(double Uniform, double Flagged)
+/// <summary>
+/// Review fractions: u, the uniform share of all samples; f, the share of flagged samples (not already uniform) also
+/// reviewed; d, the share of uniform items reviewed twice, blind, by different reviewers (reviewer agreement).
+/// </summary>
+public sealed record ReviewFractions(double Uniform, double Flagged, double DoubleReview = 0.1)
 {
-    public static ReviewFractions Default { get; } = new(0.02, 1.0);
+    public static ReviewFractions Default { get; } = new(0.02, 1.0, 0.1);
 
     /// <summary>The probability that a sample is selected: pi = u + (1 - u) * f * [flagged].</summary>
     public double InclusionProbability(bool flagged) => Uniform + (1 - Uniform) * (flagged ? Flagged : 0);
@@ -28,12 +31,14 @@ public sealed record ReviewFractions(double Uniform, double Flagged)
             throw new ArgumentOutOfRangeException(nameof(Uniform), Uniform, "The uniform review fraction must be between 0 and 1.");
         if (!(Flagged is >= 0 and <= 1))
             throw new ArgumentOutOfRangeException(nameof(Flagged), Flagged, "The flagged review fraction must be between 0 and 1.");
+        if (!(DoubleReview is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(DoubleReview), DoubleReview, "The double-review fraction must be between 0 and 1.");
         return this;
     }
 }
 
-/// <summary>Whether a sample goes to human review, in which stratum, and with what inclusion probability.</summary>
-public sealed record RoutingDecision(ReviewStratum? Stratum, double InclusionProbability)
+/// <summary>Whether a sample goes to human review, in which stratum, with what inclusion probability, and how many reviewers.</summary>
+public sealed record RoutingDecision(ReviewStratum? Stratum, double InclusionProbability, int ReviewsRequired = 1)
 {
     public bool Selected => Stratum is not null;
 }
@@ -41,7 +46,7 @@ public sealed record RoutingDecision(ReviewStratum? Stratum, double InclusionPro
 /// <summary>
 /// Decides review selection deterministically from the sample id, so every consumer (and a redelivery)
 /// decides alike. The uniform draw is SHA-256(sampleId) read as a number in [0, 1); the flagged draw uses
-/// SHA-256("flagged:" + sampleId), independent of the first.
+/// SHA-256("flagged:" + sampleId) and the double-review draw SHA-256("double:" + sampleId), independent of the first.
 /// </summary>
 public static class ReviewRouter
 {
@@ -49,7 +54,7 @@ public static class ReviewRouter
     {
         var pi = fractions.InclusionProbability(flagged);
         if (UnitHash(sampleId) < fractions.Uniform)
-            return new RoutingDecision(ReviewStratum.Uniform, pi);
+            return new RoutingDecision(ReviewStratum.Uniform, pi, UnitHash("double:" + sampleId) < fractions.DoubleReview ? 2 : 1);
         if (flagged && UnitHash("flagged:" + sampleId) < fractions.Flagged)
             return new RoutingDecision(ReviewStratum.Flagged, pi);
         return new RoutingDecision(null, pi);

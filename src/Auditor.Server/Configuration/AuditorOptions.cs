@@ -42,6 +42,15 @@ public sealed class ReviewOptions
 
     /// <summary>f: the share of flagged samples (not already uniform) also selected.</summary>
     public double FlaggedFraction { get; set; } = 1.0;
+
+    /// <summary>d: the share of uniform items reviewed twice, blind, by different reviewers.</summary>
+    public double DoubleReviewFraction { get; set; } = 0.1;
+
+    /// <summary>How long a claimed item stays with its reviewer before it returns to the queue.</summary>
+    public int LeaseMinutes { get; set; } = 10;
+
+    /// <summary>Uniform items are shown blind (detector results hidden until the verdict is saved).</summary>
+    public bool BlindUniform { get; set; } = true;
 }
 
 public sealed class ConsumerOptions

@@ -12,6 +12,8 @@ public static class OptionsRegistration
             .Bind(configuration.GetSection(AuditorOptions.Section))
             .Validate(o => o.Review.UniformFraction is >= 0 and <= 1, "Auditor:Review:UniformFraction must be between 0 and 1.")
             .Validate(o => o.Review.FlaggedFraction is >= 0 and <= 1, "Auditor:Review:FlaggedFraction must be between 0 and 1.")
+            .Validate(o => o.Review.DoubleReviewFraction is >= 0 and <= 1, "Auditor:Review:DoubleReviewFraction must be between 0 and 1.")
+            .Validate(o => o.Review.LeaseMinutes is > 0 and <= 24 * 60, "Auditor:Review:LeaseMinutes must be between 1 and 1440.")
             .Validate(o => o.Ingest.MaxBodyBytes > 0, "Auditor:Ingest:MaxBodyBytes must be positive.")
             .Validate(o => o.Ingest.MaxOutputBytes > 0, "Auditor:Ingest:MaxOutputBytes must be positive.")
             .Validate(o => o.Consumer.BatchSize is > 0 and <= 10_000, "Auditor:Consumer:BatchSize must be between 1 and 10000.")
@@ -21,7 +23,7 @@ public static class OptionsRegistration
         services.AddSingleton(sp =>
         {
             var review = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Review;
-            return new ReviewFractions(review.UniformFraction, review.FlaggedFraction).Validated();
+            return new ReviewFractions(review.UniformFraction, review.FlaggedFraction, review.DoubleReviewFraction).Validated();
         });
         return services;
     }

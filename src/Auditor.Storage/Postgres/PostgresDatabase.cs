@@ -16,6 +16,10 @@ public sealed class PostgresDatabase(string connectionString) : AuditorDatabase
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 
+    public override string SkipLocked => "FOR UPDATE SKIP LOCKED";
+
+    public override string ForUpdate => "FOR UPDATE";
+
     public override string Json(string parameter) => $"CAST(@{parameter} AS jsonb)";
 
     internal override async Task<HashSet<string>> InsertNewSampleIdsAsync(

@@ -129,14 +129,14 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (rows.Count == 0)
             return;
         const string sql = """
-            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at)
-            VALUES (@SampleId, @Model, @Route, @Stratum, @InclusionProbability, 'pending', @CreatedAt)
+            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at, reviews_required)
+            VALUES (@SampleId, @Model, @Route, @Stratum, @InclusionProbability, 'pending', @CreatedAt, @ReviewsRequired)
             """;
         await c.ExecuteAsync(new CommandDefinition(sql, rows.Select(a => new
         {
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route,
             Stratum = StratumName(a.Routing.Stratum!.Value),
-            a.Routing.InclusionProbability, CreatedAt = now,
+            a.Routing.InclusionProbability, CreatedAt = now, a.Routing.ReviewsRequired,
         }).ToList(), tx, cancellationToken: ct));
     }
 

@@ -22,8 +22,14 @@ public sealed class SampleReader(AuditorDatabase database)
         FROM detector_results WHERE sample_id = @sampleId ORDER BY detector
         """;
     private const string ReviewSql = """
-        SELECT item_id AS ItemId, stratum AS Stratum, inclusion_probability AS InclusionProbability, state AS State, created_at AS CreatedAt
+        SELECT item_id AS ItemId, stratum AS Stratum, inclusion_probability AS InclusionProbability, state AS State,
+               reviews_required AS ReviewsRequired, created_at AS CreatedAt
         FROM review_items WHERE sample_id = @sampleId
+        """;
+
+    internal const string VerdictsSql = """
+        SELECT verdict_id AS VerdictId, reviewer AS Reviewer, verdict AS Verdict, category AS Category, note AS Note, blind AS Blind, created_at AS CreatedAt
+        FROM verdicts WHERE item_id = @ItemId AND retracted_at IS NULL ORDER BY created_at
         """;
 
     public async Task<StoredSampleView?> GetAsync(string sampleId, CancellationToken ct)
@@ -34,12 +40,15 @@ public sealed class SampleReader(AuditorDatabase database)
             return null;
         var results = await c.QueryAsync<ResultRow>(new CommandDefinition(ResultsSql, new { sampleId }, cancellationToken: ct));
         var review = await c.QuerySingleOrDefaultAsync<ReviewRow>(new CommandDefinition(ReviewSql, new { sampleId }, cancellationToken: ct));
+        var verdicts = review is null ? [] : (await c.QueryAsync<Review.ReviewQueue.VerdictRow>(new CommandDefinition(VerdictsSql,
+            new { review.ItemId }, cancellationToken: ct))).Select(v => v.ToView()).ToList();
         return new StoredSampleView(
             row.ToSample(),
             row.ReceivedAt,
             row.Flagged,
             results.Select(r => r.ToResult()).ToList(),
-            review is null ? null : new ReviewItemView(review.ItemId, review.Stratum, review.InclusionProbability, review.State, review.CreatedAt),
+            review is null ? null : new ReviewItemView(review.ItemId, review.Stratum, review.InclusionProbability, review.State,
+                review.ReviewsRequired, review.CreatedAt, verdicts),
             JsonSerializer.Deserialize<JsonElement>(row.Features));
     }
 
@@ -104,6 +113,7 @@ public sealed class SampleReader(AuditorDatabase database)
         public string Stratum { get; set; } = "";
         public double InclusionProbability { get; set; }
         public string State { get; set; } = "";
+        public int ReviewsRequired { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
     }
 }

@@ -24,8 +24,9 @@ public sealed record RejectedSample(string Source, string? SampleId, IReadOnlyLi
 /// <param name="Rejected">Rejected payloads recorded (a redelivered one is recorded once).</param>
 public sealed record BatchOutcome(int Counted, int Duplicates, int Stored, int Selected, int Rejected);
 
-/// <summary>A review item as stored.</summary>
-public sealed record ReviewItemView(long ItemId, string Stratum, double InclusionProbability, string State, DateTimeOffset CreatedAt);
+/// <summary>A review item as stored, with its verdicts (undone ones left out).</summary>
+public sealed record ReviewItemView(long ItemId, string Stratum, double InclusionProbability, string State, int ReviewsRequired,
+    DateTimeOffset CreatedAt, IReadOnlyList<Review.VerdictView> Verdicts);
 
 /// <summary>A stored sample: its contract fields, detector results, features and review item.</summary>
 public sealed record StoredSampleView(

@@ -33,6 +33,10 @@ public sealed class SqliteDatabase : AuditorDatabase
         return connection;
     }
 
+    public override string SkipLocked => "";
+
+    public override string ForUpdate => "";
+
     public override string Json(string parameter) => "@" + parameter;
 
     internal override async Task<HashSet<string>> InsertNewSampleIdsAsync(

@@ -1,0 +1,195 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Auditor.Storage.Review;
+
+/// <summary>
+/// The review queue: claiming items with a lease (two reviewers never hold the same item; an expired lease returns
+/// it), saving verdicts (an item needing two reviews goes back to the queue for a different reviewer), and undo.
+/// </summary>
+public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
+{
+    private const string ItemColumns = """
+        item_id AS ItemId, sample_id AS SampleId, model AS Model, route AS Route, stratum AS Stratum,
+        inclusion_probability AS InclusionProbability, reviews_required AS ReviewsRequired, lease_expires_at AS LeaseExpiresAt
+        """;
+
+    /// <summary>
+    /// Gives the reviewer the item they already hold, or the oldest one they may review (not done, not leased to
+    /// someone else, not already reviewed by them), optionally only from one stream. Null when nothing waits.
+    /// </summary>
+    public async Task<ClaimedItem?> ClaimAsync(string reviewer, TimeSpan lease, string? model, string? route, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var c = await database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var held = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
+            $"SELECT {ItemColumns} FROM review_items WHERE claimed_by = @reviewer AND state = 'claimed' AND lease_expires_at > @now ORDER BY item_id LIMIT 1",
+            new { reviewer, now }, tx, cancellationToken: ct));
+        if (held is not null)
+        {
+            await tx.CommitAsync(ct);
+            return held.ToItem();
+        }
+
+        // SKIP LOCKED (PostgreSQL) lets concurrent reviewers pass over a row another is claiming; SQLite serializes writers.
+        var sql = $"""
+            UPDATE review_items SET state = 'claimed', claimed_by = @reviewer, lease_expires_at = @until
+            WHERE item_id = (
+                SELECT r.item_id FROM review_items r
+                WHERE (r.state = 'pending' OR (r.state = 'claimed' AND r.lease_expires_at <= @now))
+                  AND (@model IS NULL OR r.model = @model) AND (@route IS NULL OR r.route = @route)
+                  AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.reviewer = @reviewer AND v.retracted_at IS NULL)
+                ORDER BY r.created_at, r.item_id
+                LIMIT 1 {database.SkipLocked})
+            RETURNING {ItemColumns}
+            """;
+        var claimed = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(sql,
+            new { reviewer, now, until = now + lease, model, route }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return claimed?.ToItem();
+    }
+
+    /// <summary>Saves a verdict on an item the reviewer holds. Validate the verdict with <see cref="Verdicts.Problem"/> first.</summary>
+    public async Task<SaveVerdictResult> SaveVerdictAsync(long itemId, string reviewer, string verdict, string? category, string? note, bool blind, CancellationToken ct)
+    {
+        if (Verdicts.Problem(verdict, category) is { } problem)
+            throw new ArgumentException(problem, nameof(verdict));
+        var now = clock.GetUtcNow();
+        await using var c = await database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var item = await c.QuerySingleOrDefaultAsync<ItemState>(new CommandDefinition(
+            $"SELECT sample_id AS SampleId, claimed_by AS ClaimedBy, state AS State, reviews_required AS ReviewsRequired FROM review_items WHERE item_id = @itemId {database.ForUpdate}",
+            new { itemId }, tx, cancellationToken: ct));
+        if (item is null)
+            return SaveVerdictResult.NotFound;
+        if (await ActiveVerdictsAsync(c, tx, itemId, reviewer, ct) > 0)
+            return SaveVerdictResult.AlreadyReviewed;
+        // An expired lease still counts as long as nobody else has taken the item meanwhile.
+        if (item.ClaimedBy != reviewer || item.State != "claimed")
+            return SaveVerdictResult.NotClaimedByYou;
+
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, category, note, blind, created_at)
+            VALUES (@itemId, @SampleId, @reviewer, @verdict, @category, @note, @blind, @now)
+            """, new { itemId, item.SampleId, reviewer, verdict, category, note = string.IsNullOrWhiteSpace(note) ? null : note, blind, now }, tx, cancellationToken: ct));
+        var count = await ActiveVerdictsAsync(c, tx, itemId, null, ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE review_items SET state = @state, claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @itemId",
+            new { itemId, state = count >= item.ReviewsRequired ? "done" : "pending" }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return SaveVerdictResult.Saved;
+    }
+
+    /// <summary>
+    /// Takes back the reviewer's latest verdict (within <paramref name="window"/>) and hands its item back to them.
+    /// Returns the item id, or null when there is nothing to undo or another reviewer holds the item now.
+    /// </summary>
+    public async Task<long?> UndoLastVerdictAsync(string reviewer, TimeSpan window, TimeSpan lease, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var c = await database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var last = await c.QuerySingleOrDefaultAsync<LastVerdict>(new CommandDefinition("""
+            SELECT v.verdict_id AS VerdictId, v.item_id AS ItemId, r.claimed_by AS ClaimedBy, r.lease_expires_at AS LeaseExpiresAt
+            FROM verdicts v JOIN review_items r ON r.item_id = v.item_id
+            WHERE v.reviewer = @reviewer AND v.retracted_at IS NULL AND v.created_at >= @since
+            ORDER BY v.created_at DESC, v.verdict_id DESC LIMIT 1
+            """, new { reviewer, since = now - window }, tx, cancellationToken: ct));
+        if (last is null || (last.ClaimedBy is not null && last.ClaimedBy != reviewer && last.LeaseExpiresAt > now))
+            return null;
+        await c.ExecuteAsync(new CommandDefinition("UPDATE verdicts SET retracted_at = @now WHERE verdict_id = @VerdictId",
+            new { now, last.VerdictId }, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE review_items SET state = 'claimed', claimed_by = @reviewer, lease_expires_at = @until WHERE item_id = @ItemId",
+            new { reviewer, until = now + lease, last.ItemId }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return last.ItemId;
+    }
+
+    /// <summary>The item if this reviewer holds it now.</summary>
+    public async Task<ClaimedItem?> HeldByAsync(long itemId, string reviewer, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
+            $"SELECT {ItemColumns} FROM review_items WHERE item_id = @itemId AND claimed_by = @reviewer AND state = 'claimed'",
+            new { itemId, reviewer }, cancellationToken: ct)))?.ToItem();
+    }
+
+    public async Task<IReadOnlyList<VerdictView>> VerdictsAsync(long itemId, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<VerdictRow>(new CommandDefinition(Samples.SampleReader.VerdictsSql, new { ItemId = itemId }, cancellationToken: ct)))
+            .Select(v => v.ToView()).ToList();
+    }
+
+    /// <summary>Items per stream and stratum: waiting (nobody holds them), claimed (leased now), done.</summary>
+    public async Task<IReadOnlyList<QueueCell>> SummaryAsync(CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<QueueCell>(new CommandDefinition("""
+            SELECT model AS Model, route AS Route, stratum AS Stratum,
+                   SUM(CASE WHEN state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now) THEN 1 ELSE 0 END) AS Waiting,
+                   SUM(CASE WHEN state = 'claimed' AND lease_expires_at > @now THEN 1 ELSE 0 END) AS Claimed,
+                   SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS Done
+            FROM review_items GROUP BY model, route, stratum ORDER BY model, route, stratum
+            """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>How many verdicts the reviewer has given since <paramref name="since"/> (undone ones excluded).</summary>
+    public async Task<long> VerdictCountAsync(string reviewer, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM verdicts WHERE reviewer = @reviewer AND created_at >= @since AND retracted_at IS NULL",
+            new { reviewer, since }, cancellationToken: ct));
+    }
+
+    private static Task<long> ActiveVerdictsAsync(DbConnection c, DbTransaction tx, long itemId, string? reviewer, CancellationToken ct) =>
+        c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM verdicts WHERE item_id = @itemId AND retracted_at IS NULL AND (@reviewer IS NULL OR reviewer = @reviewer)",
+            new { itemId, reviewer }, tx, cancellationToken: ct));
+
+    private sealed class ClaimRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Stratum { get; set; } = "";
+        public double InclusionProbability { get; set; }
+        public int ReviewsRequired { get; set; }
+        public DateTimeOffset LeaseExpiresAt { get; set; }
+
+        public ClaimedItem ToItem() => new(ItemId, SampleId, Model, Route, Stratum, InclusionProbability, ReviewsRequired, LeaseExpiresAt);
+    }
+
+    private sealed class ItemState
+    {
+        public string SampleId { get; set; } = "";
+        public string? ClaimedBy { get; set; }
+        public string State { get; set; } = "";
+        public int ReviewsRequired { get; set; }
+    }
+
+    private sealed class LastVerdict
+    {
+        public long VerdictId { get; set; }
+        public long ItemId { get; set; }
+        public string? ClaimedBy { get; set; }
+        public DateTimeOffset? LeaseExpiresAt { get; set; }
+    }
+
+    internal sealed class VerdictRow
+    {
+        public long VerdictId { get; set; }
+        public string Reviewer { get; set; } = "";
+        public string Verdict { get; set; } = "";
+        public string? Category { get; set; }
+        public string? Note { get; set; }
+        public bool Blind { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public VerdictView ToView() => new(VerdictId, Reviewer, Verdict, Category, Note, Blind, CreatedAt);
+    }
+}
