@@ -1,7 +1,9 @@
+using Auditor.Server.Accounts;
 using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
 using Auditor.Server.Ingestion;
+using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
 using Auditor.Server.Streams;
@@ -19,15 +21,26 @@ builder.Services.AddAuditorOptions(builder.Configuration);                 // Au
 builder.Services.AddAuditorStore(builder.Configuration, options);          // SQLite or PostgreSQL, migrations at start
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
 builder.Services.AddSingleton<ApiKeyRing>();                               // ingestion keys (one generated if none set)
+builder.Services.AddAuditorAccounts();                                     // logins: cookie for the UI, HTTP Basic for scripts; first admin
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, detectors, consumer on the bus
+builder.Services.AddAuditorReview();                                       // review queue
+builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
 
 var app = builder.Build();
+app.UseAuditorSecurityHeaders();
 app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseRouting();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapAuditorHealth();
+app.MapRazorPages();
 app.MapSamplesIngestion();
 app.MapSampleReads();
 app.MapStreamReads();
+app.MapReviewApi();
 app.Run();
 
 /// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>

@@ -13,6 +13,7 @@ namespace Auditor.Server.Tests;
 public sealed class AuditorApp : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-0123456789";
+    public const string AdminPassword = "admin-test-password";
 
     private readonly Dictionary<string, string?> _settings;
     private readonly string _sqliteFile = Path.Combine(Path.GetTempPath(), $"auditor-app-{Guid.NewGuid():N}.db");
@@ -23,6 +24,7 @@ public sealed class AuditorApp : WebApplicationFactory<Program>
         {
             ["ConnectionStrings:Sqlite"] = $"Data Source={_sqliteFile}",
             ["Auditor:Ingest:ApiKeys:0"] = ApiKey,
+            ["AUDITOR_ADMIN_PASSWORD"] = AdminPassword,
             ["Auditor:Consumer:BatchTimeLimitMs"] = "50",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -45,12 +47,17 @@ public sealed class AuditorApp : WebApplicationFactory<Program>
         return new AuditorApp(all);
     }
 
+    /// <summary>A client with the ingestion key and the admin's HTTP Basic credentials (for the read APIs).</summary>
     public HttpClient CreateIngestClient()
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        client.DefaultRequestHeaders.Authorization = Basic("admin", AdminPassword);
         return client;
     }
+
+    public static System.Net.Http.Headers.AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
 
     public AuditorDatabase Database => Services.GetRequiredService<AuditorDatabase>();
 

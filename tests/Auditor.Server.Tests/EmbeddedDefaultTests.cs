@@ -41,6 +41,9 @@ public sealed partial class EmbeddedDefaultTests : IDisposable
             await Eventually.Get(async () => { try { return (await client.GetAsync("/health/ready")).StatusCode; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; } },
                 s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "readiness");
             client.DefaultRequestHeaders.Add("X-Api-Key", key);
+            var password = await Eventually.Get(() => Task.FromResult(output.Select(l => AdminPasswordPattern().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value),
+                p => p is not null, TimeSpan.FromSeconds(30), "the generated admin password to be printed");
+            client.DefaultRequestHeaders.Authorization = AuditorApp.Basic("admin", password!);
             var sample = TestSamples.Valid(output: "   ");
 
             var response = await client.PostAsJsonAsync("/api/v1/samples", sample, OutputSampleJson.Options);
@@ -70,6 +73,9 @@ public sealed partial class EmbeddedDefaultTests : IDisposable
 
     [GeneratedRegex("aud_[0-9a-f]{48}")]
     private static partial Regex ApiKeyPattern();
+
+    [GeneratedRegex(@"user admin, password (\S+) \(shown only now\)")]
+    private static partial Regex AdminPasswordPattern();
 
     public void Dispose() => Directory.Delete(_workDir, recursive: true);
 }

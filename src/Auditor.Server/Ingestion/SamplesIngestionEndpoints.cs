@@ -20,6 +20,7 @@ public static class SamplesIngestionEndpoints
     public static IEndpointRouteBuilder MapSamplesIngestion(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/samples", IngestAsync)
+            .AllowAnonymous() // ingestion authenticates with its API key, not a user
             .AddEndpointFilter<RequireApiKey>()
             .WithName("IngestSamples");
         return app;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Auditor.Detection;
-using Auditor.Server.Ingestion;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,8 +23,8 @@ public static class SampleEndpoints
 {
     public static IEndpointRouteBuilder MapSampleReads(this IEndpointRouteBuilder app)
     {
-        // Until reviewer accounts exist (issue #6) the read API takes the ingestion key.
-        app.MapGet("/api/v1/samples/{sampleId}", GetAsync).AddEndpointFilter<RequireApiKey>().WithName("GetSample");
+        // Needs a user (login cookie or HTTP Basic): the fallback authorization policy.
+        app.MapGet("/api/v1/samples/{sampleId}", GetAsync).WithName("GetSample");
         return app;
     }
 

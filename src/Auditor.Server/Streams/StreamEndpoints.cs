@@ -1,5 +1,4 @@
 using System.Globalization;
-using Auditor.Server.Ingestion;
 using Auditor.Storage.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +12,7 @@ public static class StreamEndpoints
 
     public static IEndpointRouteBuilder MapStreamReads(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/streams", ListAsync).AddEndpointFilter<RequireApiKey>().WithName("ListStreams");
+        app.MapGet("/api/v1/streams", ListAsync).WithName("ListStreams");
         return app;
     }
 

@@ -107,6 +107,14 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         return last.ItemId;
     }
 
+    /// <summary>The item, whoever holds it (its lease time is that of the last claim, if any).</summary>
+    public async Task<ClaimedItem?> FindAsync(long itemId, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
+            $"SELECT {ItemColumns} FROM review_items WHERE item_id = @itemId", new { itemId }, cancellationToken: ct)))?.ToItem();
+    }
+
     /// <summary>The item if this reviewer holds it now.</summary>
     public async Task<ClaimedItem?> HeldByAsync(long itemId, string reviewer, CancellationToken ct)
     {
@@ -159,9 +167,9 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         public string Stratum { get; set; } = "";
         public double InclusionProbability { get; set; }
         public int ReviewsRequired { get; set; }
-        public DateTimeOffset LeaseExpiresAt { get; set; }
+        public DateTimeOffset? LeaseExpiresAt { get; set; }
 
-        public ClaimedItem ToItem() => new(ItemId, SampleId, Model, Route, Stratum, InclusionProbability, ReviewsRequired, LeaseExpiresAt);
+        public ClaimedItem ToItem() => new(ItemId, SampleId, Model, Route, Stratum, InclusionProbability, ReviewsRequired, LeaseExpiresAt ?? DateTimeOffset.MinValue);
     }
 
     private sealed class ItemState

@@ -1,0 +1,13 @@
+using Auditor.Storage.Streams;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Auditor.Server.Pages;
+
+/// <summary>Every stream with counts, flag rates and review progress.</summary>
+public sealed class StreamsModel(StreamSummaryReader streams) : PageModel
+{
+    public IReadOnlyList<StreamSummary> Streams { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct) =>
+        Streams = await streams.ListAsync(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero), ct);
+}

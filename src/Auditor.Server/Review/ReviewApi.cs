@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using Auditor.Server.Samples;
+using Auditor.Storage.Review;
+using Auditor.Storage.Samples;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Auditor.Server.Review;
+
+/// <summary>Body of POST /api/v1/review/{itemId}/verdict.</summary>
+public sealed record VerdictRequest(string? Verdict, string? Category, string? Note);
+
+/// <summary>Answer of POST /api/v1/review/claim. In blind mode the sample comes without detector results.</summary>
+public sealed record ClaimResponse(long ItemId, DateTimeOffset LeaseExpiresAt, string Stratum, bool Blind, SampleDetails Sample);
+
+public static class ReviewApi
+{
+    public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
+    {
+        var review = app.MapGroup("/api/v1/review").AddEndpointFilter<CookieCsrfFilter>();
+        review.MapPost("/claim", ClaimAsync).WithName("ClaimReviewItem");
+        review.MapPost("/{itemId:long}/verdict", VerdictAsync).WithName("SaveVerdict");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ClaimResponse>, NoContent>> ClaimAsync(
+        string? model, string? route, ClaimsPrincipal user, ReviewQueue queue, SampleReader samples, ReviewSettings settings, CancellationToken ct)
+    {
+        var item = await queue.ClaimAsync(user.Identity!.Name!, settings.Lease, model, route, ct);
+        if (item is null)
+            return TypedResults.NoContent();
+        var stored = await samples.GetAsync(item.SampleId, ct);
+        var details = SampleDetails.From(stored!);
+        var blind = settings.IsBlind(item.Stratum);
+        if (blind)
+            details = details with { DetectorResults = [], Flagged = false, Features = default };
+        return TypedResults.Ok(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<VerdictView>>, ProblemHttpResult>> VerdictAsync(
+        long itemId, VerdictRequest body, ClaimsPrincipal user, ReviewQueue queue, ReviewSettings settings, CancellationToken ct)
+    {
+        var verdict = body.Verdict ?? "";
+        var category = string.IsNullOrWhiteSpace(body.Category) ? null : body.Category;
+        if (Verdicts.Problem(verdict, category) is { } problem)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid verdict", detail: problem);
+        if (body.Note is { Length: > 4000 })
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid verdict", detail: "The note is longer than 4000 characters.");
+        var held = await queue.HeldByAsync(itemId, user.Identity!.Name!, ct);
+        var result = await queue.SaveVerdictAsync(itemId, user.Identity!.Name!, verdict, category, body.Note, held is not null && settings.IsBlind(held.Stratum), ct);
+        return result switch
+        {
+            SaveVerdictResult.Saved => TypedResults.Ok(await queue.VerdictsAsync(itemId, ct)),
+            SaveVerdictResult.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review item", detail: $"There is no review item {itemId}."),
+            SaveVerdictResult.AlreadyReviewed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already reviewed", detail: "You already gave a verdict on this item."),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not your item",
+                detail: "You do not hold this item: claim it first (its lease may have expired and another reviewer taken it)."),
+        };
+    }
+}
