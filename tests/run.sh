@@ -4,6 +4,8 @@
 #   2. else starts them with `docker compose` where a Docker engine answers;
 #   3. else, as root on Debian, installs and starts the Debian packages (postgresql, rabbitmq-server);
 #   4. else stops, saying what is missing.
+# The browser tests need Debian's Chromium (/usr/bin/chromium, never a downloaded browser) and the Python sample's
+# tests need /usr/bin/python3 with python3-pika; as root on Debian they are installed when missing.
 # With CI=true a test that needs a server fails when it is missing; it never skips.
 # Usage: tests/run.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
 set -euo pipefail
@@ -86,7 +88,21 @@ ensure_servers() {
   return 1
 }
 
+ensure_tools() {
+  export AUDITOR_TEST_CHROMIUM="${AUDITOR_TEST_CHROMIUM:-/usr/bin/chromium}"
+  local want=()
+  [ -x "$AUDITOR_TEST_CHROMIUM" ] || want+=(chromium)
+  /usr/bin/python3 -c 'import pika' >/dev/null 2>&1 || want+=(python3-pika)
+  [ ${#want[@]} -eq 0 ] && return 0
+  if debian_root; then
+    apt_install "${want[@]}"
+  else
+    say "missing: ${want[*]} (install them, or set AUDITOR_TEST_CHROMIUM to a Chromium binary); the tests that need them will fail"
+  fi
+}
+
 ensure_servers
+ensure_tools
 
 log=$(mktemp)
 set +e
