@@ -1,6 +1,6 @@
 // A stand-in for an LLM-serving service: it "answers" requests and publishes each output to Auditor through
 // Auditor.Client. Usage (see README.md):
-//   dotnet run --project samples/csharp-service -- --rabbitmq amqp://guest:guest@127.0.0.1:5672/ [--count 200] [--rate 0.25]
+//   dotnet run --project samples/csharp-service -- --rabbitmq amqp://guest:guest@127.0.0.1:5672/ [--count 200] [--rate 0.25] [--exchange X --queue X]
 //   dotnet run --project samples/csharp-service -- --http http://127.0.0.1:5181/ --api-key KEY [--count 200] [--rate 0.25]
 using System.Diagnostics;
 using Auditor.Client;
@@ -16,6 +16,8 @@ if (settings.RabbitMq is null && settings.Http is null)
 var options = new AuditorPublisherOptions
 {
     RabbitMqUri = settings.RabbitMq,
+    Exchange = settings.Exchange,
+    Queue = settings.Queue,
     HttpBaseAddress = settings.Http,
     ApiKey = settings.ApiKey,
     // A serving process must never wait on its auditor: drop on a full buffer, and count it.
@@ -86,7 +88,7 @@ internal sealed class FakeModel(int seed)
 }
 
 /// <summary>The sample's command-line settings.</summary>
-internal sealed record Arguments(Uri? RabbitMq, Uri? Http, string? ApiKey, int Count, double Rate)
+internal sealed record Arguments(Uri? RabbitMq, Uri? Http, string? ApiKey, int Count, double Rate, string Exchange, string Queue)
 {
     public static Arguments Parse(string[] args)
     {
@@ -96,6 +98,8 @@ internal sealed record Arguments(Uri? RabbitMq, Uri? Http, string? ApiKey, int C
             Value("--http") is { } http ? new Uri(http) : null,
             Value("--api-key") ?? Environment.GetEnvironmentVariable("AUDITOR_API_KEY"),
             int.Parse(Value("--count") ?? "200", System.Globalization.CultureInfo.InvariantCulture),
-            double.Parse(Value("--rate") ?? "0.25", System.Globalization.CultureInfo.InvariantCulture));
+            double.Parse(Value("--rate") ?? "0.25", System.Globalization.CultureInfo.InvariantCulture),
+            Value("--exchange") ?? AuditorTopology.Exchange,
+            Value("--queue") ?? AuditorTopology.Queue);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Auditor.Contracts;
 using RabbitMQ.Client;
+using Xunit.Abstractions;
 
 namespace Auditor.Client.Tests;
 
@@ -9,7 +10,7 @@ namespace Auditor.Client.Tests;
 /// Against the real local RabbitMQ, on an exchange and queue unique to each test (never the shared
 /// <c>auditor.samples</c>), deleted at the end.
 /// </summary>
-public class RabbitMqPublishingTests
+public class RabbitMqPublishingTests(ITestOutputHelper output)
 {
     private static async Task<IConnection> ConnectAsync()
     {
@@ -93,6 +94,50 @@ public class RabbitMqPublishingTests
             await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.OperationInterruptedException>(() =>
                 probe.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false,
                     arguments: new Dictionary<string, object?> { ["x-queue-type"] = "classic" }));
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(name);
+            await channel.ExchangeDeleteAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task Reconnects_after_the_connection_drops_and_delivers_every_sample()
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var name = $"auditor.client-tests.{Guid.NewGuid():N}";
+        await using var proxy = new TcpProxy(TestSamples.RabbitMq.Host, TestSamples.RabbitMq.Port);
+        var viaProxy = new UriBuilder(TestSamples.RabbitMq) { Host = "127.0.0.1", Port = proxy.Port }.Uri;
+        try
+        {
+            var samples = Enumerable.Range(0, 80).Select(_ => TestSamples.Sample()).ToList();
+            await using (var publisher = new AuditorPublisher(new AuditorPublisherOptions
+            {
+                RabbitMqUri = viaProxy, Exchange = name, Queue = name, MaxBatchSize = 10,
+                ConfirmTimeout = TimeSpan.FromSeconds(5), InitialRetryDelay = TimeSpan.FromMilliseconds(100),
+                MaxRetryDelay = TimeSpan.FromSeconds(1),
+            }))
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+                foreach (var sample in samples.Take(40)) await publisher.PublishAsync(sample);
+                await publisher.FlushAsync(cts.Token);
+
+                proxy.Cut(); // what the client sees when the broker restarts
+                foreach (var sample in samples.Skip(40)) await publisher.PublishAsync(sample);
+                await publisher.FlushAsync(cts.Token);
+
+                Assert.Equal(80, publisher.Counters.Confirmed);
+                Assert.Equal(0, publisher.Counters.Dropped);
+                output.WriteLine($"connections through the proxy: {proxy.Connections}; {publisher.Counters}");
+                Assert.True(proxy.Connections >= 2, "the publisher should have reconnected through the proxy");
+            }
+
+            var ids = new HashSet<string?>();
+            while (await channel.BasicGetAsync(name, autoAck: true) is { } message) ids.Add(message.BasicProperties.MessageId);
+            // At least once: a sample whose confirm was lost may arrive twice, but none is missing.
+            Assert.Equal(samples.Select(s => s.SampleId).Order(), ids.Order());
         }
         finally
         {
