@@ -22,13 +22,22 @@ public static class AuditorTopology
     /// Declares the exchange, the queue and the binding. Idempotent: the arguments match the server's exactly, so
     /// declaring again, from any process, changes nothing.
     /// </summary>
-    public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken = default)
+    public static Task DeclareAsync(IChannel channel, CancellationToken cancellationToken = default) =>
+        DeclareAsync(channel, Exchange, Queue, cancellationToken);
+
+    /// <summary>
+    /// Declares the same topology under other names: a durable fanout exchange <paramref name="exchange"/> bound to the
+    /// durable quorum queue <paramref name="queue"/>. For tests and for separate deployments sharing one broker.
+    /// </summary>
+    public static async Task DeclareAsync(IChannel channel, string exchange, string queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(Queue, Exchange, routingKey: "", cancellationToken: cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(exchange);
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueBindAsync(queue, exchange, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Message properties for a raw JSON sample: persistent, JSON, with the sample id as message id.</summary>
