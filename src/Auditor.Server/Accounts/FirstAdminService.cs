@@ -4,7 +4,7 @@ using Auditor.Storage.Accounts;
 namespace Auditor.Server.Accounts;
 
 /// <summary>
-/// With no account yet, creates the admin "admin": its password from AUDITOR_ADMIN_PASSWORD, or generated once and
+/// With no admin account yet, creates the admin "admin": its password from AUDITOR_ADMIN_PASSWORD, or generated once and
 /// printed. Runs after migrations.
 /// </summary>
 public sealed partial class FirstAdminService(UserStore users, IConfiguration configuration, ILogger<FirstAdminService> logger) : IHostedService
@@ -13,12 +13,12 @@ public sealed partial class FirstAdminService(UserStore users, IConfiguration co
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (await users.CountAsync(cancellationToken) > 0)
+        if (await users.CountAsync(Roles.Admin, cancellationToken) > 0)
             return;
         var configured = configuration[PasswordVariable];
         var password = string.IsNullOrEmpty(configured) ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)) : configured;
         if (!await users.AddAsync("admin", PasswordCheck.Hash("admin", password), Roles.Admin, cancellationToken))
-            return; // another server created it first
+            return; // another server created it first, or a reviewer was given the name "admin"
         if (string.IsNullOrEmpty(configured))
             LogGenerated(password);
         else

@@ -45,10 +45,11 @@ public sealed class UserStore(AuditorDatabase database, TimeProvider clock)
         await c.ExecuteAsync(new CommandDefinition("UPDATE users SET password_hash = @passwordHash WHERE name = @name", new { name, passwordHash }, cancellationToken: ct));
     }
 
-    public async Task<long> CountAsync(CancellationToken ct)
+    /// <summary>How many accounts have the role.</summary>
+    public async Task<long> CountAsync(string role, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users", cancellationToken: ct));
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users WHERE role = @role", new { role }, cancellationToken: ct));
     }
 
     private sealed class UserAccountRow
