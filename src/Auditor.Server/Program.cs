@@ -7,6 +7,7 @@ using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
 using Auditor.Server.Streams;
+using Auditor.Server.Thresholds;
 
 var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.ReadAuditorOptions();
@@ -22,6 +23,7 @@ builder.Services.AddAuditorStore(builder.Configuration, options);          // SQ
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
 builder.Services.AddSingleton<ApiKeyRing>();                               // ingestion keys (one generated if none set)
 builder.Services.AddAuditorAccounts();                                     // logins: cookie for the UI, HTTP Basic for scripts; first admin
+builder.Services.AddAuditorThresholds(builder.Configuration);              // threshold versions over rules/, calibration job
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, detectors, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
@@ -41,6 +43,7 @@ app.MapSamplesIngestion();
 app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
+app.MapThresholdApi();
 app.Run();
 
 /// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Review.Routing;
 using Auditor.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Auditor.Server.Tests;
 
@@ -134,5 +135,56 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all HTTP samples counted");
+    }
+}
+
+/// <summary>Two consumer processes on one queue: a threshold set through one is used by both within seconds.</summary>
+[Collection("broker")]
+public sealed class ThresholdReloadTests : IAsyncLifetime
+{
+    private PostgresTestDatabase _database = null!;
+    private RawPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await PostgresTestDatabase.CreateAsync();
+        _publisher = await RawPublisher.ConnectAsync();
+        await _publisher.PurgeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_consumer_picks_up_a_new_threshold_without_restart()
+    {
+        var everything = new Dictionary<string, string?> { ["Auditor:Review:UniformFraction"] = "1" };
+        await using var first = AuditorApp.OnBrokerAndPostgres(_database, everything);
+        await using var second = AuditorApp.OnBrokerAndPostgres(_database, everything);
+        _ = first.Server;
+        _ = second.Server;
+        var model = TestSamples.Valid().Model!;
+        var route = TestSamples.Valid().Route!;
+
+        var set = await first.CreateIngestClient().PostAsJsonAsync("/api/v1/thresholds", new { detector = "empty", model, route, threshold = 1.5, reason = "test" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, set.StatusCode);
+
+        foreach (var app in new[] { first, second })
+            await Eventually.Get(() => Task.FromResult(app.Services.GetRequiredService<Auditor.Detection.CalibratedDetectorSettings>().Overrides.GetValueOrDefault(("empty", model, route))),
+                t => t == 1.5, TimeSpan.FromSeconds(10), "both processes to hold the new threshold");
+        var samples = Enumerable.Range(0, 40).Select(_ => TestSamples.Valid(output: "")).ToList();
+        foreach (var s in samples)
+            await _publisher.PublishAsync(s);
+
+        await Eventually.Get(() => first.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all samples counted");
+        var reader = first.Services.GetRequiredService<Auditor.Storage.Samples.SampleReader>();
+        foreach (var s in samples)
+        {
+            var empty = (await reader.GetAsync(s.SampleId!, default))!.DetectorResults.Single(r => r.Detector == "empty");
+            Assert.Equal((1.5, false), (empty.Threshold, empty.Flagged));
+        }
     }
 }

@@ -14,7 +14,7 @@ public static class TransportRegistration
         services.AddSingleton(sp => new OutputSampleValidator(
             sp.GetRequiredService<TimeProvider>(),
             new ContractLimits { MaxOutputBytes = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Ingest.MaxOutputBytes }));
-        services.AddSingleton(_ => new DetectorRegistry(DetectorRegistry.Builtin(), new DefaultDetectorSettings()));
+        services.AddSingleton(sp => new DetectorRegistry(DetectorRegistry.Builtin(), sp.GetRequiredService<CalibratedDetectorSettings>()));
         services.AddSingleton<SampleAuditPipeline>();
         services.AddSingleton<SampleQueue>();
         services.AddSingleton<UnreadableMessageObserver>();
@@ -23,6 +23,7 @@ public static class TransportRegistration
         {
             x.AddConsumer<AuditOutputSamplesConsumer, AuditOutputSamplesConsumerDefinition>();
             x.AddReceiveObserver<UnreadableMessageObserver>();
+            x.AddConsumer<Thresholds.ThresholdsChangedConsumer, Thresholds.ThresholdsChangedConsumerDefinition>();
             if (options.Transport == TransportKind.RabbitMq)
             {
                 var broker = new Uri(ConnectionStrings.RabbitMq(configuration));
