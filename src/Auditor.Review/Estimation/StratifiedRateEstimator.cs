@@ -2,9 +2,11 @@ namespace Auditor.Review.Estimation;
 
 /// <summary>
 /// Stratified failure rate, precision and recall with Jeffreys-posterior simulation intervals.
-/// Each measured stratum h gets p_h ~ Beta(x_h + 1/2, n_h - x_h + 1/2); every draw is pushed through the same
-/// formula as the point estimate and the interval is the central percentiles of the draws. This treats the
-/// rate, precision and the ratio that recall is in one way, and stays inside [0, 1] with few failures.
+/// Each measured stratum h gets theta_h ~ Beta(x_h + 1/2, n_h - x_h + 1/2); the estimand is this week's rate, so
+/// the stratum's rate is drawn as (x_h + Y_h) / N_h with Y_h ~ Binomial(N_h - n_h, theta_h) for its unreviewed
+/// samples (the finite-population posterior: a stratum reviewed in full has no sampling error). Every draw is
+/// pushed through the same formula as the point estimate and the interval is the central percentiles of the
+/// draws. This treats the rate, precision and the ratio that recall is in one way, and stays inside [0, 1].
 /// A stratum with traffic but no decisive review is bounded, not guessed: its rate is 0 for the lower end and
 /// 1 for the upper end (in the direction that widens the interval), and the point estimate is null.
 /// </summary>
@@ -45,6 +47,19 @@ public static class StratifiedRateEstimator
         return new StratifiedEstimate(rate, precision, recall, population, flaggedPopulation, reviewed, failures, power, naive, warnings);
     }
 
+    /// <summary>Only the stratified rate (sum N_h p_h / N) with its interval: what a detector's precision over its flagged strata needs.</summary>
+    public static IntervalEstimate EstimateRate(IReadOnlyList<Stratum> strata, EstimationOptions? options = null)
+    {
+        options = (options ?? EstimationOptions.Default).Validated();
+        foreach (var s in strata)
+            s.Validated();
+        var population = strata.Sum(s => s.Population);
+        if (population == 0)
+            return IntervalEstimate.Unknown("No samples in this cell.");
+        var live = strata.Where(s => s.Population > 0).ToArray();
+        return RateEstimate(live, population, Simulate(live, options), 1 - options.ConfidenceLevel);
+    }
+
     private static NaiveEstimates Naive(IReadOnlyList<Stratum> strata, long population, long flaggedPopulation)
     {
         var flaggedReviewed = strata.Where(s => s.Flagged).Sum(s => s.Reviewed);
@@ -60,7 +75,7 @@ public static class StratifiedRateEstimator
     // draws[h][d]: the d-th posterior draw of stratum h's rate; null for an unknown stratum.
     private static double[]?[] Simulate(Stratum[] strata, EstimationOptions options)
     {
-        var sampler = new BetaSampler(options.Seed);
+        var sampler = new PosteriorSampler(options.Seed);
         var draws = new double[]?[strata.Length];
         for (var h = 0; h < strata.Length; h++)
         {
@@ -69,9 +84,11 @@ public static class StratifiedRateEstimator
                 continue;
             var a = s.Failures + 0.5;
             var b = s.Reviewed - s.Failures + 0.5;
+            var unreviewed = Math.Max(s.Population - s.Reviewed, 0);
+            var size = (double)(s.Reviewed + unreviewed);
             var d = new double[options.Draws];
             for (var i = 0; i < d.Length; i++)
-                d[i] = sampler.NextBeta(a, b);
+                d[i] = (s.Failures + sampler.NextBinomial(unreviewed, sampler.NextBeta(a, b))) / size;
             draws[h] = d;
         }
         return draws;
@@ -92,7 +109,7 @@ public static class StratifiedRateEstimator
             return sum;
         }
 
-        var (lower, upper) = Bounds(draws, d => Draw(d, 0), d => Draw(d, 1), alpha);
+        var (lower, upper) = Bounds(draws, d => Draw(d, 0), d => Draw(d, 1), alpha, unknown.Length > 0);
         var note = unknown.Length == 0
             ? null
             : $"Unknown: no decisive review in {string.Join(", ", unknown.Select(s => s.Name))}; the interval spans every rate those samples could have.";
@@ -118,7 +135,7 @@ public static class StratifiedRateEstimator
             return sum;
         }
 
-        var (lower, upper) = Bounds(draws, d => Draw(d, 0), d => Draw(d, 1), alpha);
+        var (lower, upper) = Bounds(draws, d => Draw(d, 0), d => Draw(d, 1), alpha, unknown.Length > 0);
         var note = unknown.Length == 0
             ? "Failure rate among flagged samples; reviewed flagged items from the uniform and the flagged draws together are a simple random sample of them."
             : "Unknown: flagged samples without a decisive review; the interval spans every precision they could have.";
@@ -136,14 +153,16 @@ public static class StratifiedRateEstimator
         {
             // Lower end: unknown flagged strata fail never, unknown unflagged strata always; upper end the reverse.
             var (lo, hi) = Bounds(draws, d => Recall(strata, draws, d, flaggedUnknown: 0, unflaggedUnknown: 1, whenNoFailures: 0),
-                d => Recall(strata, draws, d, flaggedUnknown: 1, unflaggedUnknown: 0, whenNoFailures: 1), alpha);
+                d => Recall(strata, draws, d, flaggedUnknown: 1, unflaggedUnknown: 0, whenNoFailures: 1), alpha, anyUnknown: true);
             return new IntervalEstimate(null, lo, hi, $"Unknown: a stratum has no decisive review. {basisWithCounts}");
         }
 
         var caught = strata.Where(s => s.Flagged).Sum(s => s.Population * s.ObservedRate!.Value);
         var all = strata.Sum(s => s.Population * s.ObservedRate!.Value);
         double? value = all > 0 ? caught / all : null;
-        var (lower, upper) = Bounds(draws, d => Recall(strata, draws, d, 0, 1, 0), d => Recall(strata, draws, d, 1, 0, 1), alpha);
+        // With no failure in any draw's strata the ratio is 0/0; such draws count as 0 for the lower end and 1 for the upper.
+        var noFailures = value is null;
+        var (lower, upper) = Bounds(draws, d => Recall(strata, draws, d, 0, 1, 0), d => Recall(strata, draws, d, 1, 0, 1), alpha, anyUnknown: noFailures);
         var note = value is null ? $"No failure was found, so recall has no point estimate; the interval is what the posterior allows. {basisWithCounts}" : basisWithCounts;
         return new IntervalEstimate(Clamp(value), lower, upper, note);
     }
@@ -162,23 +181,36 @@ public static class StratifiedRateEstimator
         return all > 0 ? caught / all : whenNoFailures;
     }
 
-    private static (double Lower, double Upper) Bounds(double[]?[] draws, Func<int, double> low, Func<int, double> high, double alpha)
+    // Lower end from the draws with unknown strata at their low extreme, upper end from the high extreme; with no
+    // unknown stratum both are the same draws, sorted once.
+    private static (double Lower, double Upper) Bounds(double[]?[] draws, Func<int, double> low, Func<int, double> high, double alpha, bool anyUnknown)
     {
         var count = draws.FirstOrDefault(d => d is not null)?.Length ?? 1;
         var lows = new double[count];
-        var highs = new double[count];
         for (var d = 0; d < count; d++)
-        {
             lows[d] = low(d);
-            highs[d] = high(d);
+        Array.Sort(lows);
+        var lower = Percentile(lows, alpha / 2);
+        double upper;
+        if (anyUnknown)
+        {
+            var highs = new double[count];
+            for (var d = 0; d < count; d++)
+                highs[d] = high(d);
+            Array.Sort(highs);
+            upper = Percentile(highs, 1 - alpha / 2);
         }
-        return (Math.Clamp(Percentile(lows, alpha / 2), 0, 1), Math.Clamp(Percentile(highs, 1 - alpha / 2), 0, 1));
+        else
+        {
+            upper = Percentile(lows, 1 - alpha / 2);
+        }
+        return (Math.Clamp(lower, 0, 1), Math.Clamp(upper, 0, 1));
     }
 
-    /// <summary>The q-th percentile by linear interpolation between order statistics (type 7); sorts in place.</summary>
-    internal static double Percentile(double[] values, double q)
+    /// <summary>The q-th percentile of sorted values by linear interpolation between order statistics (type 7).</summary>
+    internal static double Percentile(double[] sorted, double q)
     {
-        Array.Sort(values);
+        var values = sorted;
         var position = q * (values.Length - 1);
         var i = (int)Math.Floor(position);
         var j = Math.Min(i + 1, values.Length - 1);

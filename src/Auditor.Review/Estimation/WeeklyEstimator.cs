@@ -104,14 +104,13 @@ public static class WeeklyEstimator
                 counts.Where(c => c.Stream == s).Sum(c => c.FlagsByDetector.GetValueOrDefault(d)),
                 items.Where(i => i.Stream == s && i.FlaggedBy.Contains(d, StringComparer.Ordinal)))).ToList();
             var flags = strata.Sum(s => s.Population);
-            var estimate = StratifiedRateEstimator.Estimate(strata, options);
-            var precision = estimate.FailureRate with
+            var reviewed = strata.Sum(s => s.Reviewed);
+            var rate = StratifiedRateEstimator.EstimateRate(strata, options);
+            var precision = rate with
             {
-                Note = estimate.FailureRate.Known
-                    ? $"Failure rate among samples {d} flagged, from {estimate.Reviewed} decisive reviews."
-                    : estimate.FailureRate.Note,
+                Note = rate.Known ? $"Failure rate among samples {d} flagged, from {reviewed} decisive reviews." : rate.Note,
             };
-            return new DetectorEstimate(d, flags, total > 0 ? (double)flags / total : null, estimate.Reviewed, estimate.Failures, precision);
+            return new DetectorEstimate(d, flags, total > 0 ? (double)flags / total : null, reviewed, strata.Sum(s => s.Failures), precision);
         }).ToList();
     }
 }

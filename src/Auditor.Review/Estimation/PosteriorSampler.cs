@@ -1,10 +1,10 @@
 namespace Auditor.Review.Estimation;
 
 /// <summary>
-/// Seeded Beta variates as a ratio of Gamma variates (Marsaglia and Tsang 2000), so posterior simulations are
-/// reproducible: the same inputs and seed give the same interval on every machine and run.
+/// Seeded variates for posterior simulation: Beta as a ratio of Gamma variates (Marsaglia and Tsang 2000) and
+/// Binomial, so simulations are reproducible: the same inputs and seed give the same interval on every run.
 /// </summary>
-public sealed class BetaSampler(int seed)
+public sealed class PosteriorSampler(int seed)
 {
     private readonly Random _random = new(seed);
     private double? _spareNormal;
@@ -18,6 +18,44 @@ public sealed class BetaSampler(int seed)
         if (x + y == 0)
             return _random.NextDouble() < alpha / (alpha + beta) ? 1 : 0;
         return x / (x + y);
+    }
+
+    /// <summary>
+    /// A Binomial(trials, p) variate: exact by inversion from the smaller tail when the smaller of the two
+    /// expected counts is under 50 (O(mean) work), otherwise the normal approximation, rounded and clamped, whose
+    /// error at that size is far below the posterior spread it is added to.
+    /// </summary>
+    public long NextBinomial(long trials, double p)
+    {
+        if (trials <= 0 || p <= 0)
+            return 0;
+        if (p >= 1)
+            return trials;
+        if (p > 0.5)
+            return trials - NextBinomial(trials, 1 - p);
+
+        var mean = trials * p;
+        if (mean >= 50)
+        {
+            var draw = Math.Round(mean + Math.Sqrt(mean * (1 - p)) * NextNormal());
+            return (long)Math.Clamp(draw, 0, trials);
+        }
+
+        // Inversion: walk the pmf upwards with P(k + 1) = P(k) (n - k) / (k + 1) p / (1 - p).
+        var u = _random.NextDouble();
+        var pmf = Math.Exp(trials * double.LogP1(-p));
+        var cdf = pmf;
+        var ratio = p / (1 - p);
+        long k = 0;
+        while (u > cdf && k < trials)
+        {
+            pmf *= (trials - k) / (double)(k + 1) * ratio;
+            k++;
+            cdf += pmf;
+            if (pmf < 1e-300 && k > mean)
+                break;
+        }
+        return k;
     }
 
     /// <summary>A Gamma(shape, 1) variate.</summary>
