@@ -53,19 +53,18 @@ public static class WeekSimulator
         var items = new List<ReviewItem>();
         var u = scenario.Fractions.Uniform;
         var f = scenario.Fractions.Flagged;
-        var flaggedBy = new List<string>();
+        var flags = new bool[detectors.Count];
 
         for (var i = 0; i < scenario.SamplesPerWeek; i++)
         {
             var failure = random.NextDouble() < scenario.FailureRate;
-            flaggedBy.Clear();
+            var flagged = false;
             for (var d = 0; d < detectors.Count; d++)
             {
-                if (random.NextDouble() < (failure ? detectors[d].FlagsFailure : detectors[d].FlagsOk))
-                    flaggedBy.Add(detectors[d].Name);
+                flags[d] = random.NextDouble() < (failure ? detectors[d].FlagsFailure : detectors[d].FlagsOk);
+                flagged |= flags[d];
             }
-            var flagged = flaggedBy.Count > 0;
-            var label = failure ^ (random.NextDouble() < scenario.ReviewerError);
+            var label = scenario.ReviewerError > 0 ? failure ^ (random.NextDouble() < scenario.ReviewerError) : failure;
 
             if (failure) failures++;
             if (label) labelled++;
@@ -75,7 +74,7 @@ public static class WeekSimulator
                 if (label) labelledFlagged++;
                 for (var d = 0; d < detectors.Count; d++)
                 {
-                    if (!flaggedBy.Contains(detectors[d].Name)) continue;
+                    if (!flags[d]) continue;
                     flagsByDetector[d]++;
                     if (label) labelledByDetector[d]++;
                 }
@@ -86,7 +85,7 @@ public static class WeekSimulator
                 : null;
             if (stratum is { } s)
                 items.Add(new ReviewItem($"s{i}", Stream, hour, s, scenario.Fractions.InclusionProbability(flagged), flagged,
-                    flaggedBy.ToArray(), label ? ReviewVerdict.Failure : ReviewVerdict.Ok));
+                    detectors.Where((_, d) => flags[d]).Select(x => x.Name).ToArray(), label ? ReviewVerdict.Failure : ReviewVerdict.Ok));
         }
 
         var n = scenario.SamplesPerWeek;
