@@ -102,3 +102,40 @@ public sealed class CalibrationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
     }
 }
+
+/// <summary>Reviewer quality: items reviewed twice, blind, give Cohen's kappa per pair over the API.</summary>
+public sealed class ReviewerAgreementTests : IAsyncLifetime
+{
+    private readonly AuditorApp _app = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Reports_kappa_per_reviewer_pair_from_double_reviewed_items()
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var samples = Enumerable.Range(0, 10).Select(_ => TestSamples.Valid()).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02, ReviewsRequired: 2))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        // ana says failure on items 0-3, ben on 0-1 and 4-5: they agree on 6 of 10.
+        string[] ana = ["failure", "failure", "failure", "failure", "ok", "ok", "ok", "ok", "ok", "ok"];
+        string[] ben = ["failure", "failure", "ok", "ok", "failure", "failure", "ok", "ok", "ok", "ok"];
+        foreach (var (reviewer, verdicts) in new[] { ("ana", ana), ("ben", ben) })
+            while (await queue.ClaimAsync(reviewer, TimeSpan.FromMinutes(5), null, null, default) is { } item)
+            {
+                var v = verdicts[samples.FindIndex(s => s.SampleId == item.SampleId)];
+                await queue.SaveVerdictAsync(item.ItemId, reviewer, v, v == "failure" ? "other" : null, null, true, default);
+            }
+
+        var agreement = await _app.CreateIngestClient().GetFromJsonAsync<JsonElement>("/api/v1/review/agreement");
+
+        var pair = Assert.Single(agreement.GetProperty("pairs").EnumerateArray().ToList());
+        Assert.Equal(("ana", "ben", 10), (pair.GetProperty("reviewerA").GetString(), pair.GetProperty("reviewerB").GetString(), pair.GetProperty("items").GetInt32()));
+        // p_o = 6/10; p_e = 0.4*0.4 + 0.6*0.6 = 0.52; kappa = (0.6 - 0.52) / 0.48 = 1/6.
+        Assert.Equal(0.6, pair.GetProperty("observedAgreement").GetDouble(), 9);
+        Assert.Equal(1.0 / 6, pair.GetProperty("kappa").GetDouble(), 9);
+    }
+}

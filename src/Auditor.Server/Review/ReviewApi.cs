@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Auditor.Review.Estimation;
 using Auditor.Server.Samples;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
@@ -19,6 +20,7 @@ public static class ReviewApi
         var review = app.MapGroup("/api/v1/review").AddEndpointFilter<CookieCsrfFilter>();
         review.MapPost("/claim", ClaimAsync).WithName("ClaimReviewItem");
         review.MapPost("/{itemId:long}/verdict", VerdictAsync).WithName("SaveVerdict");
+        review.MapGet("/agreement", AgreementAsync).WithName("ReviewerAgreement");
         return app;
     }
 
@@ -34,6 +36,18 @@ public static class ReviewApi
         if (blind)
             details = details with { DetectorResults = [], Flagged = false, Features = default };
         return TypedResults.Ok(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details));
+    }
+
+    /// <summary>GET /api/v1/review/agreement: Cohen's kappa per reviewer pair and overall, from double-reviewed items.</summary>
+    private static async Task<Ok<ReviewerAgreement>> AgreementAsync(ReviewQueue queue, CancellationToken ct)
+    {
+        var verdicts = (await queue.SharedVerdictsAsync(ct)).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, v.Verdict switch
+        {
+            Verdicts.Ok => ReviewVerdict.Ok,
+            Verdicts.Failure => ReviewVerdict.Failure,
+            _ => ReviewVerdict.Unsure,
+        }));
+        return TypedResults.Ok(ReviewerAgreementEstimator.Estimate(verdicts));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<VerdictView>>, ProblemHttpResult>> VerdictAsync(

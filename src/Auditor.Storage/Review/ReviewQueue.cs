@@ -153,6 +153,18 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             new { reviewer, since }, cancellationToken: ct));
     }
 
+    /// <summary>Every standing verdict on samples that more than one reviewer judged (for reviewer agreement).</summary>
+    public async Task<IReadOnlyList<(string SampleId, string Reviewer, string Verdict)>> SharedVerdictsAsync(CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<(string, string, string)>(new CommandDefinition("""
+            SELECT v.sample_id, v.reviewer, v.verdict FROM verdicts v
+            WHERE v.retracted_at IS NULL AND v.item_id IN (
+                SELECT item_id FROM verdicts WHERE retracted_at IS NULL GROUP BY item_id HAVING COUNT(DISTINCT reviewer) > 1)
+            ORDER BY v.created_at
+            """, cancellationToken: ct))).ToList();
+    }
+
     private static Task<long> ActiveVerdictsAsync(DbConnection c, DbTransaction tx, long itemId, string? reviewer, CancellationToken ct) =>
         c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM verdicts WHERE item_id = @itemId AND retracted_at IS NULL AND (@reviewer IS NULL OR reviewer = @reviewer)",
