@@ -7,6 +7,7 @@ using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
 using Auditor.Server.Streams;
+using Auditor.Server.Web;
 using Auditor.Server.Thresholds;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -30,9 +31,9 @@ builder.Services.AddRazorPages();                                          // th
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
 
 var app = builder.Build();
+app.UseAuditorWebRoot();                                                   // the UI's css/js, wherever the server is started from
 app.UseAuditorSecurityHeaders();
 app.UseStatusCodePages();
-app.UseStaticFiles();
 app.UseRouting();
 app.UseRateLimiter();
 app.UseAuthentication();

@@ -1,4 +1,4 @@
-namespace Auditor.Server.Accounts;
+namespace Auditor.Server.Web;
 
 /// <summary>
 /// Defence in depth for pages that show hostile model output: even if something slipped through HTML encoding,
