@@ -1,5 +1,7 @@
 using Auditor.Contracts;
 using Auditor.Detection.Features;
+using Auditor.Detection.Length;
+using Auditor.Detection.Rules;
 
 namespace Auditor.Detection;
 
@@ -11,19 +13,52 @@ public sealed record Inspection(OutputFeatures Features, IReadOnlyList<DetectorR
 }
 
 /// <summary>The set of detectors a consumer runs, in a fixed order. Features are extracted once per sample.</summary>
-public sealed class DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings)
+public sealed class DetectorRegistry
 {
-    private readonly IDetector[] _detectors = Validate(detectors);
+    private readonly IDetector[] _detectors;
+    private readonly IDetectorSettingsSource? _settings;
+    private readonly IRuleSetSource? _rules;
+    private readonly IStreamBaselines _baselines;
+
+    /// <summary>Detectors with fixed settings and no rules/ (template tokens are the built-in list).</summary>
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings, IStreamBaselines? baselines = null)
+    {
+        _detectors = Validate(detectors);
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _baselines = baselines ?? LengthBaselineTable.Empty;
+    }
+
+    /// <summary>Detectors whose settings, template tokens and regex rules come from the rules/ snapshot current at each sample.</summary>
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IRuleSetSource rules, IStreamBaselines? baselines = null)
+    {
+        _detectors = Validate(detectors);
+        _rules = rules ?? throw new ArgumentNullException(nameof(rules));
+        _baselines = baselines ?? LengthBaselineTable.Empty;
+    }
 
     public IReadOnlyList<IDetector> Detectors => _detectors;
 
     /// <summary>The detectors that need no baseline or configuration beyond their defaults.</summary>
     public static IReadOnlyList<IDetector> Builtin() => [new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector()];
 
+    /// <summary>Every detector: empty, truncation, degeneration, length, leakage and the regex rules.</summary>
+    public static IReadOnlyList<IDetector> All() =>
+    [
+        new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector(), new Degeneration.DegenerationDetector(),
+        new LengthAnomalyDetector(), new Leakage.TemplateLeakageDetector(), new RegexRulesDetector(),
+    ];
+
+    /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>.</summary>
+    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null) => new(All(), rules, baselines);
+
     public Inspection Inspect(OutputSample sample)
     {
-        var features = FeatureExtractor.Extract(sample);
-        var context = new DetectionContext(sample, features);
+        ArgumentNullException.ThrowIfNull(sample);
+        // One snapshot per sample: a reload in the middle never mixes two configurations.
+        var rules = _rules?.Current;
+        var settings = (IDetectorSettingsSource?)rules ?? _settings!;
+        var features = FeatureExtractor.Extract(sample, rules?.TemplateTokens ?? TemplateTokenSet.Default);
+        var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
         var results = new List<DetectorResult>(_detectors.Length);
         foreach (var detector in _detectors)
         {

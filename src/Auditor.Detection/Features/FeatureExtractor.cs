@@ -1,35 +1,452 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Auditor.Contracts;
 
 namespace Auditor.Detection.Features;
 
-/// <summary>Builds an output's feature vector in a single pass over its characters.</summary>
+/// <summary>
+/// Builds an output's feature vector. One forward pass over the characters gathers character, script, word,
+/// line and template-token statistics and writes a digit-folded copy of the text into a reused buffer; an LZ77
+/// parse then visits each position of that buffer once. Word n-gram statistics work on the word-hash array.
+/// Scratch buffers are per thread and reused, so the only allocation per sample is the result record.
+/// </summary>
 public static class FeatureExtractor
 {
-    public static OutputFeatures Extract(OutputSample sample)
+    /// <summary>A copied stretch counts as repetition from this many characters on (about four English words).</summary>
+    public const int MinRepeatChars = 24;
+
+    // LZ77 parse: a match needs this many equal characters to start (hashed as two 64-bit words).
+    private const int MatchKey = 8;
+    private const int MaxWordPeriod = 256;
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
+    public static OutputFeatures Extract(OutputSample sample) => Extract(sample, TemplateTokenSet.Default);
+
+    public static OutputFeatures Extract(OutputSample sample, TemplateTokenSet templateTokens)
     {
-        var text = sample.Output ?? "";
-        int nonWhitespace = 0, first = -1, last = -1;
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(templateTokens);
+        var text = (sample.Output ?? "").AsSpan();
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Ensure(text.Length);
+
+        var features = Scan(text, templateTokens, scratch);
+        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), scratch);
+        var ngrams = CountNGrams(scratch.Words.AsSpan(0, features.WordCount), scratch);
+        var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, features.WordCount));
+
+        double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
+        double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var tokens } ? ms / tokens : null;
+        return features with
+        {
+            Utf8Bytes = Encoding.UTF8.GetByteCount(text),
+            FinishedByLength = sample.FinishReason == FinishReasons.Length,
+            TokenBudgetUsed = budget,
+            LatencyPerToken = latencyPerToken,
+            SeqRep1 = ngrams.SeqRep1, SeqRep2 = ngrams.SeqRep2, SeqRep3 = ngrams.SeqRep3, SeqRep4 = ngrams.SeqRep4,
+            Distinct1 = ngrams.Distinct1, Distinct2 = ngrams.Distinct2, Distinct3 = ngrams.Distinct3, Distinct4 = ngrams.Distinct4,
+            RepeatedShare = lz.RepeatedShare,
+            LoopedShare = lz.LoopedShare,
+            RepeatedLetterShare = lz.RepeatedLetterShare,
+            CompressionRatio = lz.CompressionRatio,
+            LongestRepeatStart = lz.LongestStart,
+            LongestRepeatLength = lz.LongestLength,
+            LongestRepeatDistance = lz.LongestDistance,
+            TrailingLoopStart = lz.LoopStart,
+            TrailingLoopLength = lz.LoopLength,
+            TrailingLoopPeriod = lz.LoopPeriod,
+            TrailingLoopPeriodWords = wordLoop.Period,
+            TrailingLoopWords = wordLoop.Words,
+        };
+    }
+
+    private enum CharClass : byte { Space, Newline, Letter, Digit, Punct, Control }
+
+    private static readonly CharClass[] s_ascii = BuildAsciiTable();
+
+    private static CharClass[] BuildAsciiTable()
+    {
+        var table = new CharClass[128];
+        for (var c = 0; c < 128; c++)
+        {
+            table[c] = c switch
+            {
+                '\n' => CharClass.Newline,
+                ' ' or '\t' or '\r' or '\v' or '\f' => CharClass.Space,
+                < 32 or 127 => CharClass.Control,
+                >= 'a' and <= 'z' or >= 'A' and <= 'Z' or '_' => CharClass.Letter,
+                >= '0' and <= '9' => CharClass.Digit,
+                _ => CharClass.Punct,
+            };
+        }
+        return table;
+    }
+
+    private const uint FnvOffset = 2166136261;
+    private const uint FnvPrime = 16777619;
+
+    // The forward pass: everything that needs one look at each character.
+    private static OutputFeatures Scan(ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
+    {
+        var folded = scratch.Folded;
+        var words = scratch.Words;
+        var letterPrefix = scratch.LetterPrefix;
+        var letterCount = 0;
+        int nonWhitespace = 0, first = -1, last = -1, wordCount = 0, lines = text.Length > 0 ? 1 : 0;
+        int replacement = 0, control = 0, latin = 0, cyrillic = 0, greek = 0, arabicHebrew = 0, cjk = 0, otherScript = 0;
+        int templateHits = 0, templateStart = -1, templateLength = 0, templateIndex = -1;
+        uint wordHash = FnvOffset;
+        var inWord = false;
+
+        // Line state: hash and length of the current and previous non-blank line, and the best run so far.
+        uint lineHash = FnvOffset, prevLineHash = 0;
+        int lineStart = 0, prevLineLength = -1, run = 0, runStart = 0, bestRun = 0, bestRunStart = -1, bestRunEnd = 0;
+        var lineBlank = true;
+
         for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsWhiteSpace(text[i]))
+            var c = text[i];
+            CharClass cls;
+            if (c < 128)
+            {
+                cls = s_ascii[c];
+                if (cls == CharClass.Letter)
+                    latin++;
+            }
+            else
+            {
+                cls = ClassifyNonAscii(c, ref latin, ref cyrillic, ref greek, ref arabicHebrew, ref cjk, ref otherScript, ref replacement, ref control);
+            }
+
+            folded[i] = cls == CharClass.Digit ? '0' : c;
+            if (cls == CharClass.Letter)
+                letterCount++;
+            letterPrefix[i + 1] = letterCount;
+
+            if (cls is CharClass.Letter or CharClass.Digit)
+            {
+                wordHash = (wordHash ^ c) * FnvPrime;
+                inWord = true;
+            }
+            else
+            {
+                if (inWord)
+                {
+                    words[wordCount++] = (int)wordHash;
+                    wordHash = FnvOffset;
+                    inWord = false;
+                }
+                if (cls == CharClass.Punct)
+                    words[wordCount++] = (int)((FnvOffset ^ c) * FnvPrime);
+            }
+
+            if (cls is CharClass.Space or CharClass.Newline)
+            {
+                if (cls == CharClass.Newline)
+                {
+                    EndLine(i);
+                    lines++;
+                    lineStart = i + 1;
+                    lineHash = FnvOffset;
+                    lineBlank = true;
+                }
+                else
+                {
+                    lineHash = (lineHash ^ c) * FnvPrime;
+                }
                 continue;
+            }
+
+            if (cls == CharClass.Control)
+                control++;
             nonWhitespace++;
             if (first < 0)
                 first = i;
             last = i;
-        }
+            lineBlank = false;
+            lineHash = (lineHash ^ c) * FnvPrime;
 
-        double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
+            if (tokens.MayStart(c))
+            {
+                var (index, length) = tokens.MatchAt(text, i);
+                if (index >= 0)
+                {
+                    if (templateHits++ == 0)
+                        (templateStart, templateLength, templateIndex) = (i, length, index);
+                }
+            }
+        }
+        if (inWord)
+            words[wordCount++] = (int)wordHash;
+        EndLine(text.Length);
+
+        var letters = latin + cyrillic + greek + arabicHebrew + cjk + otherScript;
+        var dominant = Math.Max(Math.Max(Math.Max(latin, cyrillic), Math.Max(greek, arabicHebrew)), Math.Max(cjk, otherScript));
         return new OutputFeatures
         {
             CharLength = text.Length,
-            Utf8Bytes = Encoding.UTF8.GetByteCount(text),
             NonWhitespaceChars = nonWhitespace,
             FirstNonWhitespace = first,
             LastNonWhitespace = last,
-            FinishedByLength = sample.FinishReason == FinishReasons.Length,
-            TokenBudgetUsed = budget,
+            WordCount = wordCount,
+            LineCount = lines,
+            LongestRepeatedLineRun = bestRun,
+            RepeatedLineRunStart = bestRunStart,
+            RepeatedLineRunLength = bestRun > 0 ? bestRunEnd - bestRunStart : 0,
+            ReplacementChars = replacement,
+            ControlChars = control,
+            LatinLetters = latin,
+            CyrillicLetters = cyrillic,
+            GreekLetters = greek,
+            ArabicHebrewLetters = arabicHebrew,
+            CjkChars = cjk,
+            OtherScriptLetters = otherScript,
+            ScriptMix = letters == 0 ? 0 : 1 - (double)dominant / letters,
+            TemplateTokenHits = templateHits,
+            FirstTemplateTokenStart = templateStart,
+            FirstTemplateTokenLength = templateLength,
+            FirstTemplateTokenIndex = templateIndex,
         };
+
+        // Blank lines do not break a run: loops often repeat a paragraph followed by an empty line.
+        void EndLine(int end)
+        {
+            if (lineBlank)
+                return;
+            var length = end - lineStart;
+            if (lineHash == prevLineHash && length == prevLineLength)
+            {
+                run++;
+            }
+            else
+            {
+                run = 1;
+                runStart = lineStart;
+            }
+            if (run >= 2 && run > bestRun)
+                (bestRun, bestRunStart, bestRunEnd) = (run, runStart, end);
+            (prevLineHash, prevLineLength) = (lineHash, length);
+        }
+    }
+
+    private static CharClass ClassifyNonAscii(char c, ref int latin, ref int cyrillic, ref int greek, ref int arabicHebrew,
+        ref int cjk, ref int otherScript, ref int replacement, ref int control)
+    {
+        if (c == '\uFFFD')
+        {
+            replacement++;
+            return CharClass.Punct;
+        }
+        if (c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'
+            or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF')
+        {
+            // A CJK character is a word of its own: these scripts do not separate words with spaces.
+            cjk++;
+            return CharClass.Punct;
+        }
+        if (char.IsWhiteSpace(c))
+            return c is '\u2028' or '\u2029' or '\u0085' ? CharClass.Newline : CharClass.Space;
+        if (c is >= '\u0080' and <= '\u009F')
+            return CharClass.Control;
+        if (char.IsDigit(c))
+            return CharClass.Digit;
+        if (!char.IsLetter(c))
+            return CharClass.Punct;
+        switch (c)
+        {
+            case < '\u0250' or >= '\u1E00' and <= '\u1EFF': latin++; break;
+            case >= '\u0370' and <= '\u03FF': greek++; break;
+            case >= '\u0400' and <= '\u052F': cyrillic++; break;
+            case >= '\u0590' and <= '\u06FF' or >= '\u0750' and <= '\u077F': arabicHebrew++; break;
+            default: otherScript++; break;
+        }
+        return CharClass.Letter;
+    }
+
+    private readonly record struct RepeatStats(
+        double RepeatedShare, double RepeatedLetterShare, double LoopedShare, double CompressionRatio, int LongestStart, int LongestLength, int LongestDistance,
+        int LoopStart, int LoopLength, int LoopPeriod);
+
+    // Greedy LZ77 parse with a hash of the last position of every 8-character key. A loop shows up as one long
+    // match whose source is one period back; counting "Chapter 12, Chapter 13" works because digits are folded.
+    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, Scratch scratch)
+    {
+        var n = s.Length;
+        if (n < MatchKey * 2)
+            return new RepeatStats(0, 0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
+
+        var bits = Math.Clamp(BitOperations.Log2((uint)n) + 1, 8, 18);
+        var head = scratch.Head(1 << bits);
+        var shift = 64 - bits;
+        var bytes = MemoryMarshal.AsBytes(s);
+        var letterPrefix = scratch.LetterPrefix;
+
+        int literals = 0, matches = 0, repeated = 0, repeatedLetters = 0, looped = 0, loopedUntil = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
+        int lastMatchStart = -1, lastMatchLength = 0, lastMatchDistance = 0;
+        var i = 0;
+        while (i + MatchKey <= n)
+        {
+            var k0 = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(i * 2)..]));
+            var k1 = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(i * 2 + 8)..]));
+            var h = (int)(((k0 * 0x9E3779B97F4A7C15UL) ^ (k1 * 0xC2B2AE3D27D4EB4FUL)) >> shift);
+            var j = head[h] - 1;
+            head[h] = i + 1;
+            if (j >= 0 && s.Slice(j, MatchKey).SequenceEqual(s.Slice(i, MatchKey)))
+            {
+                var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
+                matches++;
+                if (length >= MinRepeatChars)
+                {
+                    repeated += length;
+                    repeatedLetters += letterPrefix[i + length] - letterPrefix[i];
+                    // A copy at least as long as its distance runs straight on from its source: back-to-back copies, a loop.
+                    if (length >= i - j)
+                    {
+                        looped += length + i - Math.Max(j, loopedUntil);
+                        loopedUntil = i + length;
+                    }
+                }
+                if (length > longestLength)
+                    (longestStart, longestLength, longestDistance) = (i, length, i - j);
+                (lastMatchStart, lastMatchLength, lastMatchDistance) = (i, length, i - j);
+                // Index the copied stretch only when short: inside a long copy every key is already indexed one copy back.
+                var end = i + length;
+                var indexFrom = length <= 32 ? i + 1 : Math.Max(i + 1, end - MatchKey);
+                for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
+                {
+                    var a = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(p * 2)..]));
+                    var b = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(p * 2 + 8)..]));
+                    head[(int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> shift)] = p + 1;
+                }
+                i = end;
+            }
+            else
+            {
+                literals++;
+                i++;
+            }
+        }
+        literals += n - i;
+
+        // The trailing loop: the last copy reaches the end and overlaps its source (at least two back-to-back copies).
+        // Walk back from the copy while the text keeps the same period, to find where the loop began.
+        int loopStart = -1, loopLength = 0, loopPeriod = 0;
+        if (lastMatchStart >= 0 && lastMatchStart + lastMatchLength == n && lastMatchLength >= lastMatchDistance)
+        {
+            var d = lastMatchDistance;
+            var start = lastMatchStart - d;
+            while (start > 0 && s[start - 1] == s[start - 1 + d])
+                start--;
+            (loopStart, loopLength, loopPeriod) = (start, n - start, d);
+        }
+
+        var codeSize = literals + 3 * matches;
+        return new RepeatStats((double)repeated / n, letterPrefix[n] == 0 ? 0 : (double)repeatedLetters / letterPrefix[n], (double)looped / n, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
+            loopStart, loopLength, loopPeriod);
+    }
+
+    private readonly record struct NGramStats(
+        double SeqRep1, double SeqRep2, double SeqRep3, double SeqRep4, int Distinct1, int Distinct2, int Distinct3, int Distinct4);
+
+    private static NGramStats CountNGrams(ReadOnlySpan<int> words, Scratch scratch)
+    {
+        var (r1, d1) = SeqRep(words, 1, scratch);
+        var (r2, d2) = SeqRep(words, 2, scratch);
+        var (r3, d3) = SeqRep(words, 3, scratch);
+        var (r4, d4) = SeqRep(words, 4, scratch);
+        return new NGramStats(r1, r2, r3, r4, d1, d2, d3, d4);
+    }
+
+    // seq-rep-n = 1 - distinct n-grams / n-grams, counted with an open-addressing set of 64-bit n-gram hashes.
+    private static (double SeqRep, int Distinct) SeqRep(ReadOnlySpan<int> words, int n, Scratch scratch)
+    {
+        var total = words.Length - n + 1;
+        if (total <= 0)
+            return (0, 0);
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, total * 2));
+        var set = scratch.Set(capacity);
+        var mask = capacity - 1;
+        var distinct = 0;
+        for (var i = 0; i < total; i++)
+        {
+            var key = 0xCBF29CE484222325UL;
+            for (var k = 0; k < n; k++)
+                key = (key ^ (uint)words[i + k]) * 0x100000001B3UL;
+            key |= 1; // 0 marks an empty slot
+            var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+            while (true)
+            {
+                var existing = set[slot];
+                if (existing == 0)
+                {
+                    set[slot] = key;
+                    distinct++;
+                    break;
+                }
+                if (existing == key)
+                    break;
+                slot = (slot + 1) & mask;
+            }
+        }
+        return (1 - (double)distinct / total, distinct);
+    }
+
+    // The longest loop at the end of the word sequence: smallest period p whose copies cover the most words.
+    private static (int Period, int Words) TrailingWordLoop(ReadOnlySpan<int> w)
+    {
+        var t = w.Length;
+        int bestPeriod = 0, bestCover = 0;
+        for (var p = 1; p <= Math.Min(MaxWordPeriod, t / 2); p++)
+        {
+            if (bestPeriod > 0 && p % bestPeriod == 0)
+                continue;
+            var k = 0;
+            while (k + p < t && w[t - 1 - k] == w[t - 1 - k - p])
+                k++;
+            if (k >= p && k + p > bestCover)
+                (bestPeriod, bestCover) = (p, k + p);
+        }
+        return (bestPeriod, bestCover);
+    }
+
+    /// <summary>Per-thread buffers, grown to the largest output seen and reused.</summary>
+    private sealed class Scratch
+    {
+        public char[] Folded = [];
+        public int[] Words = [];
+        public int[] LetterPrefix = [];
+        private int[] _head = [];
+        private ulong[] _set = [];
+
+        public void Ensure(int length)
+        {
+            if (Folded.Length < length)
+            {
+                Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
+                Words = new int[Folded.Length];
+                LetterPrefix = new int[Folded.Length + 1];
+            }
+        }
+
+        public Span<int> Head(int size)
+        {
+            if (_head.Length < size)
+                _head = new int[size];
+            var span = _head.AsSpan(0, size);
+            span.Clear();
+            return span;
+        }
+
+        public Span<ulong> Set(int size)
+        {
+            if (_set.Length < size)
+                _set = new ulong[size];
+            var span = _set.AsSpan(0, size);
+            span.Clear();
+            return span;
+        }
     }
 }
