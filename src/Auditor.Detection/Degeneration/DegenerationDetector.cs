@@ -26,7 +26,8 @@ public sealed class DegenerationDetector : IDetector
         ArgumentNullException.ThrowIfNull(settings);
         var f = context.Features;
         var compressionScore = 0.5 * f.CompressionRatio / CompressionThreshold(f.CharLength);
-        var score = Math.Max(f.RepeatedShare, compressionScore);
+        // Compression counts only past its own limit, so below it the score ranks by repeated share alone.
+        var score = compressionScore >= 0.5 ? Math.Max(f.RepeatedShare, compressionScore) : f.RepeatedShare;
         var flagged = score >= settings.Threshold;
 
         var evidence = new List<EvidenceSpan>(3);

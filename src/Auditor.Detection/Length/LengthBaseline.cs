@@ -10,8 +10,11 @@ public sealed record LengthBaseline(int Count, double MedianLog, double ScaleLog
     /// <summary>Below this many samples the length detector abstains.</summary>
     public const int DefaultMinimumCount = 50;
 
-    /// <summary>A floor on the scale (about a 5% length change), so a stream of near-identical lengths does not flag every small change.</summary>
-    public const double MinimumScale = 0.05;
+    /// <summary>
+    /// A floor on the scale: one doubling (ln 2). Streams whose lengths barely vary (a fixed token budget) would
+    /// otherwise flag ordinary early stops; with threshold 5 a flagged output is at least 32 times off the median.
+    /// </summary>
+    public const double MinimumScale = 0.6931471805599453;
 
     /// <summary>Enough samples to judge.</summary>
     public bool IsReady(int minimumCount = DefaultMinimumCount) => Count >= minimumCount;
