@@ -31,7 +31,7 @@ public class DegenerationDetectorTests
     [Fact]
     public void Flags_a_loop_in_text_without_spaces()
     {
-        var output = "我们今天讨论这个问题。" + string.Concat(Enumerable.Repeat("这是一个很好的问题，", 20));
+        var output = "我们今天讨论这个问题。" + string.Concat(Enumerable.Repeat("这是一个很好的问题，", 30));
         Assert.True(Run(_detector, output).Flagged);
     }
 

@@ -1,43 +1,67 @@
 using System.Globalization;
+using Auditor.Detection.Features;
 
 namespace Auditor.Detection.Degeneration;
 
 /// <summary>
-/// Flags looping or degenerate text: most of the output copies earlier output, or it compresses far better than
-/// natural text of its length. Score: the larger of the repeated share (characters in copies of 24+ characters,
-/// digits folded) and half the compression ratio over its length-aware threshold, so both read on one scale and
-/// the default threshold 0.5 means "half of the output repeats itself".
+/// Flags looping or degenerate text. Three signs, each scaled so that 1 is its limit; the score is the largest:
+/// <list type="bullet">
+/// <item>copies: weighted verbatim copies of earlier text (<see cref="OutputFeatures.WeightedCopiedChars"/>) reach
+/// <see cref="CopiedCharsLimit"/> characters and <see cref="CopiedShareLimit"/> of the output (both must hold, so the
+/// score is the smaller ratio);</item>
+/// <item>loop: the output ends in a loop repeating its unit <see cref="LoopRepeatsLimit"/> times over
+/// <see cref="LoopCharsLimit"/> characters (digits folded, so counting loops count);</item>
+/// <item>low information: the compression ratio reaches <see cref="CompressionThreshold"/> for the output's length
+/// (counted only past its limit, so it never lowers the ranking of the other two).</item>
+/// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
 {
+    /// <summary>About two sentences or three lines of code copied verbatim.</summary>
+    public const double CopiedCharsLimit = 200;
+
+    /// <summary>One fifth of the output: long answers may quote themselves a little.</summary>
+    public const double CopiedShareLimit = 0.2;
+
+    /// <summary>A unit said three times in a row at the end is a loop, not an emphasis.</summary>
+    public const double LoopRepeatsLimit = 3;
+
+    public const double LoopCharsLimit = 200;
+
     public string Name => "degeneration";
 
-    public double DefaultThreshold => 0.5;
+    public double DefaultThreshold => 1.0;
 
     /// <summary>
     /// The compression ratio that counts as low information for a text of <paramref name="chars"/> characters:
-    /// 3 from 512 characters on, rising as 1/sqrt(length) below, because short texts give a compressor little to find.
+    /// 5 from 512 characters on, rising as sqrt(512 / length) below, because short texts give a compressor little to find.
     /// </summary>
-    public static double CompressionThreshold(int chars) => 3 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
+    public static double CompressionThreshold(int chars) => 5 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         var f = context.Features;
-        var compressionScore = 0.5 * f.CompressionRatio / CompressionThreshold(f.CharLength);
-        // Compression counts only past its own limit, so below it the score ranks by repeated share alone.
-        var score = compressionScore >= 0.5 ? Math.Max(f.RepeatedShare, compressionScore) : f.RepeatedShare;
+        var n = Math.Max(1, f.CharLength);
+        var copied = f.WeightedCopiedChars;
+        var copyScore = Math.Min(copied / CopiedCharsLimit, copied / n / CopiedShareLimit);
+        var repeats = f.TrailingLoopPeriod > 0 ? (double)f.TrailingLoopLength / f.TrailingLoopPeriod : 0;
+        var loopScore = Math.Min(f.TrailingLoopLength / LoopCharsLimit, repeats / LoopRepeatsLimit);
+        var compressionLimit = CompressionThreshold(f.CharLength);
+        var compressionScore = f.CompressionRatio / compressionLimit;
+        var score = Math.Max(copyScore, loopScore);
+        if (compressionScore >= 1)
+            score = Math.Max(score, compressionScore);
         var flagged = score >= settings.Threshold;
 
         var evidence = new List<EvidenceSpan>(3);
         if (f.TrailingLoopLength > 0)
         {
-            var repeats = (double)f.TrailingLoopLength / f.TrailingLoopPeriod;
             evidence.Add(new EvidenceSpan(f.TrailingLoopStart, f.TrailingLoopLength,
-                string.Create(CultureInfo.InvariantCulture, $"the text ends in a loop: a {f.TrailingLoopPeriod}-character phrase repeated {repeats:0.#} times")));
+                string.Create(CultureInfo.InvariantCulture, $"the text ends in a loop: a {f.TrailingLoopPeriod}-character unit repeated {repeats:0.#} times")));
         }
-        if (f.LongestRepeatLength >= Features.FeatureExtractor.MinRepeatChars && f.LongestRepeatStart != f.TrailingLoopStart + f.TrailingLoopPeriod)
+        if (f.LongestRepeatLength >= FeatureExtractor.MinRepeatChars && !(f.TrailingLoopLength > 0 && f.LongestRepeatStart >= f.TrailingLoopStart))
         {
             evidence.Add(new EvidenceSpan(f.LongestRepeatStart, f.LongestRepeatLength,
                 string.Create(CultureInfo.InvariantCulture, $"copies the text {f.LongestRepeatDistance} characters earlier")));
@@ -52,22 +76,22 @@ public sealed class DegenerationDetector : IDetector
         if (!flagged)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"{f.RepeatedShare:P0} of the output repeats earlier text and it compresses {f.CompressionRatio:0.0}:1, within what natural text of {f.CharLength} characters does.");
+                $"About {copied:0} characters copy earlier text verbatim and the output compresses {f.CompressionRatio:0.0}:1: within what natural text of {f.CharLength} characters does.");
         }
-        else if (f.TrailingLoopLength >= f.CharLength / 4 && f.TrailingLoopLength > 0)
+        else if (loopScore >= settings.Threshold && loopScore >= copyScore)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character phrase, and {f.RepeatedShare:P0} of it copies earlier text.");
+                $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
         }
-        else if (f.RepeatedShare >= compressionScore)
+        else if (copyScore >= settings.Threshold)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"{f.RepeatedShare:P0} of the output copies earlier passages word for word: the model is repeating itself.");
+                $"The model repeats itself: about {copied:0} characters ({copied / n:P0} of the output) copy earlier passages word for word.");
         }
         else
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"The output carries little information: it compresses {f.CompressionRatio:0.0}:1 where natural text of {f.CharLength} characters stays under {CompressionThreshold(f.CharLength):0.0}:1.");
+                $"The output carries little information: it compresses {f.CompressionRatio:0.0}:1 where natural text of {f.CharLength} characters stays under {compressionLimit:0.0}:1.");
         }
         return new DetectorResult(Name, score, settings.Threshold, flagged, flagged ? evidence : [], explanation);
     }

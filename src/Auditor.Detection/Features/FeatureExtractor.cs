@@ -17,6 +17,9 @@ public static class FeatureExtractor
     /// <summary>A copied stretch counts as repetition from this many characters on (about four English words).</summary>
     public const int MinRepeatChars = 24;
 
+    /// <summary>A verbatim copy counts fully from this length (a long sentence, two lines of code); shorter ones count in proportion.</summary>
+    public const double FullWeightCopyChars = 128;
+
     // LZ77 parse: a match needs this many equal characters to start (hashed as two 64-bit words).
     private const int MatchKey = 8;
     private const int MaxWordPeriod = 256;
@@ -34,7 +37,7 @@ public static class FeatureExtractor
         scratch.Ensure(text.Length);
 
         var features = Scan(text, templateTokens, scratch);
-        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), scratch);
+        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
         var ngrams = CountNGrams(scratch.Words.AsSpan(0, features.WordCount), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, features.WordCount));
 
@@ -49,8 +52,7 @@ public static class FeatureExtractor
             SeqRep1 = ngrams.SeqRep1, SeqRep2 = ngrams.SeqRep2, SeqRep3 = ngrams.SeqRep3, SeqRep4 = ngrams.SeqRep4,
             Distinct1 = ngrams.Distinct1, Distinct2 = ngrams.Distinct2, Distinct3 = ngrams.Distinct3, Distinct4 = ngrams.Distinct4,
             RepeatedShare = lz.RepeatedShare,
-            LoopedShare = lz.LoopedShare,
-            RepeatedLetterShare = lz.RepeatedLetterShare,
+            WeightedCopiedChars = lz.WeightedCopiedChars,
             CompressionRatio = lz.CompressionRatio,
             LongestRepeatStart = lz.LongestStart,
             LongestRepeatLength = lz.LongestLength,
@@ -93,8 +95,6 @@ public static class FeatureExtractor
     {
         var folded = scratch.Folded;
         var words = scratch.Words;
-        var letterPrefix = scratch.LetterPrefix;
-        var letterCount = 0;
         int nonWhitespace = 0, first = -1, last = -1, wordCount = 0, lines = text.Length > 0 ? 1 : 0;
         int replacement = 0, control = 0, latin = 0, cyrillic = 0, greek = 0, arabicHebrew = 0, cjk = 0, otherScript = 0;
         int templateHits = 0, templateStart = -1, templateLength = 0, templateIndex = -1;
@@ -122,9 +122,6 @@ public static class FeatureExtractor
             }
 
             folded[i] = cls == CharClass.Digit ? '0' : c;
-            if (cls == CharClass.Letter)
-                letterCount++;
-            letterPrefix[i + 1] = letterCount;
 
             if (cls is CharClass.Letter or CharClass.Digit)
             {
@@ -267,24 +264,24 @@ public static class FeatureExtractor
     }
 
     private readonly record struct RepeatStats(
-        double RepeatedShare, double RepeatedLetterShare, double LoopedShare, double CompressionRatio, int LongestStart, int LongestLength, int LongestDistance,
+        double RepeatedShare, double WeightedCopiedChars, double CompressionRatio, int LongestStart, int LongestLength, int LongestDistance,
         int LoopStart, int LoopLength, int LoopPeriod);
 
     // Greedy LZ77 parse with a hash of the last position of every 8-character key. A loop shows up as one long
     // match whose source is one period back; counting "Chapter 12, Chapter 13" works because digits are folded.
-    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, Scratch scratch)
+    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, ReadOnlySpan<char> raw, Scratch scratch)
     {
         var n = s.Length;
         if (n < MatchKey * 2)
-            return new RepeatStats(0, 0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
+            return new RepeatStats(0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
 
         var bits = Math.Clamp(BitOperations.Log2((uint)n) + 1, 8, 18);
         var head = scratch.Head(1 << bits);
         var shift = 64 - bits;
         var bytes = MemoryMarshal.AsBytes(s);
-        var letterPrefix = scratch.LetterPrefix;
+        var copied = 0.0;
 
-        int literals = 0, matches = 0, repeated = 0, repeatedLetters = 0, looped = 0, loopedUntil = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
+        int literals = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
         int lastMatchStart = -1, lastMatchLength = 0, lastMatchDistance = 0;
         var i = 0;
         while (i + MatchKey <= n)
@@ -301,13 +298,7 @@ public static class FeatureExtractor
                 if (length >= MinRepeatChars)
                 {
                     repeated += length;
-                    repeatedLetters += letterPrefix[i + length] - letterPrefix[i];
-                    // A copy at least as long as its distance runs straight on from its source: back-to-back copies, a loop.
-                    if (length >= i - j)
-                    {
-                        looped += length + i - Math.Max(j, loopedUntil);
-                        loopedUntil = i + length;
-                    }
+                    copied += VerbatimCopyWeight(raw.Slice(i, length), raw.Slice(j, length));
                 }
                 if (length > longestLength)
                     (longestStart, longestLength, longestDistance) = (i, length, i - j);
@@ -340,12 +331,38 @@ public static class FeatureExtractor
             var start = lastMatchStart - d;
             while (start > 0 && s[start - 1] == s[start - 1 + d])
                 start--;
-            (loopStart, loopLength, loopPeriod) = (start, n - start, d);
+            (loopStart, loopLength, loopPeriod) = (start, n - start, MinimalPeriod(s[start..], d));
         }
 
         var codeSize = literals + 3 * matches;
-        return new RepeatStats((double)repeated / n, letterPrefix[n] == 0 ? 0 : (double)repeatedLetters / letterPrefix[n], (double)looped / n, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
+        return new RepeatStats((double)repeated / n, copied, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
             loopStart, loopLength, loopPeriod);
+    }
+
+    /// <summary>A copy weighs its verbatim (unfolded) stretches of 24+ characters, each by length x min(1, length / 128).</summary>
+    private static double VerbatimCopyWeight(ReadOnlySpan<char> copy, ReadOnlySpan<char> source)
+    {
+        var weight = 0.0;
+        var pos = 0;
+        while (pos < copy.Length)
+        {
+            var run = copy[pos..].CommonPrefixLength(source[pos..]);
+            if (run >= MinRepeatChars)
+                weight += run * Math.Min(1.0, run / FullWeightCopyChars);
+            pos += run + 1; // skip the differing (digit) character
+        }
+        return weight;
+    }
+
+    // The smallest divisor q of the found period d for which the loop span still has period q ("ab ab ab" is period 3, not 6).
+    private static int MinimalPeriod(ReadOnlySpan<char> loop, int d)
+    {
+        for (var q = 1; q < d; q++)
+        {
+            if (d % q == 0 && loop[q..].SequenceEqual(loop[..^q]))
+                return q;
+        }
+        return d;
     }
 
     private readonly record struct NGramStats(
@@ -417,7 +434,6 @@ public static class FeatureExtractor
     {
         public char[] Folded = [];
         public int[] Words = [];
-        public int[] LetterPrefix = [];
         private int[] _head = [];
         private ulong[] _set = [];
 
@@ -427,7 +443,6 @@ public static class FeatureExtractor
             {
                 Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
                 Words = new int[Folded.Length];
-                LetterPrefix = new int[Folded.Length + 1];
             }
         }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Auditor.Detection.Features;
 
 /// <summary>
@@ -60,11 +62,11 @@ public sealed record OutputFeatures
     /// <summary>Share of characters that copy earlier text in a stretch of at least <see cref="FeatureExtractor.MinRepeatChars"/> characters.</summary>
     public double RepeatedShare { get; init; }
 
-    /// <summary>The same counted on letters only: copied letters / letters. Indentation, punctuation and folded digits do not count, so code layout and number tables weigh little.</summary>
-    public double RepeatedLetterShare { get; init; }
-
-    /// <summary>Share of characters in back-to-back copies (a copy that runs straight on from its source, counted with its source): loops anywhere in the text.</summary>
-    public double LoopedShare { get; init; }
+    /// <summary>
+    /// Characters in verbatim copies of earlier text (digits not folded), each copied stretch of 24+ characters
+    /// weighted by min(1, length / 128): sentence-long copies count fully, shared phrases and code idioms little.
+    /// </summary>
+    public double WeightedCopiedChars { get; init; }
 
     /// <summary>Characters / estimated LZ77 code size (literals + 3 per back-reference): a zlib-like compression ratio without the header.</summary>
     public double CompressionRatio { get; init; }
@@ -110,16 +112,18 @@ public sealed record OutputFeatures
     public int FirstTemplateTokenLength { get; init; }
     public int FirstTemplateTokenIndex { get; init; } = -1;
 
+    [JsonIgnore]
     public bool IsBlank => NonWhitespaceChars == 0;
 
     /// <summary>Natural log of (1 + characters): the length detector's unit.</summary>
+    [JsonIgnore]
     public double LogLength => Math.Log(1 + (double)CharLength);
 
     /// <summary>The stable names of <see cref="ToVector"/>'s entries, in order (append only: stored models depend on the order).</summary>
     public static IReadOnlyList<string> VectorNames { get; } =
     [
         "logLength", "nonWhitespaceShare", "logWordCount", "logLineCount", "longestRepeatedLineRun",
-        "seqRep1", "seqRep2", "seqRep3", "seqRep4", "repeatedShare", "loopedShare", "repeatedLetterShare", "compressionRatio",
+        "seqRep1", "seqRep2", "seqRep3", "seqRep4", "repeatedShare", "weightedCopiedShare", "compressionRatio",
         "trailingLoopShare", "logTrailingLoopPeriod", "replacementShare", "controlShare", "scriptMix",
         "cjkShare", "templateTokenHits", "finishedByLength", "tokenBudgetUsed",
     ];
@@ -132,7 +136,7 @@ public sealed record OutputFeatures
         return
         [
             (float)LogLength, (float)NonWhitespaceChars / n, (float)Math.Log(1 + (double)WordCount), (float)Math.Log(1 + (double)LineCount),
-            LongestRepeatedLineRun, (float)SeqRep1, (float)SeqRep2, (float)SeqRep3, (float)SeqRep4, (float)RepeatedShare, (float)LoopedShare, (float)RepeatedLetterShare,
+            LongestRepeatedLineRun, (float)SeqRep1, (float)SeqRep2, (float)SeqRep3, (float)SeqRep4, (float)RepeatedShare, (float)(WeightedCopiedChars / n),
             (float)CompressionRatio, (float)TrailingLoopLength / n, (float)Math.Log(1 + (double)TrailingLoopPeriod),
             (float)ReplacementChars / n, (float)ControlChars / n, (float)ScriptMix, (float)CjkChars / letters,
             TemplateTokenHits, FinishedByLength ? 1 : 0, (float)(TokenBudgetUsed ?? 0),

@@ -4,15 +4,15 @@ namespace Auditor.Detection.Length;
 
 /// <summary>
 /// Flags an output much shorter or much longer than its stream usually produces. Score: the absolute robust z-score
-/// of ln(1 + characters) against the stream's baseline (median, 1.4826 MAD). Default threshold 5 (scale at least ln 2, see
-/// <see cref="LengthBaseline.MinimumScale"/>): under a normal model 6 in 10 million ordinary outputs lie that far out; log lengths have heavier tails.
+/// of ln(1 + characters) against the stream's baseline (median, 1.4826 MAD). Default threshold 6 (scale at least ln 2, see
+/// <see cref="LengthBaseline.MinimumScale"/>): under a normal model 2 in a billion ordinary outputs lie that far out, but log lengths have heavy tails (early stops), and in a stream of near-constant length a flagged output is 64 times off its median.
 /// Abstains until the stream has <see cref="LengthBaseline.DefaultMinimumCount"/> baseline samples.
 /// </summary>
 public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.DefaultMinimumCount) : IDetector
 {
     public string Name => "length";
 
-    public double DefaultThreshold => 5.0;
+    public double DefaultThreshold => 6.0;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {

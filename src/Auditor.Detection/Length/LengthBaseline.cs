@@ -12,7 +12,7 @@ public sealed record LengthBaseline(int Count, double MedianLog, double ScaleLog
 
     /// <summary>
     /// A floor on the scale: one doubling (ln 2). Streams whose lengths barely vary (a fixed token budget) would
-    /// otherwise flag ordinary early stops; with threshold 5 a flagged output is at least 32 times off the median.
+    /// otherwise flag ordinary early stops; with threshold 6 a flagged output is at least 64 times off the median.
     /// </summary>
     public const double MinimumScale = 0.6931471805599453;
 
