@@ -65,7 +65,7 @@ public static class FeatureExtractor
         };
     }
 
-    private enum CharClass : byte { Space, Newline, Letter, Digit, Punct, Control }
+    private enum CharClass : byte { Letter, Digit, Space, Punct, Control }
 
     private static readonly CharClass[] s_ascii = BuildAsciiTable();
 
@@ -76,8 +76,7 @@ public static class FeatureExtractor
         {
             table[c] = c switch
             {
-                '\n' => CharClass.Newline,
-                ' ' or '\t' or '\r' or '\v' or '\f' => CharClass.Space,
+                ' ' or '\n' or '\t' or '\r' or '\v' or '\f' => CharClass.Space,
                 < 32 or 127 => CharClass.Control,
                 >= 'a' and <= 'z' or >= 'A' and <= 'Z' or '_' => CharClass.Letter,
                 >= '0' and <= '9' => CharClass.Digit,
@@ -87,24 +86,20 @@ public static class FeatureExtractor
         return table;
     }
 
-    private const uint FnvOffset = 2166136261;
-    private const uint FnvPrime = 16777619;
 
-    // The forward pass: everything that needs one look at each character.
+    // The forward pass: everything that needs one look at each character. ASCII takes a short path; other characters
+    // are classified by script. Word hashes are rotate-xor while a word runs and mixed once at its end.
     private static OutputFeatures Scan(ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
     {
         var folded = scratch.Folded;
         var words = scratch.Words;
-        int nonWhitespace = 0, first = -1, last = -1, wordCount = 0, lines = text.Length > 0 ? 1 : 0;
+        var ascii = s_ascii;
+        var triggers = tokens.AsciiTriggers;
+        int nonWhitespace = 0, first = -1, last = -1, wordCount = 0;
         int replacement = 0, control = 0, latin = 0, cyrillic = 0, greek = 0, arabicHebrew = 0, cjk = 0, otherScript = 0;
         int templateHits = 0, templateStart = -1, templateLength = 0, templateIndex = -1;
-        uint wordHash = FnvOffset;
+        uint wordHash = 0;
         var inWord = false;
-
-        // Line state: hash and length of the current and previous non-blank line, and the best run so far.
-        uint lineHash = FnvOffset, prevLineHash = 0;
-        int lineStart = 0, prevLineLength = -1, run = 0, runStart = 0, bestRun = 0, bestRunStart = -1, bestRunEnd = 0;
-        var lineBlank = true;
 
         for (var i = 0; i < text.Length; i++)
         {
@@ -112,74 +107,63 @@ public static class FeatureExtractor
             CharClass cls;
             if (c < 128)
             {
-                cls = s_ascii[c];
-                if (cls == CharClass.Letter)
-                    latin++;
+                cls = ascii[c];
+                if (triggers[c])
+                    CheckTemplateToken(text, i);
+                if (cls <= CharClass.Digit)
+                {
+                    // Letter or digit: the word goes on.
+                    folded[i] = cls == CharClass.Digit ? '0' : c;
+                    latin += cls == CharClass.Letter ? 1 : 0;
+                    wordHash = BitOperations.RotateLeft(wordHash, 5) ^ c;
+                    inWord = true;
+                    nonWhitespace++;
+                    last = i;
+                    if (first < 0)
+                        first = i;
+                    continue;
+                }
             }
             else
             {
                 cls = ClassifyNonAscii(c, ref latin, ref cyrillic, ref greek, ref arabicHebrew, ref cjk, ref otherScript, ref replacement, ref control);
+                if (tokens.HasNonAsciiTriggers && tokens.MayStart(c))
+                    CheckTemplateToken(text, i);
+                if (cls <= CharClass.Digit)
+                {
+                    folded[i] = cls == CharClass.Digit ? '0' : c;
+                    wordHash = BitOperations.RotateLeft(wordHash, 5) ^ c;
+                    inWord = true;
+                    nonWhitespace++;
+                    last = i;
+                    if (first < 0)
+                        first = i;
+                    continue;
+                }
             }
 
-            folded[i] = cls == CharClass.Digit ? '0' : c;
-
-            if (cls is CharClass.Letter or CharClass.Digit)
+            folded[i] = c;
+            if (inWord)
             {
-                wordHash = (wordHash ^ c) * FnvPrime;
-                inWord = true;
+                words[wordCount++] = (int)(wordHash * 0x9E3779B1u ^ (wordHash >> 15));
+                wordHash = 0;
+                inWord = false;
             }
-            else
-            {
-                if (inWord)
-                {
-                    words[wordCount++] = (int)wordHash;
-                    wordHash = FnvOffset;
-                    inWord = false;
-                }
-                if (cls == CharClass.Punct)
-                    words[wordCount++] = (int)((FnvOffset ^ c) * FnvPrime);
-            }
-
-            if (cls is CharClass.Space or CharClass.Newline)
-            {
-                if (cls == CharClass.Newline)
-                {
-                    EndLine(i);
-                    lines++;
-                    lineStart = i + 1;
-                    lineHash = FnvOffset;
-                    lineBlank = true;
-                }
-                else
-                {
-                    lineHash = (lineHash ^ c) * FnvPrime;
-                }
+            if (cls == CharClass.Space)
                 continue;
-            }
-
-            if (cls == CharClass.Control)
-                control++;
             nonWhitespace++;
+            last = i;
             if (first < 0)
                 first = i;
-            last = i;
-            lineBlank = false;
-            lineHash = (lineHash ^ c) * FnvPrime;
-
-            if (tokens.MayStart(c))
-            {
-                var (index, length) = tokens.MatchAt(text, i);
-                if (index >= 0)
-                {
-                    if (templateHits++ == 0)
-                        (templateStart, templateLength, templateIndex) = (i, length, index);
-                }
-            }
+            if (cls == CharClass.Control)
+                control++;
+            else
+                words[wordCount++] = (int)(0x85EBCA6Bu * (c + 0x10000u)); // a punctuation mark or CJK character is a word
         }
         if (inWord)
-            words[wordCount++] = (int)wordHash;
-        EndLine(text.Length);
+            words[wordCount++] = (int)(wordHash * 0x9E3779B1u ^ (wordHash >> 15));
 
+        var lineStats = RepeatedLines(text);
         var letters = latin + cyrillic + greek + arabicHebrew + cjk + otherScript;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cyrillic), Math.Max(greek, arabicHebrew)), Math.Max(cjk, otherScript));
         return new OutputFeatures
@@ -189,10 +173,10 @@ public static class FeatureExtractor
             FirstNonWhitespace = first,
             LastNonWhitespace = last,
             WordCount = wordCount,
-            LineCount = lines,
-            LongestRepeatedLineRun = bestRun,
-            RepeatedLineRunStart = bestRunStart,
-            RepeatedLineRunLength = bestRun > 0 ? bestRunEnd - bestRunStart : 0,
+            LineCount = lineStats.Lines,
+            LongestRepeatedLineRun = lineStats.BestRun,
+            RepeatedLineRunStart = lineStats.BestRunStart,
+            RepeatedLineRunLength = lineStats.BestRunLength,
             ReplacementChars = replacement,
             ControlChars = control,
             LatinLetters = latin,
@@ -208,25 +192,49 @@ public static class FeatureExtractor
             FirstTemplateTokenIndex = templateIndex,
         };
 
-        // Blank lines do not break a run: loops often repeat a paragraph followed by an empty line.
-        void EndLine(int end)
+        void CheckTemplateToken(ReadOnlySpan<char> t, int at)
         {
-            if (lineBlank)
-                return;
-            var length = end - lineStart;
-            if (lineHash == prevLineHash && length == prevLineLength)
-            {
-                run++;
-            }
-            else
-            {
-                run = 1;
-                runStart = lineStart;
-            }
-            if (run >= 2 && run > bestRun)
-                (bestRun, bestRunStart, bestRunEnd) = (run, runStart, end);
-            (prevLineHash, prevLineLength) = (lineHash, length);
+            var (index, length) = tokens.MatchAt(t, at);
+            if (index >= 0 && templateHits++ == 0)
+                (templateStart, templateLength, templateIndex) = (at, length, index);
         }
+    }
+
+    private readonly record struct LineStats(int Lines, int BestRun, int BestRunStart, int BestRunLength);
+
+    // Line structure with vectorised searches: the longest run of identical consecutive non-blank lines.
+    // Blank lines do not break a run: loops often repeat a paragraph followed by an empty line.
+    private static LineStats RepeatedLines(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+            return new LineStats(0, 0, -1, 0);
+        int lines = 0, pos = 0, prevStart = -1, prevLength = 0, run = 0, runStart = 0, bestRun = 0, bestStart = -1, bestEnd = 0;
+        while (true)
+        {
+            lines++;
+            var nl = text[pos..].IndexOf('\n');
+            var end = nl < 0 ? text.Length : pos + nl;
+            var line = text[pos..end];
+            if (line.IndexOfAnyExcept(" \t\r") >= 0)
+            {
+                if (prevStart >= 0 && line.SequenceEqual(text.Slice(prevStart, prevLength)))
+                {
+                    run++;
+                }
+                else
+                {
+                    run = 1;
+                    runStart = pos;
+                }
+                if (run >= 2 && run > bestRun)
+                    (bestRun, bestStart, bestEnd) = (run, runStart, end);
+                (prevStart, prevLength) = (pos, line.Length);
+            }
+            if (nl < 0)
+                break;
+            pos = end + 1;
+        }
+        return new LineStats(lines, bestRun, bestStart, bestRun > 0 ? bestEnd - bestStart : 0);
     }
 
     private static CharClass ClassifyNonAscii(char c, ref int latin, ref int cyrillic, ref int greek, ref int arabicHebrew,
@@ -245,7 +253,7 @@ public static class FeatureExtractor
             return CharClass.Punct;
         }
         if (char.IsWhiteSpace(c))
-            return c is '\u2028' or '\u2029' or '\u0085' ? CharClass.Newline : CharClass.Space;
+            return CharClass.Space;
         if (c is >= '\u0080' and <= '\u009F')
             return CharClass.Control;
         if (char.IsDigit(c))
@@ -377,34 +385,36 @@ public static class FeatureExtractor
         return new NGramStats(r1, r2, r3, r4, d1, d2, d3, d4);
     }
 
-    // seq-rep-n = 1 - distinct n-grams / n-grams, counted with an open-addressing set of 64-bit n-gram hashes.
+    // seq-rep-n = 1 - distinct n-grams / n-grams, counted in an open-addressing set of 32-bit n-gram hashes. Each entry
+    // carries the number of the count it belongs to (an epoch), so the set is never cleared between counts.
     private static (double SeqRep, int Distinct) SeqRep(ReadOnlySpan<int> words, int n, Scratch scratch)
     {
         var total = words.Length - n + 1;
         if (total <= 0)
             return (0, 0);
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, total * 2));
-        var set = scratch.Set(capacity);
+        var set = scratch.Set(capacity, out var epoch);
+        var tag = (ulong)epoch << 32;
         var mask = capacity - 1;
         var distinct = 0;
         for (var i = 0; i < total; i++)
         {
-            var key = 0xCBF29CE484222325UL;
-            for (var k = 0; k < n; k++)
-                key = (key ^ (uint)words[i + k]) * 0x100000001B3UL;
-            key |= 1; // 0 marks an empty slot
-            var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+            var key = (ulong)(uint)words[i] * 0x9E3779B97F4A7C15UL;
+            for (var k = 1; k < n; k++)
+                key = (key ^ (uint)words[i + k]) * 0xC2B2AE3D27D4EB4FUL;
+            var entry = tag | (key >> 32);
+            var slot = (int)key & mask;
             while (true)
             {
                 var existing = set[slot];
-                if (existing == 0)
+                if (existing == entry)
+                    break;
+                if ((existing & 0xFFFFFFFF00000000UL) != tag)
                 {
-                    set[slot] = key;
+                    set[slot] = entry;
                     distinct++;
                     break;
                 }
-                if (existing == key)
-                    break;
                 slot = (slot + 1) & mask;
             }
         }
@@ -455,13 +465,23 @@ public static class FeatureExtractor
             return span;
         }
 
-        public Span<ulong> Set(int size)
+        private uint _epoch;
+
+        public Span<ulong> Set(int size, out uint epoch)
         {
             if (_set.Length < size)
+            {
                 _set = new ulong[size];
-            var span = _set.AsSpan(0, size);
-            span.Clear();
-            return span;
+                _epoch = 0;
+            }
+            if (++_epoch == 0)
+            {
+                // After 2^32 counts the tags would repeat: start over from a clean table.
+                Array.Clear(_set);
+                _epoch = 1;
+            }
+            epoch = _epoch;
+            return _set.AsSpan(0, size);
         }
     }
 }

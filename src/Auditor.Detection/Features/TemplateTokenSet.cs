@@ -17,11 +17,19 @@ public sealed class TemplateTokenSet
             // Longest first, so "<|eot_id|><|start_header_id|>" wins over "<|eot_id|>" at the same offset.
             var list = group.OrderByDescending(t => t.Length).ToArray();
             if (group.Key < 128)
+            {
                 _byFirstChar[group.Key] = list;
+                AsciiTriggers[group.Key] = true;
+            }
             else
                 _nonAscii[group.Key] = list;
         }
     }
+
+    /// <summary>For each ASCII character, whether a token starts with it (the hot-path test).</summary>
+    internal bool[] AsciiTriggers { get; } = new bool[128];
+
+    internal bool HasNonAsciiTriggers => _nonAscii.Count > 0;
 
     /// <summary>The tokens, in the order their indexes refer to.</summary>
     public IReadOnlyList<string> Tokens { get; }
