@@ -87,85 +87,57 @@ public static class FeatureExtractor
     }
 
 
-    // The forward pass: everything that needs one look at each character. ASCII takes a short path; other characters
-    // are classified by script. Word hashes are rotate-xor while a word runs and mixed once at its end.
+    // The character pass, in two tight loops over the same (cache-hot) characters so that each keeps its few counters in
+    // registers: the first splits words and writes the digit-folded copy, branch-free for ASCII; the second counts
+    // classes and scripts and finds template tokens. Rare work (non-ASCII, token matches) is out of line.
     private static OutputFeatures Scan(ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
     {
-        var folded = scratch.Folded;
-        var words = scratch.Words;
-        var ascii = s_ascii;
-        var triggers = tokens.AsciiTriggers;
-        int nonWhitespace = 0, first = -1, last = -1, wordCount = 0;
-        int replacement = 0, control = 0, latin = 0, cyrillic = 0, greek = 0, arabicHebrew = 0, cjk = 0, otherScript = 0;
-        int templateHits = 0, templateStart = -1, templateLength = 0, templateIndex = -1;
-        uint wordHash = 0;
-        var inWord = false;
+        var wordCount = SplitWords(text, scratch.Folded.AsSpan(0, text.Length), scratch.Words.AsSpan(0, text.Length + 1));
 
-        for (var i = 0; i < text.Length; i++)
+        ReadOnlySpan<byte> flags = s_asciiFlags;
+        ReadOnlySpan<bool> triggers = tokens.AsciiTriggers;
+        int nonWhitespace = 0, latin = 0, control = 0;
+        var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
+        var i = 0;
+        while (true)
         {
-            var c = text[i];
-            CharClass cls;
-            if (c < 128)
+            // The inner loop makes no calls, so its counters stay in registers; it stops at anything rare.
+            for (; i < text.Length; i++)
             {
-                cls = ascii[c];
-                if (triggers[c])
-                    CheckTemplateToken(text, i);
-                if (cls <= CharClass.Digit)
-                {
-                    // Letter or digit: the word goes on.
-                    folded[i] = cls == CharClass.Digit ? '0' : c;
-                    latin += cls == CharClass.Letter ? 1 : 0;
-                    wordHash = BitOperations.RotateLeft(wordHash, 5) ^ c;
-                    inWord = true;
-                    nonWhitespace++;
-                    last = i;
-                    if (first < 0)
-                        first = i;
-                    continue;
-                }
+                var c = text[i];
+                if (c >= 128 || triggers[c])
+                    break;
+                int f = flags[c];
+                latin += (f >> 4) & 1; // LetterFlag
+                control += (f >> 3) & 1; // ControlFlag
+                nonWhitespace += ~(f >> 2) & 1; // not SpaceFlag
             }
-            else
+            if (i >= text.Length)
+                break;
+            if (text[i] < 128)
             {
-                cls = ClassifyNonAscii(c, ref latin, ref cyrillic, ref greek, ref arabicHebrew, ref cjk, ref otherScript, ref replacement, ref control);
-                if (tokens.HasNonAsciiTriggers && tokens.MayStart(c))
-                    CheckTemplateToken(text, i);
-                if (cls <= CharClass.Digit)
-                {
-                    folded[i] = cls == CharClass.Digit ? '0' : c;
-                    wordHash = BitOperations.RotateLeft(wordHash, 5) ^ c;
-                    inWord = true;
-                    nonWhitespace++;
-                    last = i;
-                    if (first < 0)
-                        first = i;
-                    continue;
-                }
+                int f = flags[text[i]];
+                latin += (f >> 4) & 1;
+                control += (f >> 3) & 1;
+                nonWhitespace += ~(f >> 2) & 1;
+                MatchTemplateToken(text, i, tokens, ref cold);
             }
-
-            folded[i] = c;
-            if (inWord)
+            else if (CountNonAscii(text, i, tokens, ref cold))
             {
-                words[wordCount++] = (int)(wordHash * 0x9E3779B1u ^ (wordHash >> 15));
-                wordHash = 0;
-                inWord = false;
+                nonWhitespace++;
             }
-            if (cls == CharClass.Space)
-                continue;
-            nonWhitespace++;
-            last = i;
-            if (first < 0)
-                first = i;
-            if (cls == CharClass.Control)
-                control++;
-            else
-                words[wordCount++] = (int)(0x85EBCA6Bu * (c + 0x10000u)); // a punctuation mark or CJK character is a word
+            i++;
         }
-        if (inWord)
-            words[wordCount++] = (int)(wordHash * 0x9E3779B1u ^ (wordHash >> 15));
+        latin += cold.Latin;
+        control += cold.Control;
+        // First and last visible characters: a short walk from either end (a data-dependent branch per character in
+        // the loop above would mispredict at every word boundary).
+        var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
+        var last = nonWhitespace == 0 ? -1 : LastVisible(text);
 
         var lineStats = RepeatedLines(text);
-        var letters = latin + cyrillic + greek + arabicHebrew + cjk + otherScript;
-        var dominant = Math.Max(Math.Max(Math.Max(latin, cyrillic), Math.Max(greek, arabicHebrew)), Math.Max(cjk, otherScript));
+        var letters = latin + cold.Cyrillic + cold.Greek + cold.ArabicHebrew + cold.Cjk + cold.OtherScript;
+        var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
         return new OutputFeatures
         {
             CharLength = text.Length,
@@ -177,27 +149,166 @@ public static class FeatureExtractor
             LongestRepeatedLineRun = lineStats.BestRun,
             RepeatedLineRunStart = lineStats.BestRunStart,
             RepeatedLineRunLength = lineStats.BestRunLength,
-            ReplacementChars = replacement,
+            ReplacementChars = cold.Replacement,
             ControlChars = control,
             LatinLetters = latin,
-            CyrillicLetters = cyrillic,
-            GreekLetters = greek,
-            ArabicHebrewLetters = arabicHebrew,
-            CjkChars = cjk,
-            OtherScriptLetters = otherScript,
+            CyrillicLetters = cold.Cyrillic,
+            GreekLetters = cold.Greek,
+            ArabicHebrewLetters = cold.ArabicHebrew,
+            CjkChars = cold.Cjk,
+            OtherScriptLetters = cold.OtherScript,
             ScriptMix = letters == 0 ? 0 : 1 - (double)dominant / letters,
-            TemplateTokenHits = templateHits,
-            FirstTemplateTokenStart = templateStart,
-            FirstTemplateTokenLength = templateLength,
-            FirstTemplateTokenIndex = templateIndex,
+            TemplateTokenHits = cold.TemplateHits,
+            FirstTemplateTokenStart = cold.TemplateStart,
+            FirstTemplateTokenLength = cold.TemplateLength,
+            FirstTemplateTokenIndex = cold.TemplateIndex,
         };
+    }
 
-        void CheckTemplateToken(ReadOnlySpan<char> t, int at)
+    // Words: runs of letters and digits (rotate-xor hash, mixed at the word's end); a punctuation mark or CJK character is a
+    // word of its own. Tokens are written unconditionally at the end of the list, which only grows when the token is real.
+    private static int SplitWords(ReadOnlySpan<char> text, Span<char> folded, Span<int> words)
+    {
+        ReadOnlySpan<byte> flags = s_asciiFlags;
+        int wordCount = 0, prevWord = 0;
+        uint wordHash = 0;
+        var i = 0;
+        while (i < text.Length)
         {
-            var (index, length) = tokens.MatchAt(t, at);
-            if (index >= 0 && templateHits++ == 0)
-                (templateStart, templateLength, templateIndex) = (at, length, index);
+            // No calls in the inner loop (registers stay put); a non-ASCII character is classified out of line.
+            var f = 0;
+            for (; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c >= 128)
+                {
+                    f = NonAsciiFlags(c);
+                    break;
+                }
+                f = flags[c];
+                var isWord = f & WordFlag;
+                words[wordCount] = MixWord(wordHash);
+                wordCount += prevWord & ~isWord;
+                words[wordCount] = PunctuationToken(c);
+                wordCount += (f >> 1) & 1; // PunctFlag
+                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
+                prevWord = isWord;
+                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0', branch-free
+            }
+            if (i >= text.Length)
+                break;
+            {
+                var c = text[i];
+                var isWord = f & WordFlag;
+                words[wordCount] = MixWord(wordHash);
+                wordCount += prevWord & ~isWord;
+                words[wordCount] = PunctuationToken(c);
+                wordCount += (f >> 1) & 1;
+                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
+                prevWord = isWord;
+                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0', branch-free
+                i++;
+            }
         }
+        if (prevWord != 0)
+            words[wordCount++] = MixWord(wordHash);
+        return wordCount;
+    }
+
+    private struct ColdCounts
+    {
+        public int Latin, Greek, Cyrillic, ArabicHebrew, Cjk, OtherScript, Replacement, Control;
+        public int TemplateHits, TemplateStart, TemplateLength, TemplateIndex;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int NonAsciiFlags(char c) => ClassifyNonAscii(c).Class switch
+    {
+        CharClass.Letter => WordFlag,
+        CharClass.Digit => WordFlag | DigitFlag,
+        CharClass.Space => SpaceFlag,
+        CharClass.Control => ControlFlag,
+        _ => PunctFlag,
+    };
+
+    // Counts a non-ASCII character; true when it is visible (not white space).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool CountNonAscii(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
+    {
+        var c = text[i];
+        var (cls, script) = ClassifyNonAscii(c);
+        switch (script)
+        {
+            case Script.Latin: cold.Latin++; break;
+            case Script.Greek: cold.Greek++; break;
+            case Script.Cyrillic: cold.Cyrillic++; break;
+            case Script.ArabicHebrew: cold.ArabicHebrew++; break;
+            case Script.Cjk: cold.Cjk++; break;
+            case Script.Other: cold.OtherScript++; break;
+        }
+        if (c == '\uFFFD')
+            cold.Replacement++;
+        if (cls == CharClass.Control)
+            cold.Control++;
+        if (tokens.HasNonAsciiTriggers && tokens.MayStart(c))
+            MatchTemplateToken(text, i, tokens, ref cold);
+        return cls != CharClass.Space;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MatchTemplateToken(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
+    {
+        var (index, length) = tokens.MatchAt(text, i);
+        if (index >= 0 && cold.TemplateHits++ == 0)
+            (cold.TemplateStart, cold.TemplateLength, cold.TemplateIndex) = (i, length, index);
+    }
+
+    private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;
+
+    private static readonly byte[] s_asciiFlags = BuildAsciiFlags();
+
+    private static byte[] BuildAsciiFlags()
+    {
+        var table = new byte[128];
+        for (var c = 0; c < 128; c++)
+        {
+            table[c] = s_ascii[c] switch
+            {
+                CharClass.Letter => WordFlag | LetterFlag,
+                CharClass.Digit => WordFlag | DigitFlag,
+                CharClass.Space => SpaceFlag,
+                CharClass.Control => ControlFlag,
+                _ => PunctFlag,
+            };
+        }
+        return table;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MixWord(uint h) => (int)(h * 0x9E3779B1u ^ (h >> 15));
+
+    // A punctuation mark or CJK character is a word of its own.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PunctuationToken(char c) => (int)(0x85EBCA6Bu * (c + 0x10000u));
+
+    private static int FirstVisible(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (!char.IsWhiteSpace(text[i]))
+                return i;
+        }
+        return -1;
+    }
+
+    private static int LastVisible(ReadOnlySpan<char> text)
+    {
+        for (var i = text.Length - 1; i >= 0; i--)
+        {
+            if (!char.IsWhiteSpace(text[i]))
+                return i;
+        }
+        return -1;
     }
 
     private readonly record struct LineStats(int Lines, int BestRun, int BestRunStart, int BestRunLength);
@@ -237,38 +348,34 @@ public static class FeatureExtractor
         return new LineStats(lines, bestRun, bestStart, bestRun > 0 ? bestEnd - bestStart : 0);
     }
 
-    private static CharClass ClassifyNonAscii(char c, ref int latin, ref int cyrillic, ref int greek, ref int arabicHebrew,
-        ref int cjk, ref int otherScript, ref int replacement, ref int control)
+    private enum Script : byte { None, Latin, Greek, Cyrillic, ArabicHebrew, Cjk, Other }
+
+    private static (CharClass Class, Script Script) ClassifyNonAscii(char c)
     {
         if (c == '\uFFFD')
-        {
-            replacement++;
-            return CharClass.Punct;
-        }
+            return (CharClass.Punct, Script.None);
         if (c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'
             or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF')
         {
             // A CJK character is a word of its own: these scripts do not separate words with spaces.
-            cjk++;
-            return CharClass.Punct;
+            return (CharClass.Punct, Script.Cjk);
         }
         if (char.IsWhiteSpace(c))
-            return CharClass.Space;
+            return (CharClass.Space, Script.None);
         if (c is >= '\u0080' and <= '\u009F')
-            return CharClass.Control;
+            return (CharClass.Control, Script.None);
         if (char.IsDigit(c))
-            return CharClass.Digit;
+            return (CharClass.Digit, Script.None);
         if (!char.IsLetter(c))
-            return CharClass.Punct;
-        switch (c)
+            return (CharClass.Punct, Script.None);
+        return c switch
         {
-            case < '\u0250' or >= '\u1E00' and <= '\u1EFF': latin++; break;
-            case >= '\u0370' and <= '\u03FF': greek++; break;
-            case >= '\u0400' and <= '\u052F': cyrillic++; break;
-            case >= '\u0590' and <= '\u06FF' or >= '\u0750' and <= '\u077F': arabicHebrew++; break;
-            default: otherScript++; break;
-        }
-        return CharClass.Letter;
+            < '\u0250' or >= '\u1E00' and <= '\u1EFF' => (CharClass.Letter, Script.Latin),
+            >= '\u0370' and <= '\u03FF' => (CharClass.Letter, Script.Greek),
+            >= '\u0400' and <= '\u052F' => (CharClass.Letter, Script.Cyrillic),
+            >= '\u0590' and <= '\u06FF' or >= '\u0750' and <= '\u077F' => (CharClass.Letter, Script.ArabicHebrew),
+            _ => (CharClass.Letter, Script.Other),
+        };
     }
 
     private readonly record struct RepeatStats(
@@ -299,7 +406,9 @@ public static class FeatureExtractor
             var h = (int)(((k0 * 0x9E3779B97F4A7C15UL) ^ (k1 * 0xC2B2AE3D27D4EB4FUL)) >> shift);
             var j = head[h] - 1;
             head[h] = i + 1;
-            if (j >= 0 && s.Slice(j, MatchKey).SequenceEqual(s.Slice(i, MatchKey)))
+            if (j >= 0
+                && Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(j * 2)..])) == k0
+                && Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(j * 2 + 8)..])) == k1)
             {
                 var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
                 matches++;
@@ -452,7 +561,7 @@ public static class FeatureExtractor
             if (Folded.Length < length)
             {
                 Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
-                Words = new int[Folded.Length];
+                Words = new int[Folded.Length + 1];
             }
         }
 
