@@ -390,54 +390,61 @@ public static class FeatureExtractor
         if (n < MatchKey * 2)
             return new RepeatStats(0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
 
-        var bits = Math.Clamp(BitOperations.Log2((uint)n) + 1, 8, 18);
-        var head = scratch.Head(1 << bits);
+        var bits = Math.Clamp(BitOperations.Log2((uint)n) + 2, 8, 20);
+        var head = scratch.Head(1 << bits, n, out var stamp);
         var shift = 64 - bits;
-        var bytes = MemoryMarshal.AsBytes(s);
+        ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
         var copied = 0.0;
 
-        int literals = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
+        int matched = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
         int lastMatchStart = -1, lastMatchLength = 0, lastMatchDistance = 0;
         var i = 0;
-        while (i + MatchKey <= n)
+        while (true)
         {
-            var k0 = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(i * 2)..]));
-            var k1 = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(i * 2 + 8)..]));
-            var h = (int)(((k0 * 0x9E3779B97F4A7C15UL) ^ (k1 * 0xC2B2AE3D27D4EB4FUL)) >> shift);
-            var j = head[h] - 1;
-            head[h] = i + 1;
-            if (j >= 0
-                && Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(j * 2)..])) == k0
-                && Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(j * 2 + 8)..])) == k1)
+            // Literal run: no calls and no data-dependent branch but the match test, which is almost always false
+            // in natural text. Table entries hold stamp + position; anything below the stamp is from an earlier output.
+            var j = -1;
+            for (; i + MatchKey <= n; i++)
             {
-                var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
-                matches++;
-                if (length >= MinRepeatChars)
+                var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2));
+                var k1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2 + 8));
+                var h = (int)(((k0 * 0x9E3779B97F4A7C15UL) ^ (k1 * 0xC2B2AE3D27D4EB4FUL)) >> shift);
+                var candidate = Math.Max(head[h] - stamp, 0);
+                head[h] = stamp + i;
+                if (candidate < i
+                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0
+                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == k1)
                 {
-                    repeated += length;
-                    copied += VerbatimCopyWeight(raw.Slice(i, length), raw.Slice(j, length));
+                    j = candidate;
+                    break;
                 }
-                if (length > longestLength)
-                    (longestStart, longestLength, longestDistance) = (i, length, i - j);
-                (lastMatchStart, lastMatchLength, lastMatchDistance) = (i, length, i - j);
-                // Index the copied stretch only when short: inside a long copy every key is already indexed one copy back.
-                var end = i + length;
-                var indexFrom = length <= 32 ? i + 1 : Math.Max(i + 1, end - MatchKey);
-                for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
-                {
-                    var a = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(p * 2)..]));
-                    var b = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(bytes[(p * 2 + 8)..]));
-                    head[(int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> shift)] = p + 1;
-                }
-                i = end;
             }
-            else
+            if (j < 0)
+                break;
+
+            var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
+            matches++;
+            matched += length;
+            if (length >= MinRepeatChars)
             {
-                literals++;
-                i++;
+                repeated += length;
+                copied += VerbatimCopyWeight(raw.Slice(i, length), raw.Slice(j, length));
             }
+            if (length > longestLength)
+                (longestStart, longestLength, longestDistance) = (i, length, i - j);
+            (lastMatchStart, lastMatchLength, lastMatchDistance) = (i, length, i - j);
+            // Index the copied stretch only when short: inside a long copy every key is already indexed one copy back.
+            var end = i + length;
+            var indexFrom = length <= 32 ? i + 1 : Math.Max(i + 1, end - MatchKey);
+            for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
+            {
+                var a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
+                var b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2 + 8));
+                head[(int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> shift)] = stamp + p;
+            }
+            i = end;
         }
-        literals += n - i;
+        var literals = n - matched;
 
         // The trailing loop: the last copy reaches the end and overlaps its source (at least two back-to-back copies).
         // Walk back from the copy while the text keeps the same period, to find where the loop began.
@@ -565,13 +572,19 @@ public static class FeatureExtractor
             }
         }
 
-        public Span<int> Head(int size)
+        private int _nextStamp = 1;
+
+        // The LZ77 hash table is never cleared: each output gets a stamp above every position stored before it.
+        public Span<int> Head(int size, int length, out int stamp)
         {
-            if (_head.Length < size)
-                _head = new int[size];
-            var span = _head.AsSpan(0, size);
-            span.Clear();
-            return span;
+            if (_head.Length < size || _nextStamp > int.MaxValue - length - 1)
+            {
+                _head = new int[Math.Max(size, _head.Length)];
+                _nextStamp = 1;
+            }
+            stamp = _nextStamp;
+            _nextStamp += length + 1;
+            return _head.AsSpan(0, size);
         }
 
         private uint _epoch;
