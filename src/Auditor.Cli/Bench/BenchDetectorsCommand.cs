@@ -24,9 +24,12 @@ public static class BenchDetectorsCommand
             Thread.CurrentThread.Priority = ThreadPriority.Highest;
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "{0} samples, one thread{1}", samples.Count, System.Diagnostics.Debugger.IsAttached ? " (debugger attached: figures are not representative)" : ""));
-            Console.WriteLine(string.Format(inv, "{0,-28} {1,12} {2,10} {3,14}", "stage", "samples/s", "MB/s", "bytes/sample"));
-            foreach (var r in DetectorThroughput.Measure(samples, ruleSet, pr.GetValue(seconds)))
-                Console.WriteLine(string.Format(inv, "{0,-28} {1,12:0} {2,10:0.0} {3,14:0}", r.Stage, r.SamplesPerSecond, r.MegabytesPerSecond, r.AllocatedBytesPerSample));
+            Console.WriteLine(string.Format(inv, "{0,-28} {1,12} {2,10} {3,16} {4,14} {5,14}", "stage", "samples/s", "MB/s", "samples/cpu-s", "MB/cpu-s", "bytes/sample"));
+            foreach (var r in DetectorThroughput.Measure(samples, ruleSet, pr.GetValue(seconds), ThreadCpuClock.Read))
+            {
+                Console.WriteLine(string.Format(inv, "{0,-28} {1,12:0} {2,10:0.0} {3,16:0} {4,14:0.0} {5,14:0}",
+                    r.Stage, r.SamplesPerSecond, r.MegabytesPerSecond, r.CpuSamplesPerSecond, r.CpuMegabytesPerSecond, r.AllocatedBytesPerSample));
+            }
             return Task.FromResult(0);
         });
         var bench = new Command("bench", "Benchmarks.");
