@@ -60,9 +60,10 @@ public sealed class DetectorRegistry
         var features = FeatureExtractor.Extract(sample, rules?.TemplateTokens ?? TemplateTokenSet.Default);
         var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
         var results = new List<DetectorResult>(_detectors.Length);
+        var streams = rules?.MatchingStreams(context.Model, context.Route);
         foreach (var detector in _detectors)
         {
-            var s = settings.For(detector, context.Model, context.Route);
+            var s = streams is null ? settings.For(detector, context.Model, context.Route) : rules!.For(detector, streams);
             if (s.Enabled)
                 results.Add(detector.Evaluate(context, s));
         }

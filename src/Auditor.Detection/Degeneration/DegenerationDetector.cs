@@ -75,8 +75,9 @@ public sealed class DegenerationDetector : IDetector
         string explanation;
         if (!flagged)
         {
+            // Integers only: this sentence is built for nearly every sample, so it must be cheap.
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"About {copied:0} characters copy earlier text verbatim and the output compresses {f.CompressionRatio:0.0}:1: within what natural text of {f.CharLength} characters does.");
+                $"About {(int)copied} of {f.CharLength} characters copy earlier text verbatim, and no loop or low-information stretch was found.");
         }
         else if (loopScore >= settings.Threshold && loopScore >= copyScore)
         {

@@ -500,7 +500,7 @@ public static class FeatureExtractor
         var t = words.Length;
         if (t == 0)
             return default;
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, t * 2));
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, t * 4));
         var all = scratch.Set(capacity * 4, out var epoch);
         var set1 = all[..capacity];
         var set2 = all.Slice(capacity, capacity);
@@ -531,7 +531,8 @@ public static class FeatureExtractor
         static double Rep(int distinct, int total) => total <= 0 ? 0 : 1 - (double)distinct / total;
     }
 
-    // Adds a hash to the set; 1 when it was not there yet.
+    // Adds a hash to the set; 1 when it was not there yet. The sets are at most a quarter full, so the first slot
+    // almost always settles it, and "found" versus "new" is not a branch (it would mispredict on every other word).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Add(Span<ulong> set, ulong key, ulong tag, int mask)
     {
@@ -540,12 +541,11 @@ public static class FeatureExtractor
         while (true)
         {
             var existing = set[slot];
-            if (existing == entry)
-                return 0;
-            if ((existing & 0xFFFFFFFF00000000UL) != tag)
+            var isNew = (existing & 0xFFFFFFFF00000000UL) != tag;
+            if ((existing == entry) | isNew)
             {
                 set[slot] = entry;
-                return 1;
+                return isNew ? 1 : 0;
             }
             slot = (slot + 1) & mask;
         }

@@ -31,8 +31,10 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
         var flagged = score >= settings.Threshold;
         var typical = Math.Exp(baseline.MedianLog) - 1;
         var direction = z < 0 ? "shorter" : "longer";
-        var explanation = string.Create(CultureInfo.InvariantCulture,
-            $"{f.CharLength} characters where this stream's median is {typical:0}: {(flagged ? "unusually " : "")}{direction} ({score:0.0} robust deviations, threshold {settings.Threshold:0.0}).");
+        var explanation = flagged
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{f.CharLength} characters where this stream's median is {typical:0}: unusually {direction} ({score:0.0} robust deviations, threshold {settings.Threshold:0.0}).")
+            : string.Create(CultureInfo.InvariantCulture, $"{f.CharLength} characters, within this stream's usual range (median {(long)typical}).");
         IReadOnlyList<EvidenceSpan> evidence = flagged && f.CharLength > 0
             ? [new EvidenceSpan(0, f.CharLength, z < 0 ? "the whole (short) output" : "the whole (long) output")]
             : [];

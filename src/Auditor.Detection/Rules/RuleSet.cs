@@ -75,17 +75,36 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
 
     RuleSet IRuleSetSource.Current => this;
 
-    public DetectorSettings For(IDetector detector, string model, string route)
+    // Streams seen so far and the overrides that match them, so globs run once per stream, not per sample.
+    // Bounded: hostile input may invent streams; past the bound, matching just is not cached.
+    private const int MaxCachedStreams = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Model, string Route), StreamOverride[]> _matches = new();
+
+    /// <summary>The stream overrides that apply to (model, route), in order.</summary>
+    public IReadOnlyList<StreamOverride> MatchingStreams(string model, string route)
+    {
+        if (Streams.Count == 0)
+            return [];
+        if (_matches.TryGetValue((model, route), out var cached))
+            return cached;
+        var matching = Streams.Where(s => s.Matches(model, route)).ToArray();
+        if (_matches.Count < MaxCachedStreams)
+            _matches.TryAdd((model, route), matching);
+        return matching;
+    }
+
+    public DetectorSettings For(IDetector detector, string model, string route) => For(detector, MatchingStreams(model, route));
+
+    /// <summary>The settings of a detector given the stream overrides already matched (one lookup per sample, not per detector).</summary>
+    public DetectorSettings For(IDetector detector, IReadOnlyList<StreamOverride> matchingStreams)
     {
         ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(matchingStreams);
         var enabled = true;
         var threshold = detector.DefaultThreshold;
         Apply(Detectors);
-        foreach (var stream in Streams)
-        {
-            if (stream.Matches(model, route))
-                Apply(stream.Detectors);
-        }
+        foreach (var stream in matchingStreams)
+            Apply(stream.Detectors);
         return new DetectorSettings(enabled, threshold);
 
         void Apply(IReadOnlyDictionary<string, DetectorOverride> overrides)
@@ -101,10 +120,8 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     public ReviewFractions ReviewFor(string model, string route)
     {
         var (uniform, flagged) = (Review.Uniform, Review.Flagged);
-        foreach (var stream in Streams)
+        foreach (var stream in MatchingStreams(model, route))
         {
-            if (!stream.Matches(model, route))
-                continue;
             uniform = stream.UniformFraction ?? uniform;
             flagged = stream.FlaggedFraction ?? flagged;
         }
