@@ -20,7 +20,7 @@ public static class FeatureExtractor
     /// <summary>A verbatim copy counts fully from this length (a long sentence, two lines of code); shorter ones count in proportion.</summary>
     public const double FullWeightCopyChars = 128;
 
-    // LZ77 parse: a match needs this many equal characters to start (hashed as two 64-bit words).
+    // LZ77 parse: a match needs this many equal characters to start (the first four are hashed).
     private const int MatchKey = 8;
     private const int MaxWordPeriod = 256;
 
@@ -87,51 +87,82 @@ public static class FeatureExtractor
     }
 
 
-    // The character pass, in two tight loops over the same (cache-hot) characters so that each keeps its few counters in
-    // registers: the first splits words and writes the digit-folded copy, branch-free for ASCII; the second counts
-    // classes and scripts and finds template tokens. Rare work (non-ASCII, token matches) is out of line.
+    // The character pass. The inner loop handles ASCII without calls or data-dependent branches, so its counters stay in
+    // registers: flags from a table, the word hash masked to zero outside words, word and punctuation tokens written
+    // unconditionally at the end of the list (which only grows when the token is real), digits folded in the copy.
+    // It stops at anything rare (a non-ASCII character, a possible template token), handled out of line.
     private static OutputFeatures Scan(ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
     {
-        var wordCount = SplitWords(text, scratch.Folded.AsSpan(0, text.Length), scratch.Words.AsSpan(0, text.Length + 1));
-
+        var folded = scratch.Folded.AsSpan(0, text.Length);
+        var words = scratch.Words.AsSpan(0, text.Length + 1);
         ReadOnlySpan<byte> flags = s_asciiFlags;
         ReadOnlySpan<bool> triggers = tokens.AsciiTriggers;
-        int nonWhitespace = 0, latin = 0, control = 0;
+        int wordCount = 0, prevWord = 0, nonWhitespace = 0, latin = 0, control = 0;
+        uint wordHash = 0;
         var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
+        ref var t0 = ref MemoryMarshal.GetReference(text);
+        ref var f0 = ref MemoryMarshal.GetReference(folded);
+        ref var w0 = ref MemoryMarshal.GetReference(words);
+        ref var flags0 = ref MemoryMarshal.GetReference(flags);
+        ref var trig0 = ref MemoryMarshal.GetReference(triggers);
         var i = 0;
         while (true)
         {
-            // The inner loop makes no calls, so its counters stay in registers; it stops at anything rare.
+            char c;
+            int f;
+            // Unchecked indexing in the hot loop: i < text.Length = folded.Length, wordCount <= i + 1 < words.Length, c < 128.
             for (; i < text.Length; i++)
             {
-                var c = text[i];
-                if (c >= 128 || triggers[c])
+                c = Unsafe.Add(ref t0, i);
+                if (c >= 128 || Unsafe.Add(ref trig0, c))
                     break;
-                int f = flags[c];
-                latin += (f >> 4) & 1; // LetterFlag
+                f = Unsafe.Add(ref flags0, c);
+                var isWord = f & WordFlag;
+                Unsafe.Add(ref w0, wordCount) = MixWord(wordHash);
+                wordCount += prevWord & ~isWord;
+                Unsafe.Add(ref w0, wordCount) = PunctuationToken(c);
+                wordCount += (f >> 1) & 1; // PunctFlag
+                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
+                prevWord = isWord;
+                Unsafe.Add(ref f0, i) = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0'
+                latin += (f >> 4) & 1; // LetterFlag (ASCII)
                 control += (f >> 3) & 1; // ControlFlag
                 nonWhitespace += ~(f >> 2) & 1; // not SpaceFlag
             }
             if (i >= text.Length)
                 break;
-            if (text[i] < 128)
+
+            c = text[i];
+            if (c < 128)
             {
-                int f = flags[text[i]];
+                f = flags[c];
                 latin += (f >> 4) & 1;
                 control += (f >> 3) & 1;
-                nonWhitespace += ~(f >> 2) & 1;
                 MatchTemplateToken(text, i, tokens, ref cold);
             }
-            else if (CountNonAscii(text, i, tokens, ref cold))
+            else
             {
-                nonWhitespace++;
+                f = CountNonAscii(text, i, tokens, ref cold);
+            }
+            nonWhitespace += ~(f >> 2) & 1;
+            {
+                var isWord = f & WordFlag;
+                words[wordCount] = MixWord(wordHash);
+                wordCount += prevWord & ~isWord;
+                words[wordCount] = PunctuationToken(c);
+                wordCount += (f >> 1) & 1;
+                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
+                prevWord = isWord;
+                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1)));
             }
             i++;
         }
+        if (prevWord != 0)
+            words[wordCount++] = MixWord(wordHash);
         latin += cold.Latin;
         control += cold.Control;
-        // First and last visible characters: a short walk from either end (a data-dependent branch per character in
-        // the loop above would mispredict at every word boundary).
+        // First and last visible characters: a short walk from either end (tracking them in the loop would put a
+        // data-dependent branch on every character).
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
 
@@ -165,75 +196,15 @@ public static class FeatureExtractor
         };
     }
 
-    // Words: runs of letters and digits (rotate-xor hash, mixed at the word's end); a punctuation mark or CJK character is a
-    // word of its own. Tokens are written unconditionally at the end of the list, which only grows when the token is real.
-    private static int SplitWords(ReadOnlySpan<char> text, Span<char> folded, Span<int> words)
-    {
-        ReadOnlySpan<byte> flags = s_asciiFlags;
-        int wordCount = 0, prevWord = 0;
-        uint wordHash = 0;
-        var i = 0;
-        while (i < text.Length)
-        {
-            // No calls in the inner loop (registers stay put); a non-ASCII character is classified out of line.
-            var f = 0;
-            for (; i < text.Length; i++)
-            {
-                var c = text[i];
-                if (c >= 128)
-                {
-                    f = NonAsciiFlags(c);
-                    break;
-                }
-                f = flags[c];
-                var isWord = f & WordFlag;
-                words[wordCount] = MixWord(wordHash);
-                wordCount += prevWord & ~isWord;
-                words[wordCount] = PunctuationToken(c);
-                wordCount += (f >> 1) & 1; // PunctFlag
-                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
-                prevWord = isWord;
-                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0', branch-free
-            }
-            if (i >= text.Length)
-                break;
-            {
-                var c = text[i];
-                var isWord = f & WordFlag;
-                words[wordCount] = MixWord(wordHash);
-                wordCount += prevWord & ~isWord;
-                words[wordCount] = PunctuationToken(c);
-                wordCount += (f >> 1) & 1;
-                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
-                prevWord = isWord;
-                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0', branch-free
-                i++;
-            }
-        }
-        if (prevWord != 0)
-            words[wordCount++] = MixWord(wordHash);
-        return wordCount;
-    }
-
     private struct ColdCounts
     {
         public int Latin, Greek, Cyrillic, ArabicHebrew, Cjk, OtherScript, Replacement, Control;
         public int TemplateHits, TemplateStart, TemplateLength, TemplateIndex;
     }
 
+    // Counts a non-ASCII character by script (and looks for a template token there); returns its class flags.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int NonAsciiFlags(char c) => ClassifyNonAscii(c).Class switch
-    {
-        CharClass.Letter => WordFlag,
-        CharClass.Digit => WordFlag | DigitFlag,
-        CharClass.Space => SpaceFlag,
-        CharClass.Control => ControlFlag,
-        _ => PunctFlag,
-    };
-
-    // Counts a non-ASCII character; true when it is visible (not white space).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool CountNonAscii(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
+    private static int CountNonAscii(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
     {
         var c = text[i];
         var (cls, script) = ClassifyNonAscii(c);
@@ -252,7 +223,14 @@ public static class FeatureExtractor
             cold.Control++;
         if (tokens.HasNonAsciiTriggers && tokens.MayStart(c))
             MatchTemplateToken(text, i, tokens, ref cold);
-        return cls != CharClass.Space;
+        return cls switch
+        {
+            CharClass.Letter => WordFlag, // its script is counted above
+            CharClass.Digit => WordFlag | DigitFlag,
+            CharClass.Space => SpaceFlag,
+            CharClass.Control => ControlFlag,
+            _ => PunctFlag,
+        };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -406,14 +384,14 @@ public static class FeatureExtractor
             var j = -1;
             for (; i + MatchKey <= n; i++)
             {
+                // The key hashes the first four characters; the candidate is then checked on all eight.
                 var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2));
-                var k1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2 + 8));
-                var h = (int)(((k0 * 0x9E3779B97F4A7C15UL) ^ (k1 * 0xC2B2AE3D27D4EB4FUL)) >> shift);
+                var h = (int)((k0 * 0x9E3779B97F4A7C15UL) >> shift);
                 var candidate = Math.Max(head[h] - stamp, 0);
                 head[h] = stamp + i;
                 if (candidate < i
                     && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0
-                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == k1)
+                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2 + 8)))
                 {
                     j = candidate;
                     break;
@@ -439,8 +417,7 @@ public static class FeatureExtractor
             for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
             {
                 var a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
-                var b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2 + 8));
-                head[(int)(((a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL)) >> shift)] = stamp + p;
+                head[(int)((a * 0x9E3779B97F4A7C15UL) >> shift)] = stamp + p;
             }
             i = end;
         }
