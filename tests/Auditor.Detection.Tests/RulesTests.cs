@@ -66,4 +66,61 @@ public class RulesTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Picks_up_a_good_edit_without_restart()
+    {
+        var dir = Directory.CreateTempSubdirectory("rules-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "a.yaml"), Good);
+            using var watcher = new RulesWatcher(dir, TimeSpan.FromMilliseconds(50));
+            using var changed = new ManualResetEventSlim();
+            watcher.Reloaded += (_, e) => { if (e.Changed) changed.Set(); };
+            File.WriteAllText(Path.Combine(dir, "a.yaml"), Good.Replace("0.7", "0.9", StringComparison.Ordinal) + "\n");
+            Assert.True(changed.Wait(TimeSpan.FromSeconds(10)), "the edit was not picked up");
+            Assert.Equal(0.9, watcher.Current.For(new DegenerationDetector(), "x", "y").Threshold);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Readers_never_see_half_of_an_edit()
+    {
+        // Two versions that change a threshold and a review fraction together: every snapshot must hold a matching pair.
+        var dir = Directory.CreateTempSubdirectory("rules-").FullName;
+        try
+        {
+            static string Version(double threshold, double uniform) =>
+                FormattableString.Invariant($"detectors:\n  degeneration: {{ threshold: {threshold} }}\nreview: {{ uniform: {uniform} }}\n");
+            File.WriteAllText(Path.Combine(dir, "a.yaml"), Version(0.7, 0.1));
+            using var watcher = new RulesWatcher(dir, TimeSpan.FromHours(1));
+            using var stop = new CancellationTokenSource();
+            var writer = Task.Run(() =>
+            {
+                for (var k = 0; k < 50; k++)
+                {
+                    File.WriteAllText(Path.Combine(dir, "a.yaml"), k % 2 == 0 ? Version(0.8, 0.2) : Version(0.7, 0.1));
+                    watcher.Reload();
+                }
+                stop.Cancel();
+            });
+            var detector = new DegenerationDetector();
+            var seen = new HashSet<(double, double)>();
+            while (!stop.IsCancellationRequested)
+            {
+                var snapshot = watcher.Current;
+                seen.Add((snapshot.For(detector, "m", "r").Threshold, snapshot.ReviewFor("m", "r").Uniform));
+            }
+            await writer;
+            Assert.Subset(new HashSet<(double, double)> { (0.7, 0.1), (0.8, 0.2) }, seen);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
