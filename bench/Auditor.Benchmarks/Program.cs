@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Auditor.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Auditor.Benchmarks.DetectionBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Auditor.Benchmarks.CorpusBenchmark).Assembly).Run(args);
