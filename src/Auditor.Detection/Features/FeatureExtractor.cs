@@ -97,7 +97,7 @@ public static class FeatureExtractor
         var words = scratch.Words.AsSpan(0, text.Length + 1);
         ReadOnlySpan<byte> flags = s_asciiFlags;
         ReadOnlySpan<bool> triggers = tokens.AsciiTriggers;
-        int wordCount = 0, prevWord = 0, nonWhitespace = 0, latin = 0, control = 0;
+        int wordCount = 0, prevWord = 0, nonAsciiSpaces = 0;
         uint wordHash = 0;
         var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
         ref var t0 = ref MemoryMarshal.GetReference(text);
@@ -125,9 +125,6 @@ public static class FeatureExtractor
                 wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
                 prevWord = isWord;
                 Unsafe.Add(ref f0, i) = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0'
-                latin += (f >> 4) & 1; // LetterFlag (ASCII)
-                control += (f >> 3) & 1; // ControlFlag
-                nonWhitespace += ~(f >> 2) & 1; // not SpaceFlag
             }
             if (i >= text.Length)
                 break;
@@ -136,15 +133,14 @@ public static class FeatureExtractor
             if (c < 128)
             {
                 f = flags[c];
-                latin += (f >> 4) & 1;
-                control += (f >> 3) & 1;
                 MatchTemplateToken(text, i, tokens, ref cold);
             }
             else
             {
                 f = CountNonAscii(text, i, tokens, ref cold);
             }
-            nonWhitespace += ~(f >> 2) & 1;
+            if (c >= 128)
+                nonAsciiSpaces += (f >> 2) & 1;
             {
                 var isWord = f & WordFlag;
                 words[wordCount] = MixWord(wordHash);
@@ -159,8 +155,11 @@ public static class FeatureExtractor
         }
         if (prevWord != 0)
             words[wordCount++] = MixWord(wordHash);
-        latin += cold.Latin;
-        control += cold.Control;
+        // ASCII letters, white space and control characters are counted with vector instructions afterwards.
+        var ascii = CountAscii(text);
+        var latin = ascii.Letters + cold.Latin;
+        var control = ascii.Controls + cold.Control;
+        var nonWhitespace = text.Length - ascii.Spaces - nonAsciiSpaces;
         // First and last visible characters: a short walk from either end (tracking them in the loop would put a
         // data-dependent branch on every character).
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
@@ -194,6 +193,53 @@ public static class FeatureExtractor
             FirstTemplateTokenLength = cold.TemplateLength,
             FirstTemplateTokenIndex = cold.TemplateIndex,
         };
+    }
+
+    private readonly record struct AsciiCounts(int Letters, int Spaces, int Controls);
+
+    // Counts ASCII letters (a-z, A-Z), white space (space, tab, LF, VT, FF, CR) and other control characters (C0 and DEL)
+    // sixteen or more characters at a time. Lane counters are 16-bit, so they are emptied every 32,768 vectors.
+    private static AsciiCounts CountAscii(ReadOnlySpan<char> text)
+    {
+        var u = MemoryMarshal.Cast<char, ushort>(text);
+        int letters = 0, spaces = 0, controls = 0, i = 0;
+        var width = Vector<ushort>.Count;
+        while (i + width <= u.Length)
+        {
+            Vector<ushort> accLetters = default, accSpaces = default, accControls = default;
+            var blockEnd = Math.Min(u.Length - width + 1, i + 32_768 * width);
+            for (; i < blockEnd; i += width)
+            {
+                var v = new Vector<ushort>(u[i..]);
+                var isLetter = Vector.LessThan((v | new Vector<ushort>(0x20)) - new Vector<ushort>('a'), new Vector<ushort>(26));
+                var isSpace = Vector.Equals(v, new Vector<ushort>(' '))
+                    | Vector.LessThan(v - new Vector<ushort>('\t'), new Vector<ushort>(5)); // \t \n \v \f \r
+                var isControl = Vector.AndNot(Vector.LessThan(v, new Vector<ushort>(0x20)) | Vector.Equals(v, new Vector<ushort>(0x7F)), isSpace);
+                accLetters -= isLetter; // a true lane is all ones, that is -1
+                accSpaces -= isSpace;
+                accControls -= isControl;
+            }
+            letters += SumLanes(accLetters);
+            spaces += SumLanes(accSpaces);
+            controls += SumLanes(accControls);
+        }
+        for (; i < u.Length; i++)
+        {
+            var c = u[i];
+            letters += (ushort)((c | 0x20) - 'a') < 26 ? 1 : 0;
+            var space = c == ' ' || (ushort)(c - '\t') < 5;
+            spaces += space ? 1 : 0;
+            controls += !space && (c < 0x20 || c == 0x7F) ? 1 : 0;
+        }
+        return new AsciiCounts(letters, spaces, controls);
+
+        static int SumLanes(Vector<ushort> v)
+        {
+            var sum = 0;
+            for (var k = 0; k < Vector<ushort>.Count; k++)
+                sum += v[k];
+            return sum;
+        }
     }
 
     private struct ColdCounts
