@@ -55,6 +55,13 @@ public sealed class DegenerationDetector : IDetector
             score = Math.Max(score, compressionScore);
         var flagged = score >= settings.Threshold;
 
+        if (!flagged)
+        {
+            // Integers only: this sentence is built for nearly every sample, so it must be cheap.
+            return new DetectorResult(Name, score, settings.Threshold, false, [], string.Create(CultureInfo.InvariantCulture,
+                $"About {(int)copied} of {f.CharLength} characters copy earlier text verbatim, and no loop or low-information stretch was found."));
+        }
+
         var evidence = new List<EvidenceSpan>(3);
         if (f.TrailingLoopLength > 0)
         {
@@ -73,13 +80,7 @@ public sealed class DegenerationDetector : IDetector
         }
 
         string explanation;
-        if (!flagged)
-        {
-            // Integers only: this sentence is built for nearly every sample, so it must be cheap.
-            explanation = string.Create(CultureInfo.InvariantCulture,
-                $"About {(int)copied} of {f.CharLength} characters copy earlier text verbatim, and no loop or low-information stretch was found.");
-        }
-        else if (loopScore >= settings.Threshold && loopScore >= copyScore)
+        if (loopScore >= settings.Threshold && loopScore >= copyScore)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
@@ -94,6 +95,6 @@ public sealed class DegenerationDetector : IDetector
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The output carries little information: it compresses {f.CompressionRatio:0.0}:1 where natural text of {f.CharLength} characters stays under {compressionLimit:0.0}:1.");
         }
-        return new DetectorResult(Name, score, settings.Threshold, flagged, flagged ? evidence : [], explanation);
+        return new DetectorResult(Name, score, settings.Threshold, true, evidence, explanation);
     }
 }

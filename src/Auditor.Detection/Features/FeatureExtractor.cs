@@ -36,33 +36,7 @@ public static class FeatureExtractor
         var scratch = t_scratch ??= new Scratch();
         scratch.Ensure(text.Length);
 
-        var features = Scan(text, templateTokens, scratch);
-        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
-        var ngrams = CountNGrams(scratch.Words.AsSpan(0, features.WordCount), scratch);
-        var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, features.WordCount));
-
-        double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
-        double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var tokens } ? ms / tokens : null;
-        return features with
-        {
-            Utf8Bytes = Encoding.UTF8.GetByteCount(text),
-            FinishedByLength = sample.FinishReason == FinishReasons.Length,
-            TokenBudgetUsed = budget,
-            LatencyPerToken = latencyPerToken,
-            SeqRep1 = ngrams.SeqRep1, SeqRep2 = ngrams.SeqRep2, SeqRep3 = ngrams.SeqRep3, SeqRep4 = ngrams.SeqRep4,
-            Distinct1 = ngrams.Distinct1, Distinct2 = ngrams.Distinct2, Distinct3 = ngrams.Distinct3, Distinct4 = ngrams.Distinct4,
-            RepeatedShare = lz.RepeatedShare,
-            WeightedCopiedChars = lz.WeightedCopiedChars,
-            CompressionRatio = lz.CompressionRatio,
-            LongestRepeatStart = lz.LongestStart,
-            LongestRepeatLength = lz.LongestLength,
-            LongestRepeatDistance = lz.LongestDistance,
-            TrailingLoopStart = lz.LoopStart,
-            TrailingLoopLength = lz.LoopLength,
-            TrailingLoopPeriod = lz.LoopPeriod,
-            TrailingLoopPeriodWords = wordLoop.Period,
-            TrailingLoopWords = wordLoop.Words,
-        };
+        return Scan(sample, text, templateTokens, scratch);
     }
 
     private enum CharClass : byte { Letter, Digit, Space, Punct, Control }
@@ -91,7 +65,7 @@ public static class FeatureExtractor
     // registers: flags from a table, the word hash masked to zero outside words, word and punctuation tokens written
     // unconditionally at the end of the list (which only grows when the token is real), digits folded in the copy.
     // It stops at anything rare (a non-ASCII character, a possible template token), handled out of line.
-    private static OutputFeatures Scan(ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
+    private static OutputFeatures Scan(OutputSample sample, ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
     {
         var folded = scratch.Folded.AsSpan(0, text.Length);
         var words = scratch.Words.AsSpan(0, text.Length + 1);
@@ -166,6 +140,11 @@ public static class FeatureExtractor
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
 
         var lineStats = RepeatedLines(text);
+        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
+        var ngrams = CountNGrams(scratch.Words.AsSpan(0, wordCount), scratch);
+        var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
+        double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
+        double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var letters = latin + cold.Cyrillic + cold.Greek + cold.ArabicHebrew + cold.Cjk + cold.OtherScript;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
         return new OutputFeatures
@@ -192,6 +171,23 @@ public static class FeatureExtractor
             FirstTemplateTokenStart = cold.TemplateStart,
             FirstTemplateTokenLength = cold.TemplateLength,
             FirstTemplateTokenIndex = cold.TemplateIndex,
+            Utf8Bytes = Encoding.UTF8.GetByteCount(text),
+            FinishedByLength = sample.FinishReason == FinishReasons.Length,
+            TokenBudgetUsed = budget,
+            LatencyPerToken = latencyPerToken,
+            SeqRep1 = ngrams.SeqRep1, SeqRep2 = ngrams.SeqRep2, SeqRep3 = ngrams.SeqRep3, SeqRep4 = ngrams.SeqRep4,
+            Distinct1 = ngrams.Distinct1, Distinct2 = ngrams.Distinct2, Distinct3 = ngrams.Distinct3, Distinct4 = ngrams.Distinct4,
+            RepeatedShare = lz.RepeatedShare,
+            WeightedCopiedChars = lz.WeightedCopiedChars,
+            CompressionRatio = lz.CompressionRatio,
+            LongestRepeatStart = lz.LongestStart,
+            LongestRepeatLength = lz.LongestLength,
+            LongestRepeatDistance = lz.LongestDistance,
+            TrailingLoopStart = lz.LoopStart,
+            TrailingLoopLength = lz.LoopLength,
+            TrailingLoopPeriod = lz.LoopPeriod,
+            TrailingLoopPeriodWords = wordLoop.Period,
+            TrailingLoopWords = wordLoop.Words,
         };
     }
 
