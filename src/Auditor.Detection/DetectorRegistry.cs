@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Auditor.Contracts;
 using Auditor.Detection.Features;
 using Auditor.Detection.Length;
@@ -56,18 +57,44 @@ public sealed class DetectorRegistry
         ArgumentNullException.ThrowIfNull(sample);
         // One snapshot per sample: a reload in the middle never mixes two configurations.
         var rules = _rules?.Current;
-        var settings = (IDetectorSettingsSource?)rules ?? _settings!;
         var features = FeatureExtractor.Extract(sample, rules?.TemplateTokens ?? TemplateTokenSet.Default);
         var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
+        var settings = rules is null ? Resolve(_settings!, context.Model, context.Route) : ResolveCached(rules, context.Model, context.Route);
         var results = new List<DetectorResult>(_detectors.Length);
-        var streams = rules?.MatchingStreams(context.Model, context.Route);
-        foreach (var detector in _detectors)
+        for (var i = 0; i < _detectors.Length; i++)
         {
-            var s = streams is null ? settings.For(detector, context.Model, context.Route) : rules!.For(detector, streams);
-            if (s.Enabled)
-                results.Add(detector.Evaluate(context, s));
+            if (settings[i].Enabled)
+                results.Add(_detectors[i].Evaluate(context, settings[i]));
         }
         return new Inspection(features, results);
+    }
+
+    // Resolved settings per stream for the current rule set, so globs and lookups run once per stream, not per sample.
+    // Replaced as a whole when the rule set changes; bounded, because hostile input may invent streams.
+    private const int MaxCachedStreams = 10_000;
+    private volatile SettingsCache? _cache;
+
+    private sealed record SettingsCache(RuleSet Rules, ConcurrentDictionary<(string Model, string Route), DetectorSettings[]> Streams);
+
+    private DetectorSettings[] ResolveCached(RuleSet rules, string model, string route)
+    {
+        var cache = _cache;
+        if (cache is null || !ReferenceEquals(cache.Rules, rules))
+            _cache = cache = new SettingsCache(rules, new());
+        if (cache.Streams.TryGetValue((model, route), out var hit))
+            return hit;
+        var resolved = Resolve(rules, model, route);
+        if (cache.Streams.Count < MaxCachedStreams)
+            cache.Streams.TryAdd((model, route), resolved);
+        return resolved;
+    }
+
+    private DetectorSettings[] Resolve(IDetectorSettingsSource source, string model, string route)
+    {
+        var resolved = new DetectorSettings[_detectors.Length];
+        for (var i = 0; i < _detectors.Length; i++)
+            resolved[i] = source.For(_detectors[i], model, route);
+        return resolved;
     }
 
     private static IDetector[] Validate(IEnumerable<IDetector> detectors)

@@ -28,6 +28,8 @@ public sealed class DegenerationDetector : IDetector
 
     public const double LoopCharsLimit = 200;
 
+    private const string NotDegenerate = "No loop, long verbatim copy or low-information stretch: the text does not repeat itself beyond what natural text does.";
+
     public string Name => "degeneration";
 
     public double DefaultThreshold => 1.0;
@@ -57,9 +59,8 @@ public sealed class DegenerationDetector : IDetector
 
         if (!flagged)
         {
-            // Integers only: this sentence is built for nearly every sample, so it must be cheap.
-            return new DetectorResult(Name, score, settings.Threshold, false, [], string.Create(CultureInfo.InvariantCulture,
-                $"About {(int)copied} of {f.CharLength} characters copy earlier text verbatim, and no loop or low-information stretch was found."));
+            // A fixed sentence: it is built for nearly every sample (the numbers are in the stored features and the score).
+            return new DetectorResult(Name, score, settings.Threshold, false, [], NotDegenerate);
         }
 
         var evidence = new List<EvidenceSpan>(3);

@@ -34,7 +34,7 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
         var explanation = flagged
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{f.CharLength} characters where this stream's median is {typical:0}: unusually {direction} ({score:0.0} robust deviations, threshold {settings.Threshold:0.0}).")
-            : string.Create(CultureInfo.InvariantCulture, $"{f.CharLength} characters, within this stream's usual range (median {(long)typical}).");
+            : "The length is within this stream's usual range.";
         IReadOnlyList<EvidenceSpan> evidence = flagged && f.CharLength > 0
             ? [new EvidenceSpan(0, f.CharLength, z < 0 ? "the whole (short) output" : "the whole (long) output")]
             : [];
