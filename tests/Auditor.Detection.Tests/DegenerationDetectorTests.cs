@@ -77,4 +77,16 @@ public class DegenerationDetectorTests
         var lines = Assert.Single(result.Evidence, e => e.Note.Contains("same line", StringComparison.Ordinal));
         Assert.StartsWith("    # HINT", output.Substring(lines.Start, lines.Length), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Does_not_flag_a_table_of_different_numbers()
+    {
+        // Digits are folded to find counting loops; a run of different numbers must not pass for one.
+        var rnd = new Random(7);
+        var rows = string.Concat(Enumerable.Range(1, 60).Select(i =>
+            FormattableString.Invariant($"{i} {rnd.Next(10, 99)}.{rnd.Next(0, 9)} {rnd.Next(10, 30)}.{rnd.Next(0, 9)}% ")));
+        var csv = string.Join(",", Enumerable.Range(0, 300).Select(_ => rnd.Next(0, 100_000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.False(Run(_detector, rows).Flagged, Run(_detector, rows).Explanation);
+        Assert.False(Run(_detector, csv).Flagged, Run(_detector, csv).Explanation);
+    }
 }

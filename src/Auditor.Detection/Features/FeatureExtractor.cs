@@ -23,6 +23,7 @@ public static class FeatureExtractor
     // LZ77 parse: a match needs this many equal characters to start (the first four are hashed).
     private const int MatchKey = 8;
     private const int MaxWordPeriod = 256;
+    private const int MaxNGramWords = 32_768;
 
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -141,7 +142,8 @@ public static class FeatureExtractor
 
         var lineStats = RepeatedLines(text);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
-        var ngrams = CountNGrams(scratch.Words.AsSpan(0, wordCount), scratch);
+        // n-gram statistics cover the last MaxNGramWords words: bounded memory on a 1 MiB output, and the end is where loops are.
+        var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
@@ -443,12 +445,14 @@ public static class FeatureExtractor
                 break;
 
             var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
-            matches++;
-            matched += length;
+            // Compression counts what is copied verbatim (digits not folded: a table of different numbers is information).
+            var verbatim = VerbatimStretches(raw.Slice(i, length), raw.Slice(j, length));
+            matches += verbatim.Stretches;
+            matched += verbatim.Chars;
             if (length >= MinRepeatChars)
             {
                 repeated += length;
-                copied += VerbatimCopyWeight(raw.Slice(i, length), raw.Slice(j, length));
+                copied += verbatim.Weight;
             }
             if (length > longestLength)
                 (longestStart, longestLength, longestDistance) = (i, length, i - j);
@@ -474,7 +478,14 @@ public static class FeatureExtractor
             var start = lastMatchStart - d;
             while (start > 0 && s[start - 1] == s[start - 1 + d])
                 start--;
-            (loopStart, loopLength, loopPeriod) = (start, n - start, MinimalPeriod(s[start..], d));
+            var period = MinimalPeriod(s[start..], d);
+            // A loop seen only with digits folded must repeat words ("Chapter 12, Chapter 13"); a run of numbers
+            // (a table, a list of values) is not a loop unless it repeats verbatim.
+            if (RepeatsWords(raw.Slice(start, period))
+                || raw[(start + period)..].SequenceEqual(raw[start..^period]))
+            {
+                (loopStart, loopLength, loopPeriod) = (start, n - start, period);
+            }
         }
 
         var codeSize = literals + 3 * matches;
@@ -482,19 +493,41 @@ public static class FeatureExtractor
             loopStart, loopLength, loopPeriod);
     }
 
-    /// <summary>A copy weighs its verbatim (unfolded) stretches of 24+ characters, each by length x min(1, length / 128).</summary>
-    private static double VerbatimCopyWeight(ReadOnlySpan<char> copy, ReadOnlySpan<char> source)
+    private readonly record struct Verbatim(int Chars, int Stretches, double Weight);
+
+    /// <summary>
+    /// The verbatim (unfolded) stretches of a copy: characters and count of those of 8+ characters (for compression), and the
+    /// weight of those of 24+ characters, each by length x min(1, length / 128).
+    /// </summary>
+    private static Verbatim VerbatimStretches(ReadOnlySpan<char> copy, ReadOnlySpan<char> source)
     {
+        int chars = 0, stretches = 0;
         var weight = 0.0;
         var pos = 0;
         while (pos < copy.Length)
         {
             var run = copy[pos..].CommonPrefixLength(source[pos..]);
+            if (run >= MatchKey)
+            {
+                chars += run;
+                stretches++;
+            }
             if (run >= MinRepeatChars)
                 weight += run * Math.Min(1.0, run / FullWeightCopyChars);
             pos += run + 1; // skip the differing (digit) character
         }
-        return weight;
+        return new Verbatim(chars, stretches, weight);
+    }
+
+    // True when the loop unit holds a letter of some script (a word, not only numbers and punctuation).
+    private static bool RepeatsWords(ReadOnlySpan<char> unit)
+    {
+        foreach (var c in unit)
+        {
+            if (char.IsLetter(c))
+                return true;
+        }
+        return false;
     }
 
     // The smallest divisor q of the found period d for which the loop span still has period q ("ab ab ab" is period 3, not 6).

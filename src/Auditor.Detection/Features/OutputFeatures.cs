@@ -44,7 +44,7 @@ public sealed record OutputFeatures
     public int RepeatedLineRunStart { get; init; } = -1;
     public int RepeatedLineRunLength { get; init; }
 
-    // ---- n-gram repetition over word tokens (Welleck et al.: seq-rep-n = 1 - distinct n-grams / n-grams) ----
+    // ---- n-gram repetition over word tokens (Welleck et al.: seq-rep-n = 1 - distinct n-grams / n-grams), over the last 32,768 words ----
 
     public double SeqRep1 { get; init; }
     public double SeqRep2 { get; init; }
