@@ -37,12 +37,21 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
         _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
         if (Directory.Exists(_directory))
         {
-            _watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
-            _watcher.Changed += OnFileEvent;
-            _watcher.Created += OnFileEvent;
-            _watcher.Deleted += OnFileEvent;
-            _watcher.Renamed += OnFileEvent;
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+                _watcher.Changed += OnFileEvent;
+                _watcher.Created += OnFileEvent;
+                _watcher.Deleted += OnFileEvent;
+                _watcher.Renamed += OnFileEvent;
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException)
+            {
+                // Out of inotify watches, for example: polling alone still picks up every edit.
+                _watcher?.Dispose();
+                _watcher = null;
+            }
         }
         var interval = pollInterval ?? TimeSpan.FromSeconds(5);
         _poll = new Timer(_ => ReloadIfChanged(), null, interval, interval);
@@ -65,7 +74,20 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
         lock (_gate)
         {
             _lastStamp = Stamp();
-            var result = RulesLoader.LoadDirectory(_directory, _detectorNames);
+            RulesLoadResult result;
+            try
+            {
+                result = RulesLoader.LoadDirectory(_directory, _detectorNames);
+            }
+            catch (IOException e)
+            {
+                // A file vanished or was locked mid-read (an editor saving): report it; the next change retries.
+                result = new RulesLoadResult(null, [new RuleError(_directory, 0, $"could not read the rules: {e.Message}")]);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                result = new RulesLoadResult(null, [new RuleError(_directory, 0, $"could not read the rules: {e.Message}")]);
+            }
             var now = Clock.GetUtcNow();
             if (result.RuleSet is { } set)
             {
@@ -80,8 +102,28 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
                 args = new RulesReloadedEventArgs(_current, false, result.Errors);
             }
         }
-        Reloaded?.Invoke(this, args);
+        RaiseReloaded(args);
         return args.Errors.Count == 0;
+    }
+
+    // Handlers run on timer threads: one that throws must not take the process down, nor stop the next reload.
+    private void RaiseReloaded(RulesReloadedEventArgs args)
+    {
+        var handlers = Reloaded;
+        if (handlers is null)
+            return;
+        foreach (var handler in handlers.GetInvocationList().Cast<EventHandler<RulesReloadedEventArgs>>())
+        {
+            try
+            {
+                handler(this, args);
+            }
+#pragma warning disable CA1031 // a subscriber's bug is theirs; the watcher keeps running
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) =>
@@ -99,6 +141,18 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
     {
         if (!Directory.Exists(_directory))
             return "missing";
+        try
+        {
+            return StampFiles();
+        }
+        catch (IOException)
+        {
+            return "unreadable";
+        }
+    }
+
+    private string StampFiles()
+    {
         return string.Join('|', Directory.EnumerateFiles(_directory)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
