@@ -1,11 +1,15 @@
 using System.CommandLine;
 using Auditor.Cli.Bench;
+using Auditor.Cli.Eval;
 using Auditor.Cli.Migrate;
+using Auditor.Cli.Rules;
 using Auditor.Cli.Users;
 
 // `auditor`: one sub-command per folder, each built by a static Create() and added here in one line.
 var root = new RootCommand("Auditor: catch the silent failures of self-hosted LLMs.");
-root.Subcommands.Add(MigrateCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
-root.Subcommands.Add(UsersCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());       // migrate
+root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role reviewer|admin
+root.Subcommands.Add(EvalCommand.Create());          // eval --corpus FILE.jsonl [--json]
+root.Subcommands.Add(RulesCheckCommand.Create());    // rules check [DIR]
+root.Subcommands.Add(BenchCommand.Create());         // bench ingest | bench detectors
 return await root.Parse(args).InvokeAsync();

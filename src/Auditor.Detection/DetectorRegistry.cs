@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using Auditor.Contracts;
 using Auditor.Detection.Features;
+using Auditor.Detection.Length;
+using Auditor.Detection.Rules;
 
 namespace Auditor.Detection;
 
@@ -11,27 +14,87 @@ public sealed record Inspection(OutputFeatures Features, IReadOnlyList<DetectorR
 }
 
 /// <summary>The set of detectors a consumer runs, in a fixed order. Features are extracted once per sample.</summary>
-public sealed class DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings)
+public sealed class DetectorRegistry
 {
-    private readonly IDetector[] _detectors = Validate(detectors);
+    private readonly IDetector[] _detectors;
+    private readonly IDetectorSettingsSource? _settings;
+    private readonly IRuleSetSource? _rules;
+    private readonly IStreamBaselines _baselines;
+
+    /// <summary>Detectors with fixed settings and no rules/ (template tokens are the built-in list).</summary>
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings, IStreamBaselines? baselines = null)
+    {
+        _detectors = Validate(detectors);
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _baselines = baselines ?? LengthBaselineTable.Empty;
+    }
+
+    /// <summary>Detectors whose settings, template tokens and regex rules come from the rules/ snapshot current at each sample.</summary>
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IRuleSetSource rules, IStreamBaselines? baselines = null)
+    {
+        _detectors = Validate(detectors);
+        _rules = rules ?? throw new ArgumentNullException(nameof(rules));
+        _baselines = baselines ?? LengthBaselineTable.Empty;
+    }
 
     public IReadOnlyList<IDetector> Detectors => _detectors;
 
     /// <summary>The detectors that need no baseline or configuration beyond their defaults.</summary>
     public static IReadOnlyList<IDetector> Builtin() => [new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector()];
 
+    /// <summary>Every detector: empty, truncation, degeneration, length, leakage and the regex rules.</summary>
+    public static IReadOnlyList<IDetector> All() =>
+    [
+        new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector(), new Degeneration.DegenerationDetector(),
+        new LengthAnomalyDetector(), new Leakage.TemplateLeakageDetector(), new RegexRulesDetector(),
+    ];
+
+    /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>.</summary>
+    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null) => new(All(), rules, baselines);
+
     public Inspection Inspect(OutputSample sample)
     {
-        var features = FeatureExtractor.Extract(sample);
-        var context = new DetectionContext(sample, features);
+        ArgumentNullException.ThrowIfNull(sample);
+        // One snapshot per sample: a reload in the middle never mixes two configurations.
+        var rules = _rules?.Current;
+        var features = FeatureExtractor.Extract(sample, rules?.TemplateTokens ?? TemplateTokenSet.Default);
+        var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
+        var settings = rules is null ? Resolve(_settings!, context.Model, context.Route) : ResolveCached(rules, context.Model, context.Route);
         var results = new List<DetectorResult>(_detectors.Length);
-        foreach (var detector in _detectors)
+        for (var i = 0; i < _detectors.Length; i++)
         {
-            var s = settings.For(detector, context.Model, context.Route);
-            if (s.Enabled)
-                results.Add(detector.Evaluate(context, s));
+            if (settings[i].Enabled)
+                results.Add(_detectors[i].Evaluate(context, settings[i]));
         }
         return new Inspection(features, results);
+    }
+
+    // Resolved settings per stream for the current rule set, so globs and lookups run once per stream, not per sample.
+    // Replaced as a whole when the rule set changes; bounded, because hostile input may invent streams.
+    private const int MaxCachedStreams = 10_000;
+    private volatile SettingsCache? _cache;
+
+    private sealed record SettingsCache(RuleSet Rules, ConcurrentDictionary<(string Model, string Route), DetectorSettings[]> Streams);
+
+    private DetectorSettings[] ResolveCached(RuleSet rules, string model, string route)
+    {
+        var cache = _cache;
+        if (cache is null || !ReferenceEquals(cache.Rules, rules))
+            _cache = cache = new SettingsCache(rules, new());
+        if (cache.Streams.TryGetValue((model, route), out var hit))
+            return hit;
+        var resolved = Resolve(rules, model, route);
+        if (cache.Streams.Count < MaxCachedStreams)
+            cache.Streams.TryAdd((model, route), resolved);
+        return resolved;
+    }
+
+    private DetectorSettings[] Resolve(IDetectorSettingsSource source, string model, string route)
+    {
+        var resolved = new DetectorSettings[_detectors.Length];
+        for (var i = 0; i < _detectors.Length; i++)
+            resolved[i] = source.For(_detectors[i], model, route);
+        return resolved;
     }
 
     private static IDetector[] Validate(IEnumerable<IDetector> detectors)

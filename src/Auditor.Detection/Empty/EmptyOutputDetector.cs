@@ -11,7 +11,7 @@ public sealed class EmptyOutputDetector : IDetector
     {
         var f = context.Features;
         if (!f.IsBlank)
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], $"The output has {f.NonWhitespaceChars} visible characters.");
+            return new DetectorResult(Name, 0, settings.Threshold, false, [], "The output has visible text.");
 
         var (evidence, explanation) = f.CharLength == 0
             ? (new EvidenceSpan(0, 0, "empty output"), "The output is empty: the model returned no text.")

@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace Auditor.Detection.Features;
 
 /// <summary>
 /// The feature vector of one output, built in one pass by <see cref="FeatureExtractor"/>.
-/// Stored as JSON for uniform-stratum samples: baselines and the drift model are trained on it.
+/// Stored as JSON (camelCase) for uniform-stratum samples: baselines and the drift model are trained on it,
+/// so it stays a flat record of numbers and booleans. Offsets are UTF-16 character offsets into the output.
 /// </summary>
 public sealed record OutputFeatures
 {
@@ -25,5 +28,118 @@ public sealed record OutputFeatures
     /// <summary>completionTokens / maxTokens when both are known and maxTokens &gt; 0.</summary>
     public double? TokenBudgetUsed { get; init; }
 
+    /// <summary>Milliseconds per completion token, when latency and completion tokens are known.</summary>
+    public double? LatencyPerToken { get; init; }
+
+    // ---- words and lines ----
+
+    /// <summary>Word tokens: runs of letters or digits, each CJK / kana / hangul character alone, each punctuation mark alone.</summary>
+    public int WordCount { get; init; }
+
+    /// <summary>Lines (line feeds + 1 when the output is not empty).</summary>
+    public int LineCount { get; init; }
+
+    /// <summary>Longest run of consecutive identical non-blank lines, its start offset and length in characters (0 when no line repeats).</summary>
+    public int LongestRepeatedLineRun { get; init; }
+    public int RepeatedLineRunStart { get; init; } = -1;
+    public int RepeatedLineRunLength { get; init; }
+
+    // ---- n-gram repetition over word tokens (Welleck et al.: seq-rep-n = 1 - distinct n-grams / n-grams), over the last 32,768 words ----
+
+    public double SeqRep1 { get; init; }
+    public double SeqRep2 { get; init; }
+    public double SeqRep3 { get; init; }
+    public double SeqRep4 { get; init; }
+
+    /// <summary>Number of distinct word n-grams (Li et al.'s distinct-n numerator).</summary>
+    public int Distinct1 { get; init; }
+    public int Distinct2 { get; init; }
+    public int Distinct3 { get; init; }
+    public int Distinct4 { get; init; }
+
+    // ---- repetition found by an LZ77 parse of the characters (digits folded to one symbol, so counting loops are loops) ----
+
+    /// <summary>Share of characters that copy earlier text in a stretch of at least <see cref="FeatureExtractor.MinRepeatChars"/> characters.</summary>
+    public double RepeatedShare { get; init; }
+
+    /// <summary>
+    /// Characters in verbatim copies of earlier text (digits not folded), each copied stretch of 24+ characters
+    /// weighted by min(1, length / 128): sentence-long copies count fully, shared phrases and code idioms little.
+    /// </summary>
+    public double WeightedCopiedChars { get; init; }
+
+    /// <summary>Characters / estimated LZ77 code size (literals + 3 per back-reference): a zlib-like compression ratio without the header.</summary>
+    public double CompressionRatio { get; init; }
+
+    /// <summary>The longest copied stretch: where it starts, its length, and how far back its source is.</summary>
+    public int LongestRepeatStart { get; init; } = -1;
+    public int LongestRepeatLength { get; init; }
+    public int LongestRepeatDistance { get; init; }
+
+    /// <summary>The loop the text ends in (Holtzman et al.'s repetition): the span that repeats with <see cref="TrailingLoopPeriod"/> up to the end.</summary>
+    public int TrailingLoopStart { get; init; } = -1;
+    public int TrailingLoopLength { get; init; }
+
+    /// <summary>Period of the trailing loop in characters (0 when the text does not end in a loop).</summary>
+    public int TrailingLoopPeriod { get; init; }
+
+    /// <summary>The same on word tokens: period in words and how many words the trailing loop covers.</summary>
+    public int TrailingLoopPeriodWords { get; init; }
+    public int TrailingLoopWords { get; init; }
+
+    // ---- characters and scripts ----
+
+    /// <summary>U+FFFD replacement characters (broken decoding) and control characters other than tab, CR and LF.</summary>
+    public int ReplacementChars { get; init; }
+    public int ControlChars { get; init; }
+
+    /// <summary>Letters by script: Latin, Cyrillic, Greek, Arabic or Hebrew, CJK (Han, kana, hangul), and every other script.</summary>
+    public int LatinLetters { get; init; }
+    public int CyrillicLetters { get; init; }
+    public int GreekLetters { get; init; }
+    public int ArabicHebrewLetters { get; init; }
+    public int CjkChars { get; init; }
+    public int OtherScriptLetters { get; init; }
+
+    /// <summary>Share of letters outside the dominant script (0 for single-script text).</summary>
+    public double ScriptMix { get; init; }
+
+    // ---- template tokens ----
+
+    /// <summary>Occurrences of chat-template tokens, and the first one's offset, length and index in the token list.</summary>
+    public int TemplateTokenHits { get; init; }
+    public int FirstTemplateTokenStart { get; init; } = -1;
+    public int FirstTemplateTokenLength { get; init; }
+    public int FirstTemplateTokenIndex { get; init; } = -1;
+
+    [JsonIgnore]
     public bool IsBlank => NonWhitespaceChars == 0;
+
+    /// <summary>Natural log of (1 + characters): the length detector's unit.</summary>
+    [JsonIgnore]
+    public double LogLength => Math.Log(1 + (double)CharLength);
+
+    /// <summary>The stable names of <see cref="ToVector"/>'s entries, in order (append only: stored models depend on the order).</summary>
+    public static IReadOnlyList<string> VectorNames { get; } =
+    [
+        "logLength", "nonWhitespaceShare", "logWordCount", "logLineCount", "longestRepeatedLineRun",
+        "seqRep1", "seqRep2", "seqRep3", "seqRep4", "repeatedShare", "weightedCopiedShare", "compressionRatio",
+        "trailingLoopShare", "logTrailingLoopPeriod", "replacementShare", "controlShare", "scriptMix",
+        "cjkShare", "templateTokenHits", "finishedByLength", "tokenBudgetUsed",
+    ];
+
+    /// <summary>A fixed numeric vector (see <see cref="VectorNames"/>) for models such as the drift PCA; missing values are 0.</summary>
+    public float[] ToVector()
+    {
+        var n = Math.Max(1, CharLength);
+        var letters = Math.Max(1, LatinLetters + CyrillicLetters + GreekLetters + ArabicHebrewLetters + CjkChars + OtherScriptLetters);
+        return
+        [
+            (float)LogLength, (float)NonWhitespaceChars / n, (float)Math.Log(1 + (double)WordCount), (float)Math.Log(1 + (double)LineCount),
+            LongestRepeatedLineRun, (float)SeqRep1, (float)SeqRep2, (float)SeqRep3, (float)SeqRep4, (float)RepeatedShare, (float)(WeightedCopiedChars / n),
+            (float)CompressionRatio, (float)TrailingLoopLength / n, (float)Math.Log(1 + (double)TrailingLoopPeriod),
+            (float)ReplacementChars / n, (float)ControlChars / n, (float)ScriptMix, (float)CjkChars / letters,
+            TemplateTokenHits, FinishedByLength ? 1 : 0, (float)(TokenBudgetUsed ?? 0),
+        ];
+    }
 }

@@ -1,0 +1,67 @@
+namespace Auditor.Detection.Features;
+
+/// <summary>
+/// Literal chat-template tokens (such as <c>&lt;|im_end|&gt;</c>) found during the feature pass. A token is only
+/// compared where its first character occurs, so the scan costs one table lookup per character.
+/// </summary>
+public sealed class TemplateTokenSet
+{
+    private readonly string[][] _byFirstChar = new string[128][];
+    private readonly Dictionary<char, string[]> _nonAscii = [];
+
+    public TemplateTokenSet(IEnumerable<string> tokens)
+    {
+        Tokens = tokens.Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var group in Tokens.GroupBy(t => t[0]))
+        {
+            // Longest first, so "<|eot_id|><|start_header_id|>" wins over "<|eot_id|>" at the same offset.
+            var list = group.OrderByDescending(t => t.Length).ToArray();
+            if (group.Key < 128)
+            {
+                _byFirstChar[group.Key] = list;
+                AsciiTriggers[group.Key] = true;
+            }
+            else
+                _nonAscii[group.Key] = list;
+        }
+    }
+
+    /// <summary>For each ASCII character, whether a token starts with it (the hot-path test).</summary>
+    internal bool[] AsciiTriggers { get; } = new bool[128];
+
+    internal bool HasNonAsciiTriggers => _nonAscii.Count > 0;
+
+    /// <summary>The tokens, in the order their indexes refer to.</summary>
+    public IReadOnlyList<string> Tokens { get; }
+
+    /// <summary>Tokens leaked by common serving stacks (ChatML, Llama 3, GPT-2/CodeGen, FIM, SmolVLM, Llama 2/Mistral).</summary>
+    public static TemplateTokenSet Default { get; } = new(
+    [
+        "<|im_start|>", "<|im_end|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|endoftext|>",
+        "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<end_of_utterance>", "</s>", "[INST]", "[/INST]",
+        "<|begin_of_text|>", "<start_of_turn>", "<end_of_turn>",
+    ]);
+
+    /// <summary>The matching token's index and length at <paramref name="offset"/>, or (-1, 0).</summary>
+    internal (int Index, int Length) MatchAt(ReadOnlySpan<char> text, int offset)
+    {
+        var c = text[offset];
+        string[]? candidates;
+        if (c < 128)
+            candidates = _byFirstChar[c];
+        else if (_nonAscii.Count == 0 || !_nonAscii.TryGetValue(c, out candidates))
+            return (-1, 0);
+        if (candidates is null)
+            return (-1, 0);
+        var rest = text[offset..];
+        foreach (var token in candidates)
+        {
+            if (rest.StartsWith(token, StringComparison.Ordinal))
+                return (Array.IndexOf((string[])Tokens, token), token.Length);
+        }
+        return (-1, 0);
+    }
+
+    /// <summary>True when <paramref name="c"/> may start a token (the hot-path test).</summary>
+    internal bool MayStart(char c) => c < 128 ? _byFirstChar[c] is not null : _nonAscii.Count > 0 && _nonAscii.ContainsKey(c);
+}

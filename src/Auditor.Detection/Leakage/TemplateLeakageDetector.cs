@@ -1,0 +1,32 @@
+namespace Auditor.Detection.Leakage;
+
+/// <summary>
+/// Flags chat-template tokens in the output (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;/s&gt;</c>...): the serving
+/// stack did not stop on them or did not strip them, and the user sees the rest of the turn. Score: the number of
+/// hits; one is enough (threshold 1), because such tokens never belong in an answer shown to a user.
+/// </summary>
+public sealed class TemplateLeakageDetector : IDetector
+{
+    public string Name => "leakage";
+
+    public double DefaultThreshold => 1;
+
+    public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        var f = context.Features;
+        var flagged = f.TemplateTokenHits >= settings.Threshold;
+        if (f.TemplateTokenHits == 0)
+            return new DetectorResult(Name, 0, settings.Threshold, false, [], "No chat-template token appears in the output.");
+
+        var output = context.Sample.Output ?? "";
+        var token = output.Substring(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength);
+        var after = f.CharLength - (f.FirstTemplateTokenStart + f.FirstTemplateTokenLength);
+        var explanation = after > 0
+            ? $"The template token {token} leaked into the output ({f.TemplateTokenHits} template token(s) in all) and {after} more characters follow it: the model ran on past the end of its turn."
+            : $"The template token {token} leaked into the output ({f.TemplateTokenHits} template token(s) in all): the serving stack did not strip it.";
+        return new DetectorResult(Name, f.TemplateTokenHits, settings.Threshold, flagged,
+            [new EvidenceSpan(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength, $"leaked template token {token}")], explanation);
+    }
+}

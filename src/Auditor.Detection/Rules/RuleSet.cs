@@ -1,0 +1,137 @@
+using System.Text.RegularExpressions;
+using Auditor.Detection.Features;
+
+namespace Auditor.Detection.Rules;
+
+/// <summary>A detector's settings as written in rules/: either part may be left out to inherit.</summary>
+public sealed record DetectorOverride(bool? Enabled, double? Threshold);
+
+/// <summary>Review fractions of a stream: the uniform stratum and the share of flagged samples also reviewed.</summary>
+public sealed record ReviewFractions(double Uniform, double Flagged)
+{
+    public static ReviewFractions Default { get; } = new(0.02, 1.0);
+}
+
+/// <summary>Overrides for the streams whose model and route match the globs (<c>*</c> and <c>?</c>, case-sensitive).</summary>
+public sealed record StreamOverride(
+    string ModelGlob,
+    string RouteGlob,
+    IReadOnlyDictionary<string, DetectorOverride> Detectors,
+    double? UniformFraction,
+    double? FlaggedFraction,
+    string Source)
+{
+    private readonly Regex _model = Glob.ToRegex(ModelGlob);
+    private readonly Regex _route = Glob.ToRegex(RouteGlob);
+
+    public bool Matches(string model, string route) => _model.IsMatch(model) && _route.IsMatch(route);
+}
+
+/// <summary>A named regular expression that marks a failure of a category (refusal, stop-sequence, ...).</summary>
+public sealed record RegexRule(string Name, Regex Pattern, string Category, string Source);
+
+/// <summary>Where a rules source (a source implementing this) gets the rules in force now.</summary>
+public interface IRuleSetSource
+{
+    RuleSet Current { get; }
+}
+
+/// <summary>
+/// The compiled rules/ configuration: detector switches and thresholds with per-stream glob overrides (later
+/// entries win), review fractions, template tokens and regex rules. Immutable: a reload builds a new one.
+/// </summary>
+public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
+{
+    /// <summary>The time a regex rule may spend on one output: model output is hostile input.</summary>
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
+
+    public RuleSet(
+        IReadOnlyDictionary<string, DetectorOverride> detectors,
+        IReadOnlyList<StreamOverride> streams,
+        ReviewFractions review,
+        TemplateTokenSet templateTokens,
+        IReadOnlyList<RegexRule> regexRules,
+        string fingerprint)
+    {
+        Detectors = detectors;
+        Streams = streams;
+        Review = review;
+        TemplateTokens = templateTokens;
+        RegexRules = regexRules;
+        Fingerprint = fingerprint;
+    }
+
+    /// <summary>No rules/: every detector on at its default threshold, default review fractions, default template tokens.</summary>
+    public static RuleSet Defaults { get; } = new(new Dictionary<string, DetectorOverride>(), [], ReviewFractions.Default, TemplateTokenSet.Default, [], "defaults");
+
+    public IReadOnlyDictionary<string, DetectorOverride> Detectors { get; }
+    public IReadOnlyList<StreamOverride> Streams { get; }
+    public ReviewFractions Review { get; }
+    public TemplateTokenSet TemplateTokens { get; }
+    public IReadOnlyList<RegexRule> RegexRules { get; }
+
+    /// <summary>SHA-256 of the files' names and contents: the version of the configuration.</summary>
+    public string Fingerprint { get; }
+
+    RuleSet IRuleSetSource.Current => this;
+
+    // Streams seen so far and the overrides that match them, so globs run once per stream, not per sample.
+    // Bounded: hostile input may invent streams; past the bound, matching just is not cached.
+    private const int MaxCachedStreams = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Model, string Route), StreamOverride[]> _matches = new();
+
+    /// <summary>The stream overrides that apply to (model, route), in order.</summary>
+    public IReadOnlyList<StreamOverride> MatchingStreams(string model, string route)
+    {
+        if (Streams.Count == 0)
+            return [];
+        if (_matches.TryGetValue((model, route), out var cached))
+            return cached;
+        var matching = Streams.Where(s => s.Matches(model, route)).ToArray();
+        if (_matches.Count < MaxCachedStreams)
+            _matches.TryAdd((model, route), matching);
+        return matching;
+    }
+
+    public DetectorSettings For(IDetector detector, string model, string route) => For(detector, MatchingStreams(model, route));
+
+    /// <summary>The settings of a detector given the stream overrides already matched (one lookup per sample, not per detector).</summary>
+    public DetectorSettings For(IDetector detector, IReadOnlyList<StreamOverride> matchingStreams)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(matchingStreams);
+        var enabled = true;
+        var threshold = detector.DefaultThreshold;
+        Apply(Detectors);
+        foreach (var stream in matchingStreams)
+            Apply(stream.Detectors);
+        return new DetectorSettings(enabled, threshold);
+
+        void Apply(IReadOnlyDictionary<string, DetectorOverride> overrides)
+        {
+            if (!overrides.TryGetValue(detector.Name, out var o))
+                return;
+            enabled = o.Enabled ?? enabled;
+            threshold = o.Threshold ?? threshold;
+        }
+    }
+
+    /// <summary>The review fractions of a stream: the global ones with matching stream overrides applied in order.</summary>
+    public ReviewFractions ReviewFor(string model, string route)
+    {
+        var (uniform, flagged) = (Review.Uniform, Review.Flagged);
+        foreach (var stream in MatchingStreams(model, route))
+        {
+            uniform = stream.UniformFraction ?? uniform;
+            flagged = stream.FlaggedFraction ?? flagged;
+        }
+        return new ReviewFractions(uniform, flagged);
+    }
+}
+
+internal static class Glob
+{
+    public static Regex ToRegex(string glob) =>
+        new("^" + Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromMilliseconds(100));
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Auditor.Detection.Features;
+using static Auditor.Detection.Tests.DetectorTestKit;
+
+namespace Auditor.Detection.Tests;
+
+public class FeatureExtractorTests
+{
+    [Fact]
+    public void Counts_words_lines_and_visible_characters()
+    {
+        var f = FeatureExtractor.Extract(Sample("  Hello, world!\nBye.  "));
+        Assert.Equal(6, f.WordCount); // Hello , world ! Bye .
+        Assert.Equal(2, f.LineCount);
+        Assert.Equal(2, f.FirstNonWhitespace);
+        Assert.Equal(19, f.LastNonWhitespace);
+        Assert.Equal(16, f.NonWhitespaceChars);
+    }
+
+    [Fact]
+    public void Finds_the_trailing_loop_with_its_smallest_period()
+    {
+        var head = "A perfectly ordinary opening sentence. ";
+        var output = head + string.Concat(Enumerable.Repeat("ab cd ", 40));
+        var f = FeatureExtractor.Extract(Sample(output));
+        Assert.Equal(6, f.TrailingLoopPeriod);
+        Assert.Equal(output.Length, f.TrailingLoopStart + f.TrailingLoopLength);
+        Assert.InRange(f.TrailingLoopStart, head.Length - 6, head.Length);
+        Assert.Equal(2, f.TrailingLoopPeriodWords);
+        Assert.True(f.SeqRep4 > 0.9);
+    }
+
+    [Fact]
+    public void Reports_no_repetition_in_text_that_does_not_repeat()
+    {
+        var f = FeatureExtractor.Extract(Sample("The quick brown fox jumps over the lazy dog while seven zebras quietly graze nearby."));
+        Assert.Equal(0, f.TrailingLoopLength);
+        Assert.Equal(0, f.RepeatedShare);
+        Assert.Equal(0, f.SeqRep4);
+    }
+
+    [Fact]
+    public void Counts_scripts_and_broken_characters()
+    {
+        var f = FeatureExtractor.Extract(Sample("Привет мир hello \uFFFD 你好\u0001"));
+        Assert.Equal(9, f.CyrillicLetters);
+        Assert.Equal(5, f.LatinLetters);
+        Assert.Equal(2, f.CjkChars);
+        Assert.Equal(1, f.ReplacementChars);
+        Assert.Equal(1, f.ControlChars);
+        Assert.True(f.ScriptMix > 0.4);
+    }
+
+    [Fact]
+    public void Finds_template_tokens_that_start_with_a_letter()
+    {
+        var tokens = new TemplateTokenSet(["END_OF_TURN", "<|im_end|>"]);
+        var output = "The answer is 42.END_OF_TURN user: next question";
+        var f = FeatureExtractor.Extract(Sample(output), tokens);
+        Assert.Equal(1, f.TemplateTokenHits);
+        Assert.Equal("END_OF_TURN", output.Substring(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength));
+        Assert.Equal(FeatureExtractor.Extract(Sample(output), new TemplateTokenSet([])).WordCount, f.WordCount);
+    }
+
+    [Fact]
+    public void Gives_the_same_features_whatever_was_extracted_before_on_the_thread()
+    {
+        // Scratch tables are reused without clearing (stamps and epochs): earlier outputs must not leak into later ones.
+        var a = Sample("The cat sat on the mat. The cat sat on the mat. The cat sat on the mat. The dog did not.");
+        var b = Sample(string.Concat(Enumerable.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 50)));
+        var first = FeatureExtractor.Extract(a);
+        FeatureExtractor.Extract(b);
+        var again = FeatureExtractor.Extract(a);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void Serialises_as_a_flat_camel_case_record_with_a_stable_numeric_vector()
+    {
+        var f = FeatureExtractor.Extract(Sample("Yes."));
+        var json = JsonSerializer.Serialize(f, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        using var doc = JsonDocument.Parse(json);
+        Assert.All(doc.RootElement.EnumerateObject(), p => Assert.NotEqual(JsonValueKind.Object, p.Value.ValueKind));
+        Assert.True(doc.RootElement.TryGetProperty("seqRep4", out _));
+        Assert.False(doc.RootElement.TryGetProperty("isBlank", out _));
+        Assert.Equal(f, JsonSerializer.Deserialize<OutputFeatures>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        Assert.Equal(OutputFeatures.VectorNames.Count, f.ToVector().Length);
+        Assert.Equal(OutputFeatures.VectorNames.Count, OutputFeatures.VectorNames.Distinct().Count());
+    }
+}
