@@ -20,21 +20,29 @@ public sealed class DetectorRegistry
     private readonly IDetectorSettingsSource? _settings;
     private readonly IRuleSetSource? _rules;
     private readonly IStreamBaselines _baselines;
+    private readonly CalibratedDetectorSettings? _calibrated;
 
     /// <summary>Detectors with fixed settings and no rules/ (template tokens are the built-in list).</summary>
-    public DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings, IStreamBaselines? baselines = null)
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IDetectorSettingsSource settings, IStreamBaselines? baselines = null,
+        CalibratedDetectorSettings? calibrated = null)
     {
         _detectors = Validate(detectors);
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _baselines = baselines ?? LengthBaselineTable.Empty;
+        _calibrated = calibrated;
     }
 
-    /// <summary>Detectors whose settings, template tokens and regex rules come from the rules/ snapshot current at each sample.</summary>
-    public DetectorRegistry(IEnumerable<IDetector> detectors, IRuleSetSource rules, IStreamBaselines? baselines = null)
+    /// <summary>
+    /// Detectors whose settings, template tokens and regex rules come from the rules/ snapshot current at each sample,
+    /// with calibrated thresholds (when given) over the rules' thresholds.
+    /// </summary>
+    public DetectorRegistry(IEnumerable<IDetector> detectors, IRuleSetSource rules, IStreamBaselines? baselines = null,
+        CalibratedDetectorSettings? calibrated = null)
     {
         _detectors = Validate(detectors);
         _rules = rules ?? throw new ArgumentNullException(nameof(rules));
         _baselines = baselines ?? LengthBaselineTable.Empty;
+        _calibrated = calibrated;
     }
 
     public IReadOnlyList<IDetector> Detectors => _detectors;
@@ -50,7 +58,18 @@ public sealed class DetectorRegistry
     ];
 
     /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>.</summary>
-    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null) => new(All(), rules, baselines);
+    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null, CalibratedDetectorSettings? calibrated = null) =>
+        new(All(), rules, baselines, calibrated);
+
+    /// <summary>The settings in force now for a detector on a stream (rules/ or defaults, then any calibrated threshold).</summary>
+    public DetectorSettings SettingsFor(IDetector detector, string model, string route)
+    {
+        var index = Array.IndexOf(_detectors, detector);
+        if (index < 0)
+            throw new ArgumentException($"Detector '{detector.Name}' is not in this registry.", nameof(detector));
+        var source = (IDetectorSettingsSource?)_rules?.Current ?? _settings!;
+        return Resolve(source, _calibrated?.Overrides, model, route)[index];
+    }
 
     public Inspection Inspect(OutputSample sample)
     {
@@ -59,7 +78,8 @@ public sealed class DetectorRegistry
         var rules = _rules?.Current;
         var features = FeatureExtractor.Extract(sample, rules?.TemplateTokens ?? TemplateTokenSet.Default);
         var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
-        var settings = rules is null ? Resolve(_settings!, context.Model, context.Route) : ResolveCached(rules, context.Model, context.Route);
+        var overrides = _calibrated?.Overrides;
+        var settings = rules is null ? Resolve(_settings!, overrides, context.Model, context.Route) : ResolveCached(rules, overrides, context.Model, context.Route);
         var results = new List<DetectorResult>(_detectors.Length);
         for (var i = 0; i < _detectors.Length; i++)
         {
@@ -74,26 +94,31 @@ public sealed class DetectorRegistry
     private const int MaxCachedStreams = 10_000;
     private volatile SettingsCache? _cache;
 
-    private sealed record SettingsCache(RuleSet Rules, ConcurrentDictionary<(string Model, string Route), DetectorSettings[]> Streams);
+    private sealed record SettingsCache(RuleSet Rules, object? Overrides, ConcurrentDictionary<(string Model, string Route), DetectorSettings[]> Streams);
 
-    private DetectorSettings[] ResolveCached(RuleSet rules, string model, string route)
+    private DetectorSettings[] ResolveCached(RuleSet rules, IReadOnlyDictionary<(string, string, string), double>? overrides, string model, string route)
     {
         var cache = _cache;
-        if (cache is null || !ReferenceEquals(cache.Rules, rules))
-            _cache = cache = new SettingsCache(rules, new());
+        // A new rule set or a new table of calibrated thresholds starts a new cache.
+        if (cache is null || !ReferenceEquals(cache.Rules, rules) || !ReferenceEquals(cache.Overrides, overrides))
+            _cache = cache = new SettingsCache(rules, overrides, new());
         if (cache.Streams.TryGetValue((model, route), out var hit))
             return hit;
-        var resolved = Resolve(rules, model, route);
+        var resolved = Resolve(rules, overrides, model, route);
         if (cache.Streams.Count < MaxCachedStreams)
             cache.Streams.TryAdd((model, route), resolved);
         return resolved;
     }
 
-    private DetectorSettings[] Resolve(IDetectorSettingsSource source, string model, string route)
+    private DetectorSettings[] Resolve(IDetectorSettingsSource source, IReadOnlyDictionary<(string, string, string), double>? overrides, string model, string route)
     {
         var resolved = new DetectorSettings[_detectors.Length];
         for (var i = 0; i < _detectors.Length; i++)
+        {
             resolved[i] = source.For(_detectors[i], model, route);
+            if (overrides is { Count: > 0 } && overrides.TryGetValue((_detectors[i].Name, model, route), out var threshold))
+                resolved[i] = resolved[i] with { Threshold = threshold };
+        }
         return resolved;
     }
 

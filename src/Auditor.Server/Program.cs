@@ -1,5 +1,6 @@
 using Auditor.Server.Accounts;
 using Auditor.Server.Auditing;
+using Auditor.Server.Detection;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
 using Auditor.Server.Ingestion;
@@ -25,7 +26,8 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
 builder.Services.AddSingleton<ApiKeyRing>();                               // ingestion keys (one generated if none set)
 builder.Services.AddAuditorAccounts();                                     // logins: cookie for the UI, HTTP Basic for scripts; first admin
 builder.Services.AddAuditorThresholds(builder.Configuration);              // threshold versions over rules/, calibration job
-builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, detectors, consumer on the bus
+builder.Services.AddAuditorDetection(builder.Configuration);               // rules/ (watched), length baselines, detector registry
+builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors

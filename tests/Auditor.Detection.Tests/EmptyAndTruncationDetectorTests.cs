@@ -83,3 +83,27 @@ public class EmptyAndTruncationDetectorTests
         Assert.Contains("'empty'", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public class FreshThreadTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("x")]
+    [InlineData("   ")]
+    public void Extracts_features_of_a_tiny_output_as_the_first_output_on_a_new_thread(string output)
+    {
+        Exception? failure = null;
+        Features.OutputFeatures? features = null;
+        // Per-thread scratch buffers start empty: the first output a consumer thread sees may be an empty one.
+        var thread = new Thread(() =>
+        {
+            try { features = Features.FeatureExtractor.Extract(new Auditor.Contracts.OutputSample { Output = output }); }
+            catch (Exception ex) { failure = ex; }
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.Null(failure);
+        Assert.Equal(output.Length, features!.CharLength);
+    }
+}

@@ -14,8 +14,8 @@ public class RulesTests
         var d = new DegenerationDetector();
         Assert.Equal(new DetectorSettings(true, 0.7), set.For(d, "qwen", "chat"));
         Assert.False(set.For(d, "llama-3-8b", "code-review").Enabled);
-        Assert.Equal(new ReviewFractions(0.1, 1.0), set.ReviewFor("llama-3-8b", "code-review"));
-        Assert.Equal(ReviewFractions.Default, set.ReviewFor("qwen", "chat"));
+        Assert.Equal(new ReviewFractionSettings(0.1, 1.0), set.ReviewFor("llama-3-8b", "code-review"));
+        Assert.Equal(ReviewFractionSettings.Default, set.ReviewFor("qwen", "chat"));
     }
 
     [Fact]

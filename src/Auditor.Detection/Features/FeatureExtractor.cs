@@ -631,7 +631,8 @@ public static class FeatureExtractor
 
         public void Ensure(int length)
         {
-            if (Folded.Length < length)
+            // Words holds one more entry than characters: an empty output on a fresh thread still needs one.
+            if (Folded.Length < length || Words.Length < length + 1)
             {
                 Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
                 Words = new int[Folded.Length + 1];

@@ -7,9 +7,9 @@ namespace Auditor.Detection.Rules;
 public sealed record DetectorOverride(bool? Enabled, double? Threshold);
 
 /// <summary>Review fractions of a stream: the uniform stratum and the share of flagged samples also reviewed.</summary>
-public sealed record ReviewFractions(double Uniform, double Flagged)
+public sealed record ReviewFractionSettings(double Uniform, double Flagged)
 {
-    public static ReviewFractions Default { get; } = new(0.02, 1.0);
+    public static ReviewFractionSettings Default { get; } = new(0.02, 1.0);
 }
 
 /// <summary>Overrides for the streams whose model and route match the globs (<c>*</c> and <c>?</c>, case-sensitive).</summary>
@@ -48,7 +48,7 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     public RuleSet(
         IReadOnlyDictionary<string, DetectorOverride> detectors,
         IReadOnlyList<StreamOverride> streams,
-        ReviewFractions review,
+        ReviewFractionSettings review,
         TemplateTokenSet templateTokens,
         IReadOnlyList<RegexRule> regexRules,
         string fingerprint)
@@ -62,11 +62,11 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     }
 
     /// <summary>No rules/: every detector on at its default threshold, default review fractions, default template tokens.</summary>
-    public static RuleSet Defaults { get; } = new(new Dictionary<string, DetectorOverride>(), [], ReviewFractions.Default, TemplateTokenSet.Default, [], "defaults");
+    public static RuleSet Defaults { get; } = new(new Dictionary<string, DetectorOverride>(), [], ReviewFractionSettings.Default, TemplateTokenSet.Default, [], "defaults");
 
     public IReadOnlyDictionary<string, DetectorOverride> Detectors { get; }
     public IReadOnlyList<StreamOverride> Streams { get; }
-    public ReviewFractions Review { get; }
+    public ReviewFractionSettings Review { get; }
     public TemplateTokenSet TemplateTokens { get; }
     public IReadOnlyList<RegexRule> RegexRules { get; }
 
@@ -117,7 +117,7 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     }
 
     /// <summary>The review fractions of a stream: the global ones with matching stream overrides applied in order.</summary>
-    public ReviewFractions ReviewFor(string model, string route)
+    public ReviewFractionSettings ReviewFor(string model, string route)
     {
         var (uniform, flagged) = (Review.Uniform, Review.Flagged);
         foreach (var stream in MatchingStreams(model, route))
@@ -125,7 +125,7 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
             uniform = stream.UniformFraction ?? uniform;
             flagged = stream.FlaggedFraction ?? flagged;
         }
-        return new ReviewFractions(uniform, flagged);
+        return new ReviewFractionSettings(uniform, flagged);
     }
 }
 

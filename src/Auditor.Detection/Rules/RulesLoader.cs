@@ -80,7 +80,7 @@ public static class RulesLoader
         private readonly List<string> _templateTokens = [];
         private readonly List<RegexRule> _rules = [];
         private readonly Dictionary<string, string> _ruleSource = new(StringComparer.Ordinal);
-        private ReviewFractions? _review;
+        private ReviewFractionSettings? _review;
         private string? _reviewSource;
         private bool _anyTemplateTokens;
         private string _file = "";
@@ -126,7 +126,7 @@ public static class RulesLoader
                         if (_reviewSource is not null)
                             Error(value.Start.Line, $"review fractions are already set in {_reviewSource}");
                         else
-                            (_review, _reviewSource) = (new ReviewFractions(uniform ?? ReviewFractions.Default.Uniform, flagged ?? ReviewFractions.Default.Flagged), At(value));
+                            (_review, _reviewSource) = (new ReviewFractionSettings(uniform ?? ReviewFractionSettings.Default.Uniform, flagged ?? ReviewFractionSettings.Default.Flagged), At(value));
                         break;
                     case "streams":
                         foreach (var item in Sequence(value, "streams"))
@@ -161,7 +161,7 @@ public static class RulesLoader
             if (_errors.Count > 0)
                 return new RulesLoadResult(null, _errors);
             var tokens = _anyTemplateTokens ? new TemplateTokenSet(_templateTokens) : TemplateTokenSet.Default;
-            var set = new RuleSet(_detectors, _streams, _review ?? ReviewFractions.Default, tokens, _rules, fingerprint);
+            var set = new RuleSet(_detectors, _streams, _review ?? ReviewFractionSettings.Default, tokens, _rules, fingerprint);
             return new RulesLoadResult(set, []);
         }
 

@@ -1,6 +1,7 @@
 using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
+using Auditor.Server.Detection;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Auditing;
@@ -12,7 +13,7 @@ namespace Auditor.Server.Auditing;
 public sealed partial class SampleAuditPipeline(
     OutputSampleValidator validator,
     DetectorRegistry detectors,
-    ReviewFractions fractions,
+    StreamReviewFractions fractions,
     SampleBatchWriter writer,
     ILogger<SampleAuditPipeline> logger)
 {
@@ -29,7 +30,7 @@ public sealed partial class SampleAuditPipeline(
                 continue;
             }
             var inspection = detectors.Inspect(incoming.Sample);
-            var routing = ReviewRouter.Route(incoming.Sample.SampleId!, inspection.Flagged, fractions);
+            var routing = ReviewRouter.Route(incoming.Sample.SampleId!, inspection.Flagged, fractions.For(incoming.Sample.Model!, incoming.Sample.Route!));
             accepted.Add(new AuditedSample(incoming.Sample, inspection, routing));
         }
 

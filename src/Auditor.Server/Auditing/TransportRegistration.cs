@@ -1,5 +1,4 @@
 using Auditor.Contracts;
-using Auditor.Detection;
 using Auditor.Server.Configuration;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,6 @@ public static class TransportRegistration
         services.AddSingleton(sp => new OutputSampleValidator(
             sp.GetRequiredService<TimeProvider>(),
             new ContractLimits { MaxOutputBytes = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Ingest.MaxOutputBytes }));
-        services.AddSingleton(sp => new DetectorRegistry(DetectorRegistry.Builtin(), sp.GetRequiredService<CalibratedDetectorSettings>()));
         services.AddSingleton<SampleAuditPipeline>();
         services.AddSingleton<SampleQueue>();
         services.AddSingleton<UnreadableMessageObserver>();

@@ -1,5 +1,3 @@
-using Auditor.Review.Routing;
-using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Configuration;
 
@@ -20,11 +18,6 @@ public static class OptionsRegistration
             .Validate(o => o.Consumer.ConcurrentBatches is > 0 and <= 64, "Auditor:Consumer:ConcurrentBatches must be between 1 and 64.")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp =>
-        {
-            var review = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Review;
-            return new ReviewFractions(review.UniformFraction, review.FlaggedFraction, review.DoubleReviewFraction).Validated();
-        });
         return services;
     }
 

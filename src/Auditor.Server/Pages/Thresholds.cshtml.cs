@@ -10,7 +10,7 @@ namespace Auditor.Server.Pages;
 
 /// <summary>Admins approve or reject proposed thresholds, pin streams, roll back, and run calibration.</summary>
 [Authorize(Policy = AccountsRegistration.AdminPolicy)]
-public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, DetectorRegistry detectors, CalibratedDetectorSettings settings) : PageModel
+public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, DetectorRegistry detectors) : PageModel
 {
     public IReadOnlyList<ThresholdVersion> Proposed { get; private set; } = [];
     public IReadOnlyList<ThresholdVersion> Active { get; private set; } = [];
@@ -18,7 +18,7 @@ public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, De
     public IReadOnlyDictionary<string, double> Defaults { get; private set; } = new Dictionary<string, double>();
 
     public double CurrentOf(ThresholdVersion v) =>
-        detectors.Detectors.FirstOrDefault(d => d.Name == v.Detector) is { } d ? settings.For(d, v.Model, v.Route).Threshold : double.NaN;
+        detectors.Detectors.FirstOrDefault(d => d.Name == v.Detector) is { } d ? detectors.SettingsFor(d, v.Model, v.Route).Threshold : double.NaN;
 
     public async Task OnGetAsync(CancellationToken ct)
     {

@@ -15,7 +15,7 @@ public sealed record CalibrationReport(string Detector, string Model, string Rou
 /// tells every consumer; propose mode records it for an admin. Pinned streams are left alone.
 /// </summary>
 public sealed class CalibrationRun(
-    CalibrationLabels labels, ThresholdStore store, DetectorRegistry detectors, CalibratedDetectorSettings settings,
+    CalibrationLabels labels, ThresholdStore store, DetectorRegistry detectors,
     ThresholdTable table, IBus bus, IOptionsMonitor<CalibrationOptions> options, TimeProvider clock)
 {
     private readonly SemaphoreSlim _one = new(1, 1);
@@ -39,7 +39,7 @@ public sealed class CalibrationRun(
                     reports.Add(new(stream.Detector, stream.Model, stream.Route, "pinned: left as it is", null, current.VersionId));
                     continue;
                 }
-                var threshold = settings.For(detector, stream.Model, stream.Route).Threshold;
+                var threshold = detectors.SettingsFor(detector, stream.Model, stream.Route).Threshold;
                 var outcome = ThresholdCalibrator.Calibrate(stream.Labels, threshold, config.Policy);
                 if (!outcome.Changed)
                 {

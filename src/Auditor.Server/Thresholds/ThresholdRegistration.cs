@@ -15,7 +15,7 @@ public static class ThresholdRegistration
             .ValidateOnStart();
         services.AddSingleton<ThresholdStore>();
         services.AddSingleton<CalibrationLabels>();
-        services.AddSingleton(_ => new CalibratedDetectorSettings(new DefaultDetectorSettings()));
+        services.AddSingleton<CalibratedDetectorSettings>();
         services.AddSingleton<ThresholdTable>();
         services.AddHostedService(sp => sp.GetRequiredService<ThresholdTable>());
         services.AddSingleton<CalibrationRun>();
