@@ -1,0 +1,56 @@
+using Auditor.Detection;
+using Auditor.Detection.Length;
+using Auditor.Review.Routing;
+using Auditor.Storage.Baselines;
+using Auditor.Storage.Samples;
+using Auditor.Testing;
+
+namespace Auditor.Storage.Tests;
+
+public abstract class LengthBaselineContractTests : IAsyncLifetime
+{
+    private TestDatabase _test = null!;
+
+    protected abstract StoreKind Kind { get; }
+
+    public async Task InitializeAsync()
+    {
+        _test = await TestDatabase.CreateAsync(Kind);
+        await _test.Database.MigrateAsync(default);
+    }
+
+    public async Task DisposeAsync() => await _test.DisposeAsync();
+
+    [Fact]
+    public async Task Two_consumers_reading_the_same_database_build_the_same_length_baselines()
+    {
+        var detectors = new DetectorRegistry(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
+        var random = new Random(5);
+        var now = DateTimeOffset.UtcNow;
+        var samples = Enumerable.Range(0, 300).Select(i => TestSamples.Valid(output: new string('a', 50 + random.Next(400))) with
+        {
+            OccurredAt = now.AddHours(-1 - random.Next(100)), Route = i % 3 == 0 ? "other" : "chat/answer",
+        }).ToList();
+        await new SampleBatchWriter(_test.Database, TimeProvider.System).CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02))).ToList(), [], default);
+
+        await using var second = _test.OpenAnother();
+        var first = LengthBaselineTable.Build(await new UniformLengthReader(_test.Database).ReadAsync(now, TimeSpan.FromDays(7), 5000, default));
+        var other = LengthBaselineTable.Build(await new UniformLengthReader(second).ReadAsync(now, TimeSpan.FromDays(7), 5000, default));
+
+        var model = TestSamples.Valid().Model!;
+        Assert.NotNull(first.For(model, "chat/answer"));
+        Assert.Equal(first.For(model, "chat/answer"), other.For(model, "chat/answer"));
+        Assert.Equal(first.For(model, "other"), other.For(model, "other"));
+    }
+}
+
+public sealed class SqliteLengthBaselineTests : LengthBaselineContractTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class PostgresLengthBaselineTests : LengthBaselineContractTests
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
