@@ -2,6 +2,7 @@ using Auditor.Server.Accounts;
 using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
+using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
@@ -26,6 +27,7 @@ builder.Services.AddAuditorAccounts();                                     // lo
 builder.Services.AddAuditorThresholds(builder.Configuration);              // threshold versions over rules/, calibration job
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, detectors, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
+builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
 
@@ -44,6 +46,7 @@ app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
 app.MapThresholdApi();
+app.MapIncidentsAndReports();
 app.Run();
 
 /// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>
