@@ -102,9 +102,9 @@ public static class WeeklyReportBuilder
         var now = weeks[^1].FailureRate;
         var before = weeks.Take(weeks.Count - 1).LastOrDefault(w => w.FailureRate.Value is not null);
         if (now.Value is null)
-            return "No failure-rate estimate this week (no decisive reviews in some stratum).";
+            return "no failure-rate estimate this week (no decisive reviews in some stratum)";
         if (before is null)
-            return "No earlier week to compare with.";
+            return "no earlier week to compare with";
         var prev = before.FailureRate;
         var direction = now.Lower > prev.Upper ? "up" : now.Upper < prev.Lower ? "down" : "no clear change";
         return $"{direction} against {before.Week} ({Text.Percent(prev.Value)}, {Text.Percent(prev.Lower)}–{Text.Percent(prev.Upper)})";
@@ -114,7 +114,9 @@ public static class WeeklyReportBuilder
     {
         var lines = new List<string>();
         var rate = current.Estimate.FailureRate;
-        lines.Add(rate.Value is null
+        lines.Add(current.Volume.Samples == 0
+            ? "No samples this week."
+            : rate.Value is null
             ? $"Silent-failure rate unknown this week: {current.Volume.Samples} samples, but some stratum has no decisive review (bounds {Text.Percent(rate.Lower)}–{Text.Percent(rate.Upper)})."
             : $"Silent-failure rate {Text.Percent(rate.Value)} (95% interval {Text.Percent(rate.Lower)}–{Text.Percent(rate.Upper)}) over {current.Volume.Samples} samples; detectors flagged {Text.Percent(current.Volume.FlagRate)}.");
         lines.Add($"Trend: {trend}.");
