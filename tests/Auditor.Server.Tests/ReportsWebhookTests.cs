@@ -3,10 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Auditor.Contracts.Events;
 using Auditor.Review.Estimation;
 using Auditor.Storage.Incidents;
 using Auditor.Testing;
 using Microsoft.AspNetCore.Hosting;
+using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -126,6 +128,10 @@ public sealed class ReportsWebhookTests
         await using var __ = app;
         var admin = Admin(app);
         var recorder = app.Services.GetRequiredService<IncidentRecorder>();
+        var received = new TaskCompletionSource<IncidentOpened>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var endpoint = app.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint($"test-incidents-{Guid.NewGuid():N}",
+            e => e.Handler<IncidentOpened>(context => { received.TrySetResult(context.Message); return Task.CompletedTask; }));
+        await endpoint.Ready;
 
         var opened = await recorder.OpenFromDriftAsync(Stream, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1),
             "mean length fell 40%; distinct-2 fell 25%", default);
@@ -144,6 +150,10 @@ public sealed class ReportsWebhookTests
         var deliveries = await Eventually.Get(() => admin.GetFromJsonAsync<JsonElement>("/api/v1/alerts"),
             d => d.EnumerateArray().Count(x => x.GetProperty("state").GetString() == "sent") == 2, what: "both deliveries sent");
         Assert.Equal(["bus", "webhook"], deliveries.EnumerateArray().Select(d => d.GetProperty("channel").GetString()).Order());
+        var message = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(opened.Incident.IncidentId, message.IncidentId);
+        Assert.Equal("drift", message.Source);
+        Assert.Equal(Stream.Route, message.Route);
 
         // Opening it again (the drift model firing on the next window) returns the open incident and alerts nobody twice.
         var again = await recorder.OpenFromDriftAsync(Stream, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, "still drifting", default);
