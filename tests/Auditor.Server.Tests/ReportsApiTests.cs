@@ -87,6 +87,32 @@ public sealed class ReportsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_failures_of_one_category_confirmed_by_reviewers_open_an_incident_from_the_first_sample()
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var first = DateTimeOffset.UtcNow.AddHours(-6);
+        var samples = Enumerable.Range(0, 3).Select(i => TestSamples.Valid() with { OccurredAt = first.AddHours(i), Output = "loop loop loop" }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+            await queue.SaveVerdictAsync(item.ItemId, "admin", Verdicts.Failure, "degeneration", null, true, default);
+        var client = _app.CreateIngestClient();
+
+        var scan = await client.PostAsync("/api/v1/incidents/scan", null);
+
+        Assert.Equal(HttpStatusCode.OK, scan.StatusCode);
+        var incidents = await client.GetFromJsonAsync<JsonElement>("/api/v1/incidents");
+        var incident = Assert.Single(incidents.EnumerateArray().ToArray());
+        Assert.Equal("reviews", incident.GetProperty("source").GetString());
+        Assert.Equal("degeneration", incident.GetProperty("category").GetString());
+        Assert.Equal(first.ToUnixTimeMilliseconds(), incident.GetProperty("onsetAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        // A second scan finds the same cluster and opens nothing new.
+        await client.PostAsync("/api/v1/incidents/scan", null);
+        Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).EnumerateArray().ToArray());
+    }
+
+    [Fact]
     public async Task Incidents_can_be_confirmed_merged_and_resolved()
     {
         var recorder = _app.Services.GetRequiredService<IncidentRecorder>();
