@@ -2,6 +2,7 @@ using System.CommandLine;
 using Auditor.Cli.Bench;
 using Auditor.Cli.Eval;
 using Auditor.Cli.Migrate;
+using Auditor.Cli.Report;
 using Auditor.Cli.Rules;
 using Auditor.Cli.Users;
 
@@ -12,4 +13,5 @@ root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role re
 root.Subcommands.Add(EvalCommand.Create());          // eval --corpus FILE.jsonl [--json]
 root.Subcommands.Add(RulesCheckCommand.Create());    // rules check [DIR]
 root.Subcommands.Add(BenchCommand.Create());         // bench ingest | bench detectors
+root.Subcommands.Add(ReportCommand.Create());        // report weekly --week 2026-W47 --format md|html|json
 return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,7 @@ using Auditor.Server.Auditing;
 using Auditor.Server.Detection;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
+using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
@@ -29,6 +30,7 @@ builder.Services.AddAuditorThresholds(builder.Configuration);              // th
 builder.Services.AddAuditorDetection(builder.Configuration);               // rules/ (watched), length baselines, detector registry
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
+builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
 
@@ -47,6 +49,7 @@ app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
 app.MapThresholdApi();
+app.MapIncidentsAndReports();
 app.Run();
 
 /// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>

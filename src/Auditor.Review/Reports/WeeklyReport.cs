@@ -1,0 +1,100 @@
+using Auditor.Review.Estimation;
+using Auditor.Review.Incidents;
+
+namespace Auditor.Review.Reports;
+
+/// <summary>
+/// The weekly silent-failure report: a one-minute summary, per-stream tables with an 8-week trend, incidents with their
+/// time to detection, example outputs linked to their review items, and the statistical notes. Serialized as is to the
+/// JSON report (schema: schema/weekly-report.v1.json); the Markdown and HTML renderers read the same record.
+/// </summary>
+public sealed record WeeklyReport(
+    int SchemaVersion,
+    string Week,
+    DateOnly WeekStart,
+    DateOnly WeekEnd,
+    DateTimeOffset GeneratedAt,
+    ReportSummary Summary,
+    IReadOnlyList<StreamReport> Streams,
+    IReadOnlyList<IncidentLine> Incidents,
+    StatisticalNotes Notes);
+
+/// <summary>What a manager reads in a minute.</summary>
+/// <param name="Headline">Three or four sentences: rate, trend, incidents, what is under-powered.</param>
+public sealed record ReportSummary(
+    long Samples,
+    double Volume,
+    double? FlagRate,
+    RateInterval FailureRate,
+    RateInterval Precision,
+    RateInterval Recall,
+    string Trend,
+    IReadOnlyList<WeekPoint> Weeks,
+    int OpenIncidents,
+    int IncidentsOpenedThisWeek,
+    IReadOnlyList<string> Headline);
+
+/// <summary>An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why.</summary>
+public sealed record RateInterval(double? Value, double Lower, double Upper, string? Note)
+{
+    public static RateInterval From(IntervalEstimate e) => new(e.Value, e.Lower, e.Upper, e.Note);
+}
+
+/// <summary>One week of a trend: the failure rate with its interval, the flag rate and the traffic.</summary>
+public sealed record WeekPoint(string Week, DateOnly WeekStart, long Samples, double? FlagRate, RateInterval FailureRate, int Reviewed);
+
+public sealed record StreamReport(
+    string Model,
+    string Route,
+    long Samples,
+    double Volume,
+    double? FlagRate,
+    RateInterval FailureRate,
+    RateInterval Precision,
+    RateInterval Recall,
+    IReadOnlyList<WeekPoint> Weeks,
+    IReadOnlyList<DetectorLine> Detectors,
+    CoverageLine Coverage,
+    PowerLine Power,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<ExampleOutput> Examples);
+
+public sealed record DetectorLine(string Detector, long Flags, double? FlagRate, int Reviewed, int Failures, RateInterval Precision);
+
+public sealed record CoverageLine(int Selected, int Decisive, int Unsure, int Pending, double? Coverage, bool Low);
+
+public sealed record PowerLine(bool UnderPowered, double HalfWidth, int AdditionalUniformReviews, bool ReachableThisWeek, string? Note);
+
+/// <summary>A reviewed output shown as an example, linked to its review item. Output is model text: hostile, encoded by every renderer.</summary>
+public sealed record ExampleOutput(string SampleId, long ItemId, string Verdict, string? Category, IReadOnlyList<string> FlaggedBy, string Output, bool OutputTruncated, string Link);
+
+public sealed record IncidentLine(
+    long IncidentId,
+    string Model,
+    string Route,
+    string Source,
+    string Category,
+    string Status,
+    DateTimeOffset OnsetAt,
+    DateTimeOffset DetectedAt,
+    string DetectedBy,
+    double TimeToDetectionMinutes,
+    string Summary,
+    DateTimeOffset? ConfirmedAt,
+    DateTimeOffset? ResolvedAt,
+    string Link)
+{
+    public static IncidentLine From(Incident i, string link) => new(i.IncidentId, i.Stream.Model, i.Stream.Route, i.Source, i.Category, i.Status,
+        i.OnsetAt, i.DetectedAt, i.DetectedBy, Math.Round(i.TimeToDetection.TotalMinutes, 1), i.Summary, i.ConfirmedAt, i.ResolvedAt, link);
+}
+
+public sealed record StatisticalNotes(
+    IReadOnlyList<string> Design,
+    string SamplingRate,
+    IReadOnlyList<string> Coverage,
+    IReadOnlyList<UnderPoweredCell> UnderPowered,
+    AgreementLine Agreement);
+
+public sealed record UnderPoweredCell(string Model, string Route, int AdditionalUniformReviews, bool ReachableThisWeek, string? Note);
+
+public sealed record AgreementLine(int Items, double? ObservedAgreement, double? Kappa, string? Note);

@@ -1,0 +1,159 @@
+using Auditor.Review.Estimation;
+using Auditor.Review.Incidents;
+
+namespace Auditor.Review.Reports;
+
+/// <summary>A reviewed output the report may show, with its review item id. Output is hostile model text.</summary>
+public sealed record ReportExampleSource(string SampleId, long ItemId, StreamKey Stream, string Verdict, string? Category, IReadOnlyList<string> FlaggedBy, string Output);
+
+/// <summary>Everything the report is built from. Counts and items cover the trend weeks ending with Week.</summary>
+public sealed record WeeklyReportInput(
+    IsoWeek Week,
+    DateTimeOffset GeneratedAt,
+    IReadOnlyList<StreamHourCounts> Counts,
+    IReadOnlyList<ReviewItem> Items,
+    IReadOnlyList<ReportExampleSource> Examples,
+    IReadOnlyList<Incident> Incidents,
+    IReadOnlyList<ReviewerVerdict> Verdicts);
+
+/// <summary>Where the report's links point (the server's pages by default; relative, so they work behind any host).</summary>
+public sealed record ReportLinks(Func<string, string> Sample, Func<long, string> Incident)
+{
+    public static ReportLinks Default { get; } = new(id => $"/samples/{Uri.EscapeDataString(id)}", id => $"/incidents#incident-{id}");
+}
+
+/// <summary>
+/// Builds the weekly report from counters, review items, incidents and verdicts by calling the estimators
+/// (<see cref="WeeklyEstimator"/>, <see cref="ReviewerAgreementEstimator"/>); it adds no statistics of its own.
+/// </summary>
+public static class WeeklyReportBuilder
+{
+    public const int TrendWeeks = 8;
+    public const int ExamplesPerStream = 5;
+    public const int ExampleChars = 600;
+    public const int TrendDraws = 2_000;
+
+    public static WeeklyReport Build(WeeklyReportInput input, ReportLinks? links = null, EstimationOptions? options = null)
+    {
+        links ??= ReportLinks.Default;
+        var first = input.Week.Minus(TrendWeeks - 1);
+        // The reported week with the full draws; the seven trend weeks with TrendDraws (their points only feed the trend
+        // table and chart, and 2,000 draws put the Monte Carlo error of a percentile well under a tenth of a point there).
+        options ??= EstimationOptions.Default;
+        bool InWeek(DateTimeOffset t) => t >= input.Week.StartUtc && t < input.Week.EndUtc;
+        bool InTrend(DateTimeOffset t) => t >= first.StartUtc && t < input.Week.StartUtc;
+        var estimates = WeeklyEstimator.Estimate(input.Counts.Where(c => InWeek(c.Hour)), input.Items.Where(i => InWeek(i.Hour)), options)
+            .Concat(WeeklyEstimator.Estimate(input.Counts.Where(c => InTrend(c.Hour)), input.Items.Where(i => InTrend(i.Hour)),
+                options with { Draws = Math.Min(options.Draws, TrendDraws) }))
+            .ToDictionary(w => w.WeekStart);
+        var weeks = Enumerable.Range(0, TrendWeeks).Select(i => first.Minus(-i)).ToArray();
+        var empty = WeeklyEstimator.EstimateCell(null, input.Week.Start, [], [], options);
+        CellEstimate OverallOf(IsoWeek w) => estimates.TryGetValue(w.Start, out var e) ? e.Overall : empty with { WeekStart = w.Start };
+        CellEstimate? StreamOf(IsoWeek w, StreamKey s) => estimates.TryGetValue(w.Start, out var e) ? e.Streams.FirstOrDefault(c => c.Stream == s) : null;
+
+        var current = OverallOf(input.Week);
+        var overallWeeks = weeks.Select(w => Point(w, OverallOf(w))).ToList();
+        var streamKeys = estimates.TryGetValue(input.Week.Start, out var thisWeek)
+            ? thisWeek.Streams.Select(c => c.Stream!).ToList()
+            : [];
+
+        var streams = streamKeys.Select(s =>
+        {
+            var cell = StreamOf(input.Week, s)!;
+            var trend = weeks.Select(w => StreamOf(w, s) is { } c ? Point(w, c) : Point(w, empty with { Stream = s, WeekStart = w.Start })).ToList();
+            var examples = input.Examples.Where(e => e.Stream == s)
+                .OrderByDescending(e => e.Verdict == "failure").ThenBy(e => e.ItemId).Take(ExamplesPerStream)
+                .Select(e => new ExampleOutput(e.SampleId, e.ItemId, e.Verdict, e.Category, e.FlaggedBy,
+                    e.Output.Length > ExampleChars ? e.Output[..ExampleChars] : e.Output, e.Output.Length > ExampleChars, links.Sample(e.SampleId)))
+                .ToList();
+            return new StreamReport(s.Model, s.Route, cell.Volume.Samples, cell.Volume.Volume, cell.Volume.FlagRate,
+                RateInterval.From(cell.Estimate.FailureRate), RateInterval.From(cell.Estimate.Precision), RateInterval.From(cell.Estimate.Recall), trend,
+                cell.Detectors.Select(d => new DetectorLine(d.Detector, d.Flags, d.FlagRate, d.Reviewed, d.Failures, RateInterval.From(d.Precision))).ToList(),
+                new CoverageLine(cell.Coverage.Selected, cell.Coverage.Decisive, cell.Coverage.Unsure, cell.Coverage.Pending, cell.Coverage.Coverage, cell.Coverage.Low),
+                new PowerLine(cell.Estimate.Power.UnderPowered, cell.Estimate.Power.HalfWidth, cell.Estimate.Power.AdditionalUniformReviews,
+                    cell.Estimate.Power.ReachableThisWeek, cell.Estimate.Power.Note),
+                cell.Warnings, examples);
+        }).ToList();
+
+        var incidents = input.Incidents
+            .Where(i => i.Status != IncidentStatuses.Merged)
+            .Where(i => i.IsOpen || (i.OnsetAt < input.Week.EndUtc && (i.ResolvedAt is null || i.ResolvedAt >= input.Week.StartUtc)) || (i.DetectedAt >= input.Week.StartUtc && i.DetectedAt < input.Week.EndUtc))
+            .OrderBy(i => i.OnsetAt).Select(i => IncidentLine.From(i, links.Incident(i.IncidentId))).ToList();
+        var openIncidents = incidents.Count(i => i.Status is IncidentStatuses.Open or IncidentStatuses.Confirmed);
+        var openedThisWeek = incidents.Count(i => i.DetectedAt >= input.Week.StartUtc && i.DetectedAt < input.Week.EndUtc);
+
+        var trendText = Trend(overallWeeks);
+        var summary = new ReportSummary(current.Volume.Samples, current.Volume.Volume, current.Volume.FlagRate,
+            RateInterval.From(current.Estimate.FailureRate), RateInterval.From(current.Estimate.Precision), RateInterval.From(current.Estimate.Recall),
+            trendText, overallWeeks, openIncidents, openedThisWeek,
+            Headline(current, trendText, openIncidents, openedThisWeek, incidents, streams));
+
+        var agreement = ReviewerAgreementEstimator.Estimate(input.Verdicts);
+        var notes = new StatisticalNotes(Design, SamplingRateNote,
+            streams.SelectMany(s => s.Warnings.Select(w => $"{s.Model}/{s.Route}: {w}")).Concat(current.Coverage.Warnings).Distinct().ToList(),
+            streams.Where(s => s.Power.UnderPowered).Select(s => new UnderPoweredCell(s.Model, s.Route, s.Power.AdditionalUniformReviews, s.Power.ReachableThisWeek, s.Power.Note)).ToList(),
+            new AgreementLine(agreement.Items, agreement.ObservedAgreement, agreement.Kappa, agreement.Note));
+
+        return new WeeklyReport(1, input.Week.ToString(), input.Week.Start, input.Week.Start.AddDays(7), input.GeneratedAt, summary, streams, incidents, notes);
+    }
+
+    private static WeekPoint Point(IsoWeek week, CellEstimate cell) =>
+        new(week.ToString(), week.Start, cell.Volume.Samples, cell.Volume.FlagRate, RateInterval.From(cell.Estimate.FailureRate), cell.Estimate.Reviewed);
+
+    /// <summary>
+    /// Up or down only when this week's interval does not overlap the previous week's: a change the data cannot tell from
+    /// noise is called "no clear change", so the summary never reads a wobble as a trend.
+    /// </summary>
+    internal static string Trend(IReadOnlyList<WeekPoint> weeks)
+    {
+        var now = weeks[^1].FailureRate;
+        var before = weeks.Take(weeks.Count - 1).LastOrDefault(w => w.FailureRate.Value is not null);
+        if (now.Value is null)
+            return "no failure-rate estimate this week (no decisive reviews in some stratum)";
+        if (before is null)
+            return "no earlier week to compare with";
+        var prev = before.FailureRate;
+        var direction = now.Lower > prev.Upper ? "up" : now.Upper < prev.Lower ? "down" : "no clear change";
+        return $"{direction} against {before.Week} ({Text.Percent(prev.Value)}, {Text.Percent(prev.Lower)}–{Text.Percent(prev.Upper)})";
+    }
+
+    private static List<string> Headline(CellEstimate current, string trend, int open, int opened, IReadOnlyList<IncidentLine> incidents, IReadOnlyList<StreamReport> streams)
+    {
+        var lines = new List<string>();
+        var rate = current.Estimate.FailureRate;
+        lines.Add(current.Volume.Samples == 0
+            ? "No samples this week."
+            : rate.Value is null
+            ? $"Silent-failure rate unknown this week: {current.Volume.Samples} samples, but some stratum has no decisive review (bounds {Text.Percent(rate.Lower)}–{Text.Percent(rate.Upper)})."
+            : $"Silent-failure rate {Text.Percent(rate.Value)} (95% interval {Text.Percent(rate.Lower)}–{Text.Percent(rate.Upper)}) over {current.Volume.Samples} samples; detectors flagged {Text.Percent(current.Volume.FlagRate)}.");
+        lines.Add($"Trend: {trend}.");
+        var ttd = incidents.Where(i => i.Status != IncidentStatuses.Merged).Select(i => i.TimeToDetectionMinutes).ToArray();
+        lines.Add(open == 0 && opened == 0
+            ? "No incident opened this week, none open."
+            : $"{opened} incidents opened this week, {open} open now" + (ttd.Length > 0 ? $"; median time to detection {Text.Duration(Median(ttd))}." : "."));
+        var weak = streams.Count(s => s.Power.UnderPowered);
+        if (weak > 0)
+            lines.Add($"{weak} of {streams.Count} streams are under-powered (interval wider than ±1 point): see the statistical notes.");
+        return lines;
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static readonly string[] Design =
+    [
+        "Every sample is counted per stream and hour; detectors run on all of them. Review selects a uniform fraction u of all samples (hash of the sample id, whatever the detectors said) and a fraction f of the other flagged samples.",
+        "Estimates stratify each stream by flag status: reviewed flagged items are a simple random sample of the flagged samples, reviewed unflagged items (uniform draw only) of the unflagged ones. Failure rate = (N_F p_F + N_U p_U) / N; precision = p_F; recall = N_F p_F / (N_F p_F + N_U p_U).",
+        "Intervals are 95% Jeffreys posterior simulations with a finite-population step (10,000 draws for the reported week, 2,000 for the seven earlier weeks of the trend; fixed seed, so a report is reproducible). A stratum with samples but no decisive review gives bounds (its rate at 0 and at 1), not a point estimate.",
+        "Flagged-only reviews estimate precision, never the rate. Unsure verdicts are left out of every rate and counted. An item reviewed twice counts its majority verdict; a tie counts as unsure. Reviewer error is not corrected: agreement (kappa) is shown so it can be watched.",
+        "Weeks are ISO weeks: Monday 00:00 UTC to the next Monday, by the time the output occurred.",
+    ];
+
+    private const string SamplingRateNote =
+        "Publishers may head-sample with a rate r; such a sample stands for 1/r outputs. Volumes (and the volume column) are scaled by 1/r. "
+        + "Rates, precision and recall are estimated over the counted samples, unweighted by 1/r: they are the rates among the outputs Auditor received, "
+        + "which equal the production rates when a stream's sampling rate does not depend on the output (head sampling decides before the output exists).";
+}

@@ -1,0 +1,50 @@
+using Auditor.Server.Reports;
+using Auditor.Storage.Incidents;
+using Auditor.Storage.Reports;
+using Microsoft.Extensions.Options;
+
+namespace Auditor.Server.Incidents;
+
+public static class IncidentRegistration
+{
+    /// <summary>Incident detection, the alert outbox and its sender, the weekly report and its scheduled run.</summary>
+    public static IServiceCollection AddAuditorIncidentsAndReports(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IncidentOptions>().Bind(configuration.GetSection(IncidentOptions.Section))
+            .Validate(o => o.ScanHours >= 1 && o.BaselineHours >= 1, "Auditor:Incidents:ScanHours and BaselineHours must be at least 1.")
+            .Validate(o => o.DecisionThreshold > 0 && o.RelativeIncrease > 1, "Auditor:Incidents:DecisionThreshold must be positive and RelativeIncrease above 1.")
+            .ValidateOnStart();
+        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section))
+            .Validate(o => o.WebhookUrl is null or "" || Uri.TryCreate(o.WebhookUrl, UriKind.Absolute, out _), "Auditor:Alerts:WebhookUrl must be an absolute URL.")
+            .Validate(o => o.MaxAttempts >= 1 && o.InitialBackoffSeconds > 0, "Auditor:Alerts:MaxAttempts must be at least 1 and InitialBackoffSeconds positive.")
+            .ValidateOnStart();
+        services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.Section))
+            .Validate(o => o.TryGetSchedule(out _), "Auditor:Reports:Day must be a day name and Auditor:Reports:Time a UTC time such as 06:00.")
+            .ValidateOnStart();
+
+        services.AddSingleton(sp =>
+        {
+            var alerts = sp.GetRequiredService<IOptions<AlertOptions>>().Value;
+            return new AlertSettings(!string.IsNullOrWhiteSpace(alerts.WebhookUrl), alerts.PublicUrl);
+        });
+        services.AddSingleton<IncidentStore>();
+        services.AddSingleton<IncidentSignalReader>();
+        services.AddSingleton<IncidentRecorder>();
+        services.AddSingleton<IncidentScanner>();
+        services.AddSingleton<AlertOutbox>();
+        services.AddHttpClient(AlertSender.HttpClientName);
+        services.AddSingleton<AlertSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());
+        services.AddHostedService<IncidentScanJob>();
+
+        services.AddSingleton<ReportDataReader>();
+        services.AddSingleton<WeeklyReportLoader>();
+        services.AddSingleton<WeeklyReportStore>();
+        services.AddSingleton<WeeklyReportRun>();
+        services.AddHostedService<WeeklyReportJob>();
+        return services;
+    }
+
+    /// <summary>The incident and report APIs.</summary>
+    public static IEndpointRouteBuilder MapIncidentsAndReports(this IEndpointRouteBuilder app) => app.MapIncidentApi().MapReportApi();
+}

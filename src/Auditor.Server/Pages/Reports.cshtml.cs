@@ -1,0 +1,31 @@
+using Auditor.Review.Reports;
+using Auditor.Storage.Reports;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Auditor.Server.Pages;
+
+/// <summary>The weekly report in the UI: the HTML renderer's fragment inside the site layout.</summary>
+public sealed class ReportsModel(WeeklyReportLoader loader, TimeProvider clock) : PageModel
+{
+    public string Week { get; private set; } = "";
+    public string? Error { get; private set; }
+
+    /// <summary>Markup from <see cref="HtmlReportRenderer.RenderFragment"/>, which HTML-encodes every string it was given.</summary>
+    public string Fragment { get; private set; } = "";
+
+    public TimeSpan Elapsed { get; private set; }
+
+    public async Task OnGetAsync(string? week, CancellationToken ct)
+    {
+        var w = IsoWeek.LastComplete(clock.GetUtcNow());
+        if (!string.IsNullOrEmpty(week) && !IsoWeek.TryParse(week, out w))
+        {
+            Error = "That is not an ISO week such as 2026-W47; showing the last complete week.";
+            w = IsoWeek.LastComplete(clock.GetUtcNow());
+        }
+        Week = w.ToString();
+        var built = await loader.BuildAsync(w, ReportLinks.Default, ct);
+        Elapsed = built.Elapsed;
+        Fragment = HtmlReportRenderer.RenderFragment(built.Report);
+    }
+}

@@ -1,0 +1,71 @@
+using Auditor.Review.Estimation;
+using Auditor.Review.Incidents;
+using Auditor.Storage.Reports;
+using Dapper;
+
+namespace Auditor.Storage.Incidents;
+
+/// <summary>What incident detection reads: hourly flag counts per stream, and reviewer-confirmed failures.</summary>
+public sealed class IncidentSignalReader(AuditorDatabase database)
+{
+    /// <summary>Hourly totals and flagged counts per stream (summed over deployments) for hours in [from, to).</summary>
+    public async Task<IReadOnlyDictionary<StreamKey, IReadOnlyList<HourlyFlags>>> HourlyFlagsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT model AS Model, route AS Route, hour AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to
+            GROUP BY model, route, hour ORDER BY model, route, hour
+            """;
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<HourRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct));
+        return rows.GroupBy(r => new StreamKey(r.Model, r.Route))
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<HourlyFlags>)g.Select(r => new HourlyFlags(r.Hour, r.Total, r.Flagged)).ToList());
+    }
+
+    /// <summary>
+    /// Items whose settled verdict is failure (majority of the verdicts that count; a tie is unsure), for samples that
+    /// occurred at or after <paramref name="since"/>. Category: the most common among the failure verdicts ("other" when none given).
+    /// </summary>
+    public async Task<IReadOnlyList<ConfirmedFailure>> ConfirmedFailuresAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, s.occurred_at AS OccurredAt,
+                   v.verdict AS Verdict, v.category AS Category, v.created_at AS CreatedAt
+            FROM review_items r
+            JOIN samples s ON s.sample_id = r.sample_id
+            JOIN verdicts v ON v.item_id = r.item_id AND v.retracted_at IS NULL
+            WHERE r.state = 'done' AND s.occurred_at >= @since
+            """;
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<VerdictRow>(new CommandDefinition(sql, new { since }, cancellationToken: ct));
+        return rows.GroupBy(r => r.ItemId)
+            .Where(g => SettledVerdict.Of(g.Select(r => r.Verdict)) == ReviewVerdict.Failure)
+            .Select(g =>
+            {
+                var first = g.First();
+                var category = g.Where(r => r.Verdict == "failure").GroupBy(r => r.Category ?? "other").OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key;
+                return new ConfirmedFailure(first.SampleId, new StreamKey(first.Model, first.Route), category, first.OccurredAt, g.Max(r => r.CreatedAt));
+            }).ToList();
+    }
+
+    private sealed class HourRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public DateTimeOffset Hour { get; set; }
+        public long Total { get; set; }
+        public long Flagged { get; set; }
+    }
+
+    private sealed class VerdictRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public DateTimeOffset OccurredAt { get; set; }
+        public string Verdict { get; set; } = "";
+        public string? Category { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+    }
+}

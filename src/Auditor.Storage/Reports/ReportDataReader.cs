@@ -1,0 +1,169 @@
+using Auditor.Review.Estimation;
+using Auditor.Review.Reports;
+using Auditor.Review.Routing;
+using Dapper;
+
+namespace Auditor.Storage.Reports;
+
+/// <summary>
+/// Reads what the estimators need for a range of weeks: stream-hour counters (summed over deployments) with per-detector
+/// flags, review items with their settled verdicts, the verdicts themselves (reviewer agreement), and example outputs.
+/// </summary>
+public sealed class ReportDataReader(AuditorDatabase database)
+{
+    public async Task<IReadOnlyList<StreamHourCounts>> CountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string streams = """
+            SELECT model AS Model, route AS Route, hour AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged,
+                   SUM(volume) AS Volume, SUM(flagged_volume) AS FlaggedVolume
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, hour
+            """;
+        const string detectors = """
+            SELECT model AS Model, route AS Route, hour AS Hour, detector AS Detector, SUM(flagged) AS Flagged
+            FROM detector_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, hour, detector
+            """;
+        await using var c = await database.OpenAsync(ct);
+        var byHour = (await c.QueryAsync<DetectorRow>(new CommandDefinition(detectors, new { from, to }, cancellationToken: ct)))
+            .ToLookup(d => (d.Model, d.Route, d.Hour));
+        return (await c.QueryAsync<CountRow>(new CommandDefinition(streams, new { from, to }, cancellationToken: ct)))
+            .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
+                byHour[(r.Model, r.Route, r.Hour)].ToDictionary(d => d.Detector, d => d.Flagged, StringComparer.Ordinal)))
+            .ToList();
+    }
+
+    /// <summary>Review items of samples that occurred in [from, to), with the settled verdict once the item is done.</summary>
+    public async Task<ReviewData> ReviewsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string items = """
+            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.stratum AS Stratum,
+                   r.inclusion_probability AS InclusionProbability, r.state AS State, s.occurred_at AS OccurredAt, s.flagged AS Flagged
+            FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
+            WHERE s.occurred_at >= @from AND s.occurred_at < @to
+            """;
+        const string verdicts = """
+            SELECT v.item_id AS ItemId, v.sample_id AS SampleId, v.reviewer AS Reviewer, v.verdict AS Verdict, v.category AS Category
+            FROM verdicts v JOIN review_items r ON r.item_id = v.item_id JOIN samples s ON s.sample_id = r.sample_id
+            WHERE v.retracted_at IS NULL AND s.occurred_at >= @from AND s.occurred_at < @to
+            ORDER BY v.verdict_id
+            """;
+        const string flags = """
+            SELECT d.sample_id AS SampleId, d.detector AS Detector
+            FROM detector_results d JOIN review_items r ON r.sample_id = d.sample_id JOIN samples s ON s.sample_id = r.sample_id
+            WHERE d.flagged = @yes AND s.occurred_at >= @from AND s.occurred_at < @to
+            """;
+        await using var c = await database.OpenAsync(ct);
+        var itemRows = (await c.QueryAsync<ItemRow>(new CommandDefinition(items, new { from, to }, cancellationToken: ct))).ToList();
+        var verdictRows = (await c.QueryAsync<VerdictRow>(new CommandDefinition(verdicts, new { from, to }, cancellationToken: ct))).ToLookup(v => v.ItemId);
+        var flagRows = (await c.QueryAsync<FlagRow>(new CommandDefinition(flags, new { from, to, yes = true }, cancellationToken: ct))).ToLookup(f => f.SampleId);
+
+        var reviewItems = itemRows.Select(r =>
+        {
+            var vs = verdictRows[r.ItemId].ToList();
+            var settled = r.State == "done" ? SettledVerdict.Of(vs.Select(v => v.Verdict)) : null;
+            var category = settled == ReviewVerdict.Failure
+                ? vs.Where(v => v.Verdict == "failure").GroupBy(v => v.Category ?? "other").OrderByDescending(g => g.Count()).First().Key
+                : null;
+            return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), Hour(r.OccurredAt),
+                r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
+                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled, category);
+        }).ToList();
+        var itemIds = itemRows.ToDictionary(r => r.SampleId, r => r.ItemId, StringComparer.Ordinal);
+        var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, v.Verdict switch
+        {
+            "failure" => ReviewVerdict.Failure,
+            "ok" => ReviewVerdict.Ok,
+            _ => ReviewVerdict.Unsure,
+        })).ToList();
+        return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
+    }
+
+    /// <summary>Up to <paramref name="perStream"/> reviewed outputs per stream: failures first, then flagged items judged ok.</summary>
+    public async Task<IReadOnlyList<ReportExampleSource>> ExamplesAsync(ReviewData reviews, DateTimeOffset from, DateTimeOffset to, int perStream, CancellationToken ct)
+    {
+        var chosen = reviews.Items.Where(i => i.Hour >= from && i.Hour < to && i.Verdict is not null && (i.Verdict == ReviewVerdict.Failure || i.Flagged))
+            .GroupBy(i => i.Stream)
+            .SelectMany(g => g.OrderByDescending(i => i.Verdict == ReviewVerdict.Failure).ThenBy(i => reviews.ItemIds[i.SampleId]).Take(perStream))
+            .ToList();
+        if (chosen.Count == 0)
+            return [];
+        await using var c = await database.OpenAsync(ct);
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(200))
+        {
+            // One parameter per id: IN with a list expands the same way for both databases.
+            var names = chunk.Select((_, n) => $"@p{n}").ToArray();
+            var args = new DynamicParameters();
+            for (var n = 0; n < chunk.Length; n++)
+                args.Add($"p{n}", chunk[n]);
+            foreach (var row in await c.QueryAsync<OutputRow>(new CommandDefinition(
+                $"SELECT sample_id AS SampleId, output AS Output FROM samples WHERE sample_id IN ({string.Join(", ", names)})", args, cancellationToken: ct)))
+                outputs[row.SampleId] = row.Output;
+        }
+        return chosen.Select(i => new ReportExampleSource(i.SampleId, reviews.ItemIds[i.SampleId], i.Stream,
+            i.Verdict switch { ReviewVerdict.Failure => "failure", ReviewVerdict.Ok => "ok", _ => "unsure" },
+            i.Category, i.FlaggedBy, outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
+    }
+
+    private static DateTimeOffset Hour(DateTimeOffset t)
+    {
+        var u = t.UtcDateTime;
+        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    private sealed class CountRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public DateTimeOffset Hour { get; set; }
+        public long Total { get; set; }
+        public long Flagged { get; set; }
+        public double Volume { get; set; }
+        public double FlaggedVolume { get; set; }
+    }
+
+    private sealed class DetectorRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public DateTimeOffset Hour { get; set; }
+        public string Detector { get; set; } = "";
+        public long Flagged { get; set; }
+    }
+
+    private sealed class ItemRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Stratum { get; set; } = "";
+        public double InclusionProbability { get; set; }
+        public string State { get; set; } = "";
+        public DateTimeOffset OccurredAt { get; set; }
+        public bool Flagged { get; set; }
+    }
+
+    private sealed class VerdictRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Reviewer { get; set; } = "";
+        public string Verdict { get; set; } = "";
+        public string? Category { get; set; }
+    }
+
+    private sealed class FlagRow
+    {
+        public string SampleId { get; set; } = "";
+        public string Detector { get; set; } = "";
+    }
+
+    private sealed class OutputRow
+    {
+        public string SampleId { get; set; } = "";
+        public string Output { get; set; } = "";
+    }
+}
+
+/// <summary>Review items with settled verdicts, their ids, and every verdict that counts (for agreement).</summary>
+public sealed record ReviewData(IReadOnlyList<ReviewItem> Items, IReadOnlyDictionary<string, long> ItemIds, IReadOnlyList<ReviewerVerdict> Verdicts);

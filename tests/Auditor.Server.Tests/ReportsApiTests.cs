@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Auditor.Detection;
+using Auditor.Review.Estimation;
+using Auditor.Review.Reports;
+using Auditor.Review.Routing;
+using Auditor.Storage.Incidents;
+using Auditor.Storage.Review;
+using Auditor.Storage.Samples;
+using Auditor.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Auditor.Server.Tests;
+
+/// <summary>The weekly report over HTTP and in the UI, and the incident actions reviewers and admins take.</summary>
+public sealed class ReportsApiTests : IAsyncLifetime
+{
+    private const string Hostile = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    private readonly AuditorApp _app = new(new() { ["Auditor:Reports:Enabled"] = "false" });
+    private static readonly IsoWeek Week = IsoWeek.LastComplete(DateTimeOffset.UtcNow);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>Flagged (finishReason length) samples in last week with hostile output, all reviewed as failures.</summary>
+    private async Task SeedAsync()
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var samples = Enumerable.Range(0, 5).Select(i => TestSamples.Valid() with
+        {
+            OccurredAt = Week.StartUtc.AddDays(2).AddHours(i),
+            Output = $"{Hostile} answer {i}",
+            FinishReason = "length",
+        }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Flagged, 1.0))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+            await queue.SaveVerdictAsync(item.ItemId, "admin", Verdicts.Failure, "truncation", null, false, default);
+    }
+
+    [Fact]
+    public async Task The_weekly_report_is_served_as_json_markdown_html_and_a_page_with_model_output_encoded()
+    {
+        await SeedAsync();
+        var client = _app.CreateIngestClient();
+
+        var json = await client.GetFromJsonAsync<JsonElement>($"/api/v1/reports/weekly?week={Week}");
+        Assert.Equal(Week.ToString(), json.GetProperty("week").GetString());
+        var stream = Assert.Single(json.GetProperty("streams").EnumerateArray().ToArray());
+        Assert.Equal(5, stream.GetProperty("samples").GetInt64());
+        Assert.Contains(Hostile, stream.GetProperty("examples")[0].GetProperty("output").GetString(), StringComparison.Ordinal);
+
+        var md = await client.GetStringAsync($"/api/v1/reports/weekly.md?week={Week}");
+        Assert.Contains($"# Silent failures, week {Week}", md, StringComparison.Ordinal);
+        Assert.Contains($"/api/v1/reports/weekly/charts/summary.svg?week={Week}", md, StringComparison.Ordinal);
+        var chart = await client.GetAsync($"/api/v1/reports/weekly/charts/0.svg?week={Week}");
+        Assert.Equal("image/svg+xml", chart.Content.Headers.ContentType!.MediaType);
+
+        foreach (var path in new[] { $"/api/v1/reports/weekly.html?week={Week}", $"/reports?week={Week}" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
+            Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        }
+
+        var bad = await client.GetAsync("/api/v1/reports/weekly?week=2026-W99");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_scheduled_run_stores_the_report_and_the_stored_copy_is_served()
+    {
+        var client = _app.CreateIngestClient();
+
+        var run = await client.PostAsync($"/api/v1/reports/weekly/run?week={Week}", null);
+
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        var stored = await client.GetFromJsonAsync<JsonElement>($"/api/v1/reports/stored/{Week}");
+        Assert.Equal(Week.ToString(), stored.GetProperty("week").GetString());
+    }
+
+    [Fact]
+    public async Task Three_failures_of_one_category_confirmed_by_reviewers_open_an_incident_from_the_first_sample()
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var first = DateTimeOffset.UtcNow.AddHours(-6);
+        var samples = Enumerable.Range(0, 3).Select(i => TestSamples.Valid() with { OccurredAt = first.AddHours(i), Output = "loop loop loop" }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+            await queue.SaveVerdictAsync(item.ItemId, "admin", Verdicts.Failure, "degeneration", null, true, default);
+        var client = _app.CreateIngestClient();
+
+        var scan = await client.PostAsync("/api/v1/incidents/scan", null);
+
+        Assert.Equal(HttpStatusCode.OK, scan.StatusCode);
+        var incidents = await client.GetFromJsonAsync<JsonElement>("/api/v1/incidents");
+        var incident = Assert.Single(incidents.EnumerateArray().ToArray());
+        Assert.Equal("reviews", incident.GetProperty("source").GetString());
+        Assert.Equal("degeneration", incident.GetProperty("category").GetString());
+        Assert.Equal(first.ToUnixTimeMilliseconds(), incident.GetProperty("onsetAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        // A second scan finds the same cluster and opens nothing new.
+        await client.PostAsync("/api/v1/incidents/scan", null);
+        Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).EnumerateArray().ToArray());
+    }
+
+    [Fact]
+    public async Task Incidents_can_be_confirmed_merged_and_resolved()
+    {
+        var recorder = _app.Services.GetRequiredService<IncidentRecorder>();
+        var stream = new StreamKey("m", "r");
+        var drift = (await recorder.OpenFromDriftAsync(stream, DateTimeOffset.UtcNow.AddHours(-5), DateTimeOffset.UtcNow.AddHours(-4), "length fell", default)).Incident;
+        var reviews = (await recorder.OpenAsync(new(stream, "reviews", "degeneration", DateTimeOffset.UtcNow.AddHours(-7), "reviewers", "3 loops"), default)).Incident;
+        var client = _app.CreateIngestClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/api/v1/incidents/{drift.IncidentId}/confirm", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/api/v1/incidents/{reviews.IncidentId}/merge", new { into = drift.IncidentId })).StatusCode);
+        var merged = await client.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{drift.IncidentId}");
+        Assert.Equal("confirmed", merged.GetProperty("status").GetString());
+        Assert.Equal(reviews.OnsetAt, merged.GetProperty("onsetAt").GetDateTimeOffset());
+        Assert.Equal("admin", merged.GetProperty("confirmedBy").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/api/v1/incidents/{drift.IncidentId}/resolve", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/v1/incidents/{drift.IncidentId}/resolve", null)).StatusCode);
+
+        var page = await client.GetStringAsync("/incidents");
+        Assert.Contains($"id=\"incident-{drift.IncidentId}\"", page, StringComparison.Ordinal);
+        Assert.Contains($"merged into {drift.IncidentId}", page, StringComparison.Ordinal);
+    }
+}
