@@ -11,37 +11,41 @@ namespace Auditor.Server.Tests;
 [CollectionDefinition("broker", DisableParallelization = true)]
 public sealed class BrokerCollection;
 
-/// <summary>The production shape: samples on RabbitMQ, state in PostgreSQL.</summary>
+/// <summary>A fresh PostgreSQL database and an empty samples queue for each broker test.</summary>
 [Collection("broker")]
-public sealed class RabbitMqPipelineTests : IAsyncLifetime
+public abstract class BrokerTest : IAsyncLifetime
 {
-    private PostgresTestDatabase _database = null!;
-    private RawPublisher _publisher = null!;
+    protected PostgresTestDatabase Database { get; private set; } = null!;
+    protected RawPublisher Publisher { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await PostgresTestDatabase.CreateAsync();
-        _publisher = await RawPublisher.ConnectAsync();
-        await _publisher.PurgeAsync();
+        Database = await PostgresTestDatabase.CreateAsync();
+        Publisher = await RawPublisher.ConnectAsync();
+        await Publisher.PurgeAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _publisher.DisposeAsync();
-        await _database.DisposeAsync();
+        await Publisher.DisposeAsync();
+        await Database.DisposeAsync();
     }
+}
 
+/// <summary>The production shape: samples on RabbitMQ, state in PostgreSQL.</summary>
+public sealed class RabbitMqPipelineTests : BrokerTest
+{
     [Fact]
     public async Task A_raw_JSON_sample_from_a_plain_AMQP_client_is_counted_in_PostgreSQL_and_stored_when_flagged_or_selected()
     {
         const double uniform = 0.3;
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database, new() { ["Auditor:Review:UniformFraction"] = uniform.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database, new() { ["Auditor:Review:UniformFraction"] = uniform.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         _ = app.Server; // start the host: consumer, topology
         var samples = Enumerable.Range(0, 60).Select(i => TestSamples.Valid(output: i % 4 == 0 ? "" : "A fine answer.")).ToList();
 
         // Half with content_type application/json, half with none: a plain client may leave it out.
         for (var i = 0; i < samples.Count; i++)
-            await _publisher.PublishRawAsync(OutputSampleJson.Serialize(samples[i]), samples[i].SampleId!, i % 2 == 0 ? "application/json" : null);
+            await Publisher.PublishRawAsync(OutputSampleJson.Serialize(samples[i]), samples[i].SampleId!, i % 2 == 0 ? "application/json" : null);
 
         await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all samples counted");
         foreach (var s in samples)
@@ -57,9 +61,9 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
     {
         var samples = Enumerable.Range(0, 500).Select(_ => TestSamples.Valid()).ToList();
         foreach (var s in samples)
-            await _publisher.PublishAsync(s);
+            await Publisher.PublishAsync(s);
 
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database);
         _ = app.Server;
 
         await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count,
@@ -69,15 +73,15 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
     [Fact]
     public async Task The_same_sample_id_delivered_twice_counts_once()
     {
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database);
         _ = app.Server;
         var route = "dup/" + Guid.NewGuid().ToString("N");
         var sample = TestSamples.Valid(output: "") with { Route = route };
         var marker = TestSamples.Valid() with { Route = route };
 
-        await _publisher.PublishAsync(sample);
-        await _publisher.PublishAsync(sample);
-        await _publisher.PublishAsync(marker);
+        await Publisher.PublishAsync(sample);
+        await Publisher.PublishAsync(sample);
+        await Publisher.PublishAsync(marker);
 
         await Eventually.Get(() => app.Database.CountedAsync([sample.SampleId!, marker.SampleId!]), n => n == 2, what: "both ids counted");
         await Task.Delay(500);
@@ -89,13 +93,13 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_sample_that_breaks_the_contract_is_kept_with_its_rules_and_the_consumer_keeps_going()
     {
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database);
         _ = app.Server;
         var bad = TestSamples.Valid() with { Model = "", OccurredAt = DateTimeOffset.UtcNow.AddHours(1), FinishReason = "eos" };
         var after = TestSamples.Valid();
 
-        await _publisher.PublishAsync(bad);
-        await _publisher.PublishAsync(after);
+        await Publisher.PublishAsync(bad);
+        await Publisher.PublishAsync(after);
 
         await Eventually.Get(() => app.Database.CountedAsync([after.SampleId!]), n => n == 1, what: "the valid sample after the bad one");
         var rejected = await Eventually.Get(() => app.Database.RejectedAsync(), r => r.Count == 1, what: "the bad sample to be kept");
@@ -109,26 +113,26 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_message_that_is_not_a_sample_is_kept_as_rejected_and_moved_to_the_error_queue()
     {
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database);
         _ = app.Server;
         var after = TestSamples.Valid();
 
-        await _publisher.PublishRawAsync("this is not json {", "garbage-1");
-        await _publisher.PublishRawAsync("""{"sampleId":"typed-1","occurredAt":"last tuesday","model":"m","route":"r","output":"x"}""", "typed-1");
-        await _publisher.PublishAsync(after);
+        await Publisher.PublishRawAsync("this is not json {", "garbage-1");
+        await Publisher.PublishRawAsync("""{"sampleId":"typed-1","occurredAt":"last tuesday","model":"m","route":"r","output":"x"}""", "typed-1");
+        await Publisher.PublishAsync(after);
 
         await Eventually.Get(() => app.Database.CountedAsync([after.SampleId!]), n => n == 1, what: "the valid sample after the bad ones");
         var rejected = await Eventually.Get(() => app.Database.RejectedAsync(), r => r.Count == 2, what: "both unreadable messages kept");
         Assert.Contains(rejected, r => r.Payload == "this is not json {");
         var typed = Assert.Single(rejected, r => r.SampleId == "typed-1");
         Assert.Contains("occurredAt", typed.Errors, StringComparison.Ordinal);
-        await Eventually.Get(() => _publisher.ErrorQueueDepthAsync(), n => n == 2, what: "both in the error queue");
+        await Eventually.Get(() => Publisher.ErrorQueueDepthAsync(), n => n == 2, what: "both in the error queue");
     }
 
     [Fact]
     public async Task Samples_posted_over_HTTP_travel_through_RabbitMQ_in_the_MassTransit_envelope()
     {
-        await using var app = AuditorApp.OnBrokerAndPostgres(_database);
+        await using var app = AuditorApp.OnBrokerAndPostgres(Database);
         var samples = Enumerable.Range(0, 20).Select(_ => TestSamples.Valid()).ToList();
 
         var response = await app.CreateIngestClient().PostAsJsonAsync("/api/v1/samples", samples, OutputSampleJson.Options);
@@ -139,31 +143,14 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
 }
 
 /// <summary>Two consumer processes on one queue: a threshold set through one is used by both within seconds.</summary>
-[Collection("broker")]
-public sealed class ThresholdReloadTests : IAsyncLifetime
+public sealed class ThresholdReloadTests : BrokerTest
 {
-    private PostgresTestDatabase _database = null!;
-    private RawPublisher _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        _publisher = await RawPublisher.ConnectAsync();
-        await _publisher.PurgeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     [Fact]
     public async Task Every_consumer_picks_up_a_new_threshold_without_restart()
     {
         var everything = new Dictionary<string, string?> { ["Auditor:Review:UniformFraction"] = "1" };
-        await using var first = AuditorApp.OnBrokerAndPostgres(_database, everything);
-        await using var second = AuditorApp.OnBrokerAndPostgres(_database, everything);
+        await using var first = AuditorApp.OnBrokerAndPostgres(Database, everything);
+        await using var second = AuditorApp.OnBrokerAndPostgres(Database, everything);
         _ = first.Server;
         _ = second.Server;
         var model = TestSamples.Valid().Model!;
@@ -177,7 +164,7 @@ public sealed class ThresholdReloadTests : IAsyncLifetime
                 t => t == 1.5, TimeSpan.FromSeconds(10), "both processes to hold the new threshold");
         var samples = Enumerable.Range(0, 40).Select(_ => TestSamples.Valid(output: "")).ToList();
         foreach (var s in samples)
-            await _publisher.PublishAsync(s);
+            await Publisher.PublishAsync(s);
 
         await Eventually.Get(() => first.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count, what: "all samples counted");
         var reader = first.Services.GetRequiredService<Auditor.Storage.Samples.SampleReader>();
