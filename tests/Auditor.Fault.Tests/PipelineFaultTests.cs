@@ -174,6 +174,9 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
             "SELECT payload, CAST(errors AS text), source FROM rejected_samples")).ToList();
         var errorQueue = await RawInvalidPublisher.DrainAsync(rabbit.Uri, AuditorTopology.Queue + "_error", ct);
 
+        var expectedInvalid = ruleBreaking.Concat(notJson).ToHashSet();
+        foreach (var extra in rejected.Where(r => !expectedInvalid.Contains(r.Payload)).Take(5))
+            Log($"unexpected rejection: {extra.Errors} {extra.Payload[..Math.Min(300, extra.Payload.Length)]}");
         Assert.False(readyDuringOutage, "/health/ready stayed 200 while PostgreSQL was down");
         Assert.True(cpuDuringOutage < TimeSpan.FromSeconds(6), $"the server used {cpuDuringOutage.TotalSeconds:F1} CPU s in a 20 s outage: it spins");
         Assert.Equal(0, exitCode);
