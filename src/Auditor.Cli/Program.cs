@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Auditor.Cli.Bench;
+using Auditor.Cli.Demo;
 using Auditor.Cli.Migrate;
 using Auditor.Cli.Ship;
 using Auditor.Cli.Users;
@@ -10,4 +11,5 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 return await root.Parse(args).InvokeAsync();
