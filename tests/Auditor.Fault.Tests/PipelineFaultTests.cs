@@ -41,6 +41,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         }, work.FullName);
+        Log($"server log: {work.FullName}/server.log");
         Log($"private PostgreSQL on {postgres.Port}, RabbitMQ {rabbit.Node} on {rabbit.Port}");
         server.Start();
         await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
@@ -195,6 +196,9 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         Assert.Subset(errorBodies, notJson.ToHashSet());
         Assert.All(errorQueue, m => Assert.Contains(m.Headers.Keys, k => k.StartsWith("MT-Fault-Message", StringComparison.Ordinal)));
         Log($"checked: {ValidCount} counted once, {invalidCount} rejected with their reasons, {errorQueue.Count} in the error queue");
+        // The server's log stays behind only when the test failed, for the post-mortem.
+        await server.DisposeAsync();
+        work.Delete(recursive: true);
     }
 
     private static async Task<(long Ids, long Total, long Rejected)> CountsAsync(PrivatePostgres postgres, CancellationToken ct)
