@@ -82,6 +82,24 @@ public sealed class LogShipperTests : IAsyncLifetime
         Assert.Equal((2, 0), (shipper.Shipped, shipper.Rejected));
     }
 
+    [Fact]
+    public async Task Reads_a_replaced_file_from_its_start_while_following()
+    {
+        var file = Path.Combine(_dir, "rotated.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 3).Select(Line));
+        using var stop = new CancellationTokenSource();
+        var following = ShipAsync(file, follow: true, stop.Token);
+        await WaitForAsync(() => _server.Ids.Count == 3);
+
+        // Log rotation: the old file goes away and a new one, longer than the old offset, takes its name.
+        File.Delete(file);
+        await File.WriteAllLinesAsync(file, Enumerable.Range(100, 5).Select(Line));
+        await WaitForAsync(() => _server.Ids.Count == 8);
+        await stop.CancelAsync();
+        await following;
+        Assert.Equal(Enumerable.Range(100, 5).Select(i => $"resp-{i}"), _server.Ids.Skip(3));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)

@@ -42,16 +42,24 @@ public sealed class LogShipper(ShipSettings settings, AuditorPublisher publisher
         await using var rejects = new StreamWriter(new FileStream(settings.RejectsPath, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
         while (!ct.IsCancellationRequested)
         {
+            if (settings.Follow && !File.Exists(settings.File))
+            {
+                // Rotated away and not yet created again: wait for it.
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+                continue;
+            }
+            // While following, a rotated log is replaced under the same name: a new first line, or a shorter file.
+            if (settings.Follow && checkpoint.Offset > 0 && (new FileInfo(settings.File).Length < checkpoint.Offset
+                || (checkpoint.FirstLineHash is { } hash && ShipCheckpoint.HashFirstLine(settings.File) is { } now && now != hash)))
+            {
+                progress.WriteLine($"{settings.File} was truncated or replaced: reading it from the start");
+                checkpoint = ShipCheckpoint.Start;
+            }
             var (lines, endOffset) = ReadChunk(checkpoint.Offset, atEnd: !settings.Follow);
             if (lines.Count == 0)
             {
                 if (!settings.Follow)
                     break;
-                if (File.Exists(settings.File) && new FileInfo(settings.File).Length < checkpoint.Offset)
-                {
-                    progress.WriteLine($"{settings.File} shrank (truncated or rotated): reading it from the start");
-                    checkpoint = ShipCheckpoint.Start;
-                }
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
                 continue;
             }
