@@ -7,6 +7,8 @@
 # The browser tests need Debian's Chromium (/usr/bin/chromium, never a downloaded browser) and the Python sample's
 # tests need /usr/bin/python3 with python3-pika; as root on Debian they are installed when missing.
 # With CI=true a test that needs a server fails when it is missing; it never skips.
+# Then a fault phase runs tests/Auditor.Fault.Tests alone (as root: it runs initdb as the postgres OS user and its own
+# RabbitMQ node from the Debian packages postgresql-15 and rabbitmq-server).
 # Usage: tests/run.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -108,6 +110,13 @@ log=$(mktemp)
 set +e
 dotnet test Auditor.sln --configuration Release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Fault phase (issue #8): the pipeline under SIGKILLs, a broker restart and a database outage. It starts a private
+# PostgreSQL cluster and RabbitMQ node of its own (never the shared ones above), so it runs on its own, after the rest,
+# bounded to a few minutes. Its results count in the closing line like every other project's.
+say "fault phase: tests/Auditor.Fault.Tests (private PostgreSQL and RabbitMQ, about 2 minutes)"
+AUDITOR_FAULT_PHASE=1 dotnet test tests/Auditor.Fault.Tests --configuration Release "$@" 2>&1 | tee -a "$log"
+fault_status=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$fault_status
 set -e
 # One closing line for the whole run, summed over the test projects.
 awk '/(Passed|Failed)! +- +Failed: / {

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Auditor.Cli.Bench;
+using Auditor.Cli.Demo;
 using Auditor.Cli.Eval;
 using Auditor.Cli.Migrate;
 using Auditor.Cli.Report;
 using Auditor.Cli.Rules;
+using Auditor.Cli.Ship;
 using Auditor.Cli.Users;
 
 // `auditor`: one sub-command per folder, each built by a static Create() and added here in one line.
@@ -12,6 +14,8 @@ root.Subcommands.Add(MigrateCommand.Create());       // migrate
 root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role reviewer|admin
 root.Subcommands.Add(EvalCommand.Create());          // eval --corpus FILE.jsonl [--json]
 root.Subcommands.Add(RulesCheckCommand.Create());    // rules check [DIR]
-root.Subcommands.Add(BenchCommand.Create());         // bench ingest | bench detectors
+root.Subcommands.Add(BenchCommand.Create());         // bench ingest | detectors | e2e
 root.Subcommands.Add(ReportCommand.Create());        // report weekly --week 2026-W47 --format md|html|json
+root.Subcommands.Add(ShipCommand.Create());          // ship --file requests.jsonl [--follow]
+root.Subcommands.Add(DemoCommand.Create());          // demo: generated traffic with an injected incident
 return await root.Parse(args).InvokeAsync();

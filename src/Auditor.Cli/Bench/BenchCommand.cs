@@ -10,6 +10,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure throughput on this machine.");
         command.Subcommands.Add(BenchIngestCommand.Create());
         command.Subcommands.Add(BenchDetectorsCommand.Create());
+        command.Subcommands.Add(BenchE2eCommand.Create());
         return command;
     }
 }

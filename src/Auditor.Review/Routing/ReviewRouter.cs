@@ -17,8 +17,11 @@ public enum ReviewStratum
 /// Review fractions: u, the uniform share of all samples; f, the share of flagged samples (not already uniform) also
 /// reviewed; d, the share of uniform items reviewed twice, blind, by different reviewers (reviewer agreement).
 /// </summary>
-public sealed record ReviewFractions(double Uniform, double Flagged, double DoubleReview = 0.1)
+public sealed record ReviewFractions(double Uniform, double Flagged, double DoubleReview = 0.1) : IReviewFractionsSource
 {
+    /// <summary>The same fractions for every stream.</summary>
+    public ReviewFractions For(string model, string route) => this;
+
     public static ReviewFractions Default { get; } = new(0.02, 1.0, 0.1);
 
     /// <summary>The probability that a sample is selected: pi = u + (1 - u) * f * [flagged].</summary>
@@ -35,6 +38,12 @@ public sealed record ReviewFractions(double Uniform, double Flagged, double Doub
             throw new ArgumentOutOfRangeException(nameof(DoubleReview), DoubleReview, "The double-review fraction must be between 0 and 1.");
         return this;
     }
+}
+
+/// <summary>The review fractions in force for a stream.</summary>
+public interface IReviewFractionsSource
+{
+    ReviewFractions For(string model, string route);
 }
 
 /// <summary>Whether a sample goes to human review, in which stratum, with what inclusion probability, and how many reviewers.</summary>

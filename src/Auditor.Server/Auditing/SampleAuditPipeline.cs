@@ -1,7 +1,6 @@
 using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
-using Auditor.Server.Detection;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Auditing;
@@ -13,7 +12,7 @@ namespace Auditor.Server.Auditing;
 public sealed partial class SampleAuditPipeline(
     OutputSampleValidator validator,
     DetectorRegistry detectors,
-    StreamReviewFractions fractions,
+    IReviewFractionsSource fractions,
     SampleBatchWriter writer,
     ILogger<SampleAuditPipeline> logger)
 {
@@ -29,7 +28,20 @@ public sealed partial class SampleAuditPipeline(
                 rejected.Add(new RejectedSample(source, incoming.Sample.SampleId, violations, incoming.Payload()));
                 continue;
             }
-            var inspection = detectors.Inspect(incoming.Sample);
+            Inspection inspection;
+            try
+            {
+                inspection = detectors.Inspect(incoming.Sample);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A sample that breaks a detector is poison for that sample only: kept with the reason where rejected
+                // input is, so the rest of its batch is still counted instead of going to the error queue with it.
+                LogPoison(ex, source, incoming.Sample.SampleId);
+                rejected.Add(new RejectedSample(source, incoming.Sample.SampleId,
+                    [new ContractViolation("$", "processing", $"a detector failed on this sample: {ex.GetType().Name}: {ex.Message}")], incoming.Payload()));
+                continue;
+            }
             var routing = ReviewRouter.Route(incoming.Sample.SampleId!, inspection.Flagged, fractions.For(incoming.Sample.Model!, incoming.Sample.Route!));
             accepted.Add(new AuditedSample(incoming.Sample, inspection, routing));
         }
@@ -43,6 +55,9 @@ public sealed partial class SampleAuditPipeline(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Batch of {Size}: {Counted} counted, {Duplicates} duplicates, {Stored} stored, {Selected} to review, {Rejected} rejected")]
     private partial void LogBatch(int size, int counted, int duplicates, int stored, int selected, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A detector failed on a sample from {Source} (sampleId {SampleId}); it is kept in rejected_samples")]
+    private partial void LogPoison(Exception exception, string source, string? sampleId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a sample from {Source} (sampleId {SampleId}): {Errors}")]
     private partial void LogRejected(string source, string? sampleId, string errors);

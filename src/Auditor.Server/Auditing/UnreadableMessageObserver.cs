@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Auditor.Contracts;
@@ -24,18 +25,44 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
 
     public async Task ReceiveFault(ReceiveContext context, Exception exception)
     {
+        // A receive cut short by a stopping endpoint or a lost broker connection says nothing about the message: it
+        // is returned to the queue and read again. Recording it would put a valid sample among the rejected.
+        if (!IsAboutTheMessage(context, exception))
+            return;
         var payload = Encoding.UTF8.GetString(context.Body.GetBytes());
         var (sampleId, violation) = Describe(payload, exception);
-        try
+        var rejected = new RejectedSample(Source(context), sampleId, [violation], payload);
+        // While the store is down, wait for it like the consumer does (bounded), so the copy is not lost to an outage.
+        var delay = TimeSpan.FromMilliseconds(200);
+        var giveUp = DateTime.UtcNow + StoreOutagePatience;
+        while (true)
         {
-            await writer.RecordRejectedAsync([new RejectedSample(Source(context), sampleId, [violation], payload)], CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            // The message is still in the error queue with its exception: nothing is lost, only this copy.
-            LogNotKept(ex);
+            try
+            {
+                await writer.RecordRejectedAsync([rejected], CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (ex is DbException or TimeoutException && DateTime.UtcNow < giveUp)
+            {
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+            catch (Exception ex)
+            {
+                // The message is still in the error queue with its exception: nothing is lost, only this copy.
+                LogNotKept(ex);
+                return;
+            }
         }
     }
+
+    /// <summary>How long an unreadable message's copy waits for the store before the error queue alone keeps it.</summary>
+    internal static TimeSpan StoreOutagePatience { get; } = TimeSpan.FromMinutes(5);
+
+    internal static bool IsAboutTheMessage(ReceiveContext context, Exception exception) =>
+        !context.CancellationToken.IsCancellationRequested
+        && exception is not (OperationCanceledException or ConnectionException or TransportException)
+        && exception.GetBaseException() is not (OperationCanceledException or ConnectionException or TransportException);
 
     private static (string? SampleId, ContractViolation Violation) Describe(string payload, Exception exception)
     {

@@ -1,6 +1,7 @@
 using Auditor.Detection;
 using Auditor.Detection.Length;
 using Auditor.Detection.Rules;
+using Auditor.Review.Routing;
 using Auditor.Storage.Baselines;
 
 namespace Auditor.Server.Detection;
@@ -15,7 +16,7 @@ public static class DetectionRegistration
         services.AddSingleton<SwappableStreamBaselines>();
         services.AddSingleton(sp => DetectorRegistry.FromRules(sp.GetRequiredService<RulesWatcher>(),
             sp.GetRequiredService<SwappableStreamBaselines>(), sp.GetRequiredService<CalibratedDetectorSettings>()));
-        services.AddSingleton<StreamReviewFractions>();
+        services.AddSingleton<IReviewFractionsSource, StreamReviewFractions>();
         services.AddSingleton<UniformLengthReader>();
         services.AddHostedService<RulesLogging>();
         services.AddHostedService<LengthBaselineJob>();

@@ -10,7 +10,7 @@ namespace Auditor.Server.Detection;
 /// The review fractions of a stream: the global ones from configuration (Auditor:Review:*) when set there, else from
 /// rules/ `review:`; then any rules/ per-stream override for a matching stream. Resolved once per stream and rule set.
 /// </summary>
-public sealed class StreamReviewFractions(RulesWatcher rules, IOptions<AuditorOptions> options, IConfiguration configuration)
+public sealed class StreamReviewFractions(RulesWatcher rules, IOptions<AuditorOptions> options, IConfiguration configuration) : IReviewFractionsSource
 {
     private const int MaxCachedStreams = 10_000;
     private volatile Cache? _cache;

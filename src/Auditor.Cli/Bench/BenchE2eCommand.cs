@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace Auditor.Cli.Bench;
+
+/// <summary>
+/// `auditor bench e2e --samples N [--size BYTES] [--rate R] [--server-pid PID]`: end-to-end samples/s and
+/// publish-to-committed latency through the server's real RabbitMQ topology, beside the broker-only ceiling.
+/// Reads ConnectionStrings__RabbitMq and the store settings of the server it measures.
+/// </summary>
+public static class BenchE2eCommand
+{
+    public static Command Create()
+    {
+        var samples = new Option<int>("--samples") { Description = "How many samples (1 to 10,000,000).", DefaultValueFactory = _ => 100_000 };
+        var size = new Option<int>("--size") { Description = "Output text size in bytes.", DefaultValueFactory = _ => 2048 };
+        var rate = new Option<double?>("--rate") { Description = "Publish at this many samples/s (default: as fast as confirms allow)." };
+        var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its resident memory." };
+        var noCeiling = new Option<bool>("--no-ceiling") { Description = "Skip the broker-only run." };
+        var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(samples) is < 1 or > 10_000_000)
+                r.AddError("--samples must be between 1 and 10,000,000.");
+            if (r.GetValue(size) is < 0 or > 1_000_000)
+                r.AddError("--size must be between 0 and 1,000,000 bytes.");
+            if (r.GetValue(rate) is <= 0)
+                r.AddError("--rate must be positive.");
+        });
+        command.SetAction((ParseResult r, CancellationToken ct) =>
+            new EndToEndBenchmark(CliConfiguration.Load(), r.GetValue(samples), r.GetValue(size), r.GetValue(rate), r.GetValue(serverPid), r.GetValue(noCeiling))
+                .RunAsync(Console.Out, ct));
+        return command;
+    }
+}

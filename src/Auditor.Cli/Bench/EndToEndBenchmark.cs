@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Auditor.Client;
+using Auditor.Server.Configuration;
+using Auditor.Storage;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+
+namespace Auditor.Cli.Bench;
+
+/// <summary>
+/// `auditor bench e2e`: N samples through the server's real topology (exchange and quorum queue auditor.samples) until
+/// all are committed, and in the same run the broker-only ceiling. Publish-to-committed latency is measured two ways:
+/// <list type="bullet">
+/// <item>per sample: sample_ids.seen_at (the consumer's clock when it begins the batch's transaction) minus occurredAt
+/// (stamped by the bench just before the publish): exact ids, but short of the commit by the transaction's duration;</item>
+/// <item>in queue order: the bench polls the run's counter every 50 ms and takes the k-th committed sample to be the k-th
+/// published: includes the commit, and up to 50 ms of polling; concurrent batches commit slightly out of order.</item>
+/// </list>
+/// Both run on one machine's clock.
+/// </summary>
+public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling)
+{
+    public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
+    {
+        var runId = $"{DateTime.UtcNow:HHmmss}{Guid.NewGuid().ToString("N")[..4]}";
+        var payloads = new SamplePayloads(runId, size);
+        var broker = new Uri(ConnectionStrings.RabbitMq(configuration));
+        await using var database = CliConfiguration.OpenDatabase(configuration);
+        var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "auditor-bench-e2e" };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+
+        output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B{(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}; load {Load()}");
+        double? ceiling = null;
+        if (!skipCeiling)
+        {
+            ceiling = await BrokerCeiling.MeasureAsync(connection, samples, i => payloads.Body(i, DateTimeOffset.UtcNow), ct);
+            output.WriteLine($"broker-only ceiling (plain RabbitMQ.Client consumer, quorum queue, same publisher): {ceiling:N0} samples/s");
+        }
+
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
+        await AuditorTopology.DeclareAsync(channel, ct);
+        var clock = Stopwatch.StartNew();
+        var publishedAt = new double[samples];
+        var polls = new List<(double Ms, long Count)>();
+        using var pollingStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var polling = PollAsync(database, payloads.Route, clock, polls, pollingStop.Token);
+        var publishTime = await PacedPublisher.PublishAsync(channel, AuditorTopology.Exchange, "", samples, i =>
+        {
+            publishedAt[i] = clock.Elapsed.TotalMilliseconds;
+            return payloads.Body(i, DateTimeOffset.UtcNow);
+        }, rate, ct);
+        output.WriteLine($"published and confirmed in {publishTime.TotalSeconds:F1} s ({samples / publishTime.TotalSeconds:N0}/s)");
+        var committed = await polling;
+        if (committed < samples)
+        {
+            output.WriteLine($"only {committed:N0} of {samples:N0} committed within the time limit");
+            return 1;
+        }
+        var total = polls[^1].Ms / 1000;
+        var throughput = samples / total;
+        output.WriteLine($"end to end: {samples:N0} committed {total:F1} s after the first publish: {throughput:N0} samples/s"
+            + (ceiling is { } c ? $" ({throughput / c:P0} of the broker-only ceiling)" : ""));
+
+        var queueOrder = QueueOrderLatencies(publishedAt, polls);
+        output.WriteLine($"publish-to-committed, queue order (incl. commit, +<=50 ms polling): p50 {Percentile(queueOrder, 0.5):N0} ms, p99 {Percentile(queueOrder, 0.99):N0} ms, max {queueOrder[^1]:N0} ms");
+        if (database.Kind == StoreKind.Postgres)
+        {
+            var perSample = await SeenLatenciesAsync(database, payloads.IdPrefix, ct);
+            output.WriteLine($"publish-to-batch-start, per sample (seen_at - occurredAt, {perSample.Length:N0} ids): p50 {Percentile(perSample, 0.5):N0} ms, p99 {Percentile(perSample, 0.99):N0} ms, max {perSample[^1]:N0} ms");
+        }
+        if (serverPid is { } pid && File.Exists($"/proc/{pid}/status"))
+        {
+            var status = File.ReadAllLines($"/proc/{pid}/status");
+            string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?[(name.Length + 1)..].Trim() ?? "?";
+            output.WriteLine($"server process {pid}: resident {Field("VmRSS")}, peak resident {Field("VmHWM")}");
+        }
+        output.WriteLine($"load after the run: {Load()}");
+        return 0;
+    }
+
+    private async Task<long> PollAsync(AuditorDatabase database, string route, Stopwatch clock, List<(double, long)> polls, CancellationToken ct)
+    {
+        var deadline = TimeSpan.FromSeconds(Math.Max(120, samples / 500.0));
+        long count = 0;
+        await using var c = await database.OpenAsync(ct);
+        while (count < samples && clock.Elapsed < deadline + (rate is { } r ? TimeSpan.FromSeconds(samples / r) : TimeSpan.Zero))
+        {
+            count = await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT SUM(total) FROM stream_hour_counters WHERE model = @model AND route = @route",
+                new { model = SamplePayloads.Model, route }, cancellationToken: ct)) ?? 0;
+            polls.Add((clock.Elapsed.TotalMilliseconds, count));
+            if (count < samples)
+                await Task.Delay(50, ct);
+        }
+        return count;
+    }
+
+    private static double[] QueueOrderLatencies(double[] publishedAt, List<(double Ms, long Count)> polls)
+    {
+        var latencies = new double[publishedAt.Length];
+        var p = 0;
+        for (var k = 0; k < publishedAt.Length; k++)
+        {
+            while (polls[p].Count <= k)
+                p++;
+            latencies[k] = Math.Max(0, polls[p].Ms - publishedAt[k]);
+        }
+        Array.Sort(latencies);
+        return latencies;
+    }
+
+    private static async Task<double[]> SeenLatenciesAsync(AuditorDatabase database, string prefix, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var values = (await c.QueryAsync<double>(new CommandDefinition(
+            "SELECT EXTRACT(EPOCH FROM (seen_at - occurred_at)) * 1000 FROM sample_ids WHERE sample_id >= @lo AND sample_id < @hi",
+            new { lo = prefix, hi = prefix + "\uffff" }, cancellationToken: ct))).ToArray();
+        Array.Sort(values);
+        return values;
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+}

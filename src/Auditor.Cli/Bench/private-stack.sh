@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Starts a PRIVATE PostgreSQL cluster, RabbitMQ node and Auditor server (Release build) for `auditor bench e2e`, on
+# free loopback ports, never touching the shared instances on 5432/5672. Run as root on Debian (initdb runs as the
+# postgres OS user). Writes DIR/env with the variables the bench needs.
+#   src/Auditor.Cli/Bench/private-stack.sh start DIR     then: set -a; . DIR/env; set +a; dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench e2e --server-pid $AUDITOR_SERVER_PID
+#   src/Auditor.Cli/Bench/private-stack.sh stop DIR
+set -euo pipefail
+cmd=${1:?start|stop}; dir=${2:?DIR}
+pgbin=/usr/lib/postgresql/15/bin; rmqbin=/usr/lib/rabbitmq/bin
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rmq_env() { . "$dir/env"; export HOME="$dir/rmq/home" RABBITMQ_NODENAME="$RMQ_NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RMQ_PORT" \
+  RABBITMQ_DIST_PORT="$RMQ_DIST_PORT" RABBITMQ_MNESIA_BASE="$dir/rmq/mnesia" RABBITMQ_LOG_BASE="$dir/rmq/log" \
+  RABBITMQ_CONFIG_FILE="$dir/rmq/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/rmq/enabled_plugins" RABBITMQ_PID_FILE="$dir/rmq/pid"; }
+case "$cmd" in
+start)
+  mkdir -p "$dir/rmq/home" "$dir/server"; chown postgres "$dir"
+  pg_port=$(free_port); rmq_port=$(free_port); dist_port=$(free_port); http_port=$(free_port)
+  cat > "$dir/env" <<ENV
+PG_PORT=$pg_port
+RMQ_PORT=$rmq_port
+RMQ_DIST_PORT=$dist_port
+RMQ_NODE=auditor-bench-$$@localhost
+Auditor__Transport=RabbitMq
+Auditor__Store=Postgres
+ConnectionStrings__RabbitMq='amqp://guest:guest@127.0.0.1:$rmq_port/'
+ConnectionStrings__Postgres='Host=127.0.0.1;Port=$pg_port;Database=auditor;Username=postgres;Maximum Pool Size=50'
+AUDITOR_URL='http://127.0.0.1:$http_port'
+ENV
+  runuser -u postgres -- "$pgbin/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+  runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres auditor
+  echo 'loopback_users.guest = true' > "$dir/rmq/rabbitmq.conf"; echo '[].' > "$dir/rmq/enabled_plugins"
+  ( rmq_env; "$rmqbin/rabbitmq-server" -detached; "$rmqbin/rabbitmqctl" -n "$RMQ_NODE" wait --timeout 90 "$dir/rmq/pid" >/dev/null )
+  ( set -a; . "$dir/env"; set +a; cd "$dir/server"
+    Auditor__Ingest__ApiKeys__0=bench-key AUDITOR_ADMIN_PASSWORD=bench-admin Logging__LogLevel__Default=Warning \
+      nohup dotnet "$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll" --urls "$AUDITOR_URL" > "$dir/server.log" 2>&1 &
+    echo "AUDITOR_SERVER_PID=$!" >> "$dir/env" )
+  . "$dir/env"
+  for _ in $(seq 1 60); do curl -sf "$AUDITOR_URL/health/ready" >/dev/null && break; sleep 1; done
+  curl -sf "$AUDITOR_URL/health/ready" >/dev/null && echo "private stack up: $dir/env (server pid $AUDITOR_SERVER_PID)"
+  ;;
+stop)
+  . "$dir/env"
+  kill "$AUDITOR_SERVER_PID" 2>/dev/null || true
+  ( rmq_env; "$rmqbin/rabbitmqctl" -n "$RMQ_NODE" stop >/dev/null 2>&1 || true )
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+  ;;
+esac

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Auditor.Cli.Ship;
+
+/// <summary>
+/// Where the shipper is in a log: the byte offset after the last line whose sample was confirmed (or rejected and
+/// written to the rejects file), its line number, and a hash of the file's first line so a rotated or replaced file is
+/// read from its start. Written atomically (temp file, then rename) after each confirmed chunk.
+/// </summary>
+public sealed record ShipCheckpoint(long Offset, long Line, string? FirstLineHash)
+{
+    public static ShipCheckpoint Start { get; } = new(0, 0, null);
+
+    public static ShipCheckpoint Load(string path)
+    {
+        if (!File.Exists(path))
+            return Start;
+        return JsonSerializer.Deserialize<ShipCheckpoint>(File.ReadAllText(path)) ?? Start;
+    }
+
+    public void Save(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The hash of the first line of a file, or null while it has no complete first line.</summary>
+    public static string? HashFirstLine(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = new byte[64 * 1024];
+        var read = stream.Read(buffer);
+        var end = Array.IndexOf(buffer, (byte)'\n', 0, read);
+        return end < 0 ? null : Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, end)))[..16];
+    }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Auditor.Client;
+using Auditor.Contracts;
+using Dapper;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Auditor.Fault.Tests;
+
+/// <summary>
+/// Issue #8, item 4: a known set of samples is published while the consumer is SIGKILLed twice, RabbitMQ is restarted,
+/// PostgreSQL is stopped for 20 s and the consumer is stopped gracefully once; afterwards every valid sample is counted
+/// exactly once, every invalid one is in rejected_samples with its reason, and nothing else. Private PostgreSQL and
+/// RabbitMQ instances, loopback only, bounded to a few minutes.
+/// </summary>
+public sealed class PipelineFaultTests(ITestOutputHelper output)
+{
+    private const int ValidCount = 20_000;
+    private const int InvalidPerKind = 50; // per kind and burst: rule-breaking JSON and text that is not JSON
+
+    [Fact]
+    public async Task Counts_every_sample_once_through_consumer_kills_a_broker_restart_and_a_database_outage()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        var ct = budget.Token;
+        var clock = Stopwatch.StartNew();
+        void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1}s {what}");
+
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var rabbit = await PrivateRabbitMq.StartAsync();
+        var work = Directory.CreateTempSubdirectory("auditor-fault-server-");
+        await using var server = new ServerProcess(new()
+        {
+            ["Auditor__Transport"] = "RabbitMq",
+            ["Auditor__Store"] = "Postgres",
+            ["ConnectionStrings__RabbitMq"] = rabbit.Uri.ToString(),
+            ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
+            ["Auditor__Ingest__ApiKeys__0"] = "fault-test-key",
+            ["AUDITOR_ADMIN_PASSWORD"] = "fault-test-admin",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        }, work.FullName);
+        Log($"server log: {work.FullName}/server.log");
+        Log($"private PostgreSQL on {postgres.Port}, RabbitMQ {rabbit.Node} on {rabbit.Port}");
+        server.Start();
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        Log("server ready");
+
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var validIds = Enumerable.Range(0, ValidCount).Select(i => $"fault-{run}-{i:D6}").ToArray();
+        var ruleBreaking = new List<string>();
+        var notJson = new List<string>();
+        List<string> InvalidBurst(int burst)
+        {
+            var batch = new List<string>();
+            for (var i = 0; i < InvalidPerKind; i++)
+            {
+                // No model: parses, breaks a rule; kept in rejected_samples by the consumer's own transaction.
+                var bad = JsonSerializer.Serialize(new { sampleId = $"bad-{run}-{burst}-{i}", occurredAt = DateTimeOffset.UtcNow, route = "fault/invalid", output = "x" });
+                var garbage = $"<<not json {run} {burst} {i}";
+                ruleBreaking.Add(bad);
+                notJson.Add(garbage);
+                batch.Add(bad);
+                batch.Add(garbage);
+            }
+            return batch;
+        }
+
+        await using var publisher = new AuditorPublisher(new AuditorPublisherOptions
+        {
+            RabbitMqUri = rabbit.Uri,
+            WhenBufferFull = BufferFullMode.Wait,
+            ConfirmTimeout = TimeSpan.FromSeconds(5),
+            MaxRetryDelay = TimeSpan.FromSeconds(2),
+            ClientName = "auditor-fault-valid",
+        });
+        // About 70 s of paced traffic, so every fault below happens while samples flow.
+        var publishing = Task.Run(async () =>
+        {
+            var pace = Stopwatch.StartNew();
+            for (var i = 0; i < ValidCount; i++)
+            {
+                var outputText = i % 50 == 0 ? "" : $"Answer {i}: the order ships within {i % 7 + 1} days.";
+                await publisher.PublishAsync(new OutputSample
+                {
+                    SampleId = validIds[i],
+                    OccurredAt = DateTimeOffset.UtcNow,
+                    Model = "fault-model",
+                    Route = $"fault/valid-{i % 4}",
+                    Output = outputText,
+                    FinishReason = "stop",
+                    CompletionTokens = 12,
+                    MaxTokens = 256,
+                }, ct);
+                var due = TimeSpan.FromMilliseconds(i * 3.5);
+                if (due > pace.Elapsed)
+                    await Task.Delay(due - pace.Elapsed, ct);
+            }
+            await publisher.FlushAsync(ct);
+        }, ct);
+
+        await RawInvalidPublisher.PublishConfirmedAsync(rabbit.Uri, InvalidBurst(1), ct);
+        Log("first invalid burst confirmed");
+
+        await Task.Delay(TimeSpan.FromSeconds(6), ct);
+        await server.KillAsync();
+        Log("consumer SIGKILLed (1)");
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        server.Start();
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Log("consumer back");
+
+        await Task.Delay(TimeSpan.FromSeconds(4), ct);
+        await rabbit.StopNodeAsync();
+        Log("RabbitMQ stopped");
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        await rabbit.StartNodeAsync();
+        Log("RabbitMQ started");
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        Log("server ready after the broker restart");
+
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var outage = Stopwatch.StartNew();
+        await postgres.StopServerAsync();
+        Log("PostgreSQL stopped");
+        var cpuBefore = server.CpuTime();
+        var burst2 = RawInvalidPublisher.PublishConfirmedAsync(rabbit.Uri, InvalidBurst(2), ct);
+        var readyDuringOutage = await ReadinessAsync(server, TimeSpan.FromSeconds(10), wantReady: false);
+        Log($"readiness during the outage: {(readyDuringOutage ? "still ready" : "not ready")}");
+        await burst2;
+        await Task.Delay(TimeSpan.FromSeconds(20) - outage.Elapsed, ct);
+        var cpuDuringOutage = server.CpuTime() - cpuBefore;
+        await postgres.StartServerAsync();
+        Log($"PostgreSQL started after {outage.Elapsed.TotalSeconds:F1} s; server CPU during the outage {cpuDuringOutage.TotalSeconds:F2} s");
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Log("server ready after the outage");
+
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        await server.KillAsync();
+        Log("consumer SIGKILLed (2)");
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        server.Start();
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Log("consumer back");
+
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var (stopTook, exitCode) = await server.TerminateAsync(TimeSpan.FromSeconds(45));
+        Log($"SIGTERM: stopped in {stopTook.TotalSeconds:F1} s with exit code {exitCode}");
+        server.Start();
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Log("consumer back");
+
+        await publishing;
+        Log($"publisher flushed: {publisher.Counters.Confirmed} confirmed, {publisher.Counters.Unconfirmed} unconfirmed and re-sent, {publisher.Counters.Dropped} dropped");
+
+        var invalidCount = ruleBreaking.Count + notJson.Count;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        (long Ids, long Total, long Rejected) counts;
+        while (true)
+        {
+            counts = await CountsAsync(postgres, ct);
+            if ((counts.Ids >= ValidCount && counts.Rejected >= invalidCount) || DateTime.UtcNow > deadline)
+                break;
+            await Task.Delay(500, ct);
+        }
+        Log($"drained: {counts.Ids} ids, counters total {counts.Total}, {counts.Rejected} rejected");
+        // Nothing more arrives later (no late duplicates, no extra rejections).
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var settled = await CountsAsync(postgres, ct);
+
+        await using var db = new NpgsqlConnection(postgres.ConnectionString);
+        var countedIds = (await db.QueryAsync<string>("SELECT sample_id FROM sample_ids")).ToHashSet();
+        var rejected = (await db.QueryAsync<(string Payload, string Errors, string Source)>(
+            "SELECT payload, CAST(errors AS text), source FROM rejected_samples")).ToList();
+        var errorQueue = await RawInvalidPublisher.DrainAsync(rabbit.Uri, AuditorTopology.Queue + "_error", ct);
+
+        var expectedInvalid = ruleBreaking.Concat(notJson).ToHashSet();
+        foreach (var extra in rejected.Where(r => !expectedInvalid.Contains(r.Payload)).Take(5))
+            Log($"unexpected rejection: {extra.Errors} {extra.Payload[..Math.Min(300, extra.Payload.Length)]}");
+        Assert.False(readyDuringOutage, "/health/ready stayed 200 while PostgreSQL was down");
+        Assert.True(cpuDuringOutage < TimeSpan.FromSeconds(6), $"the server used {cpuDuringOutage.TotalSeconds:F1} CPU s in a 20 s outage: it spins");
+        Assert.Equal(0, exitCode);
+        Assert.True(stopTook < TimeSpan.FromSeconds(30), $"graceful stop took {stopTook}");
+        Assert.Equal(0, publisher.Counters.Dropped);
+        Assert.Equal((ValidCount, ValidCount, invalidCount), (counts.Ids, counts.Total, counts.Rejected));
+        Assert.Equal(counts, settled);
+        Assert.True(countedIds.SetEquals(validIds), "sample_ids holds exactly the valid samples");
+        var byPayload = rejected.ToDictionary(r => r.Payload);
+        Assert.All(ruleBreaking, p => Assert.Contains("model.required", byPayload[p].Errors));
+        Assert.All(notJson, p => Assert.Contains("\"json\"", byPayload[p].Errors));
+        Assert.All(rejected, r => Assert.Equal("rabbitmq", r.Source));
+        // Unreadable messages are in the error queue too, with MassTransit's reason in the headers, and only they.
+        var errorBodies = errorQueue.Select(m => m.Body).ToHashSet();
+        Assert.Subset(notJson.ToHashSet(), errorBodies);
+        Assert.Subset(errorBodies, notJson.ToHashSet());
+        Assert.All(errorQueue, m => Assert.Contains(m.Headers.Keys, k => k.StartsWith("MT-Fault-Message", StringComparison.Ordinal)));
+        Log($"checked: {ValidCount} counted once, {invalidCount} rejected with their reasons, {errorQueue.Count} in the error queue");
+        // The server's log stays behind only when the test failed, for the post-mortem.
+        await server.DisposeAsync();
+        work.Delete(recursive: true);
+    }
+
+    private static async Task<(long Ids, long Total, long Rejected)> CountsAsync(PrivatePostgres postgres, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = new NpgsqlConnection(postgres.ConnectionString);
+            return await db.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
+                "SELECT (SELECT COUNT(*) FROM sample_ids), (SELECT COALESCE(SUM(total), 0)::bigint FROM stream_hour_counters), (SELECT COUNT(*) FROM rejected_samples)",
+                cancellationToken: ct));
+        }
+        catch (NpgsqlException)
+        {
+            return (-1, -1, -1);
+        }
+    }
+
+    /// <summary>Polls /health/ready until it says <paramref name="wantReady"/> or the time is up; returns the last answer.</summary>
+    private static async Task<bool> ReadinessAsync(ServerProcess server, TimeSpan within, bool wantReady)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(8) };
+        var deadline = DateTime.UtcNow + within;
+        bool ready;
+        do
+        {
+            try
+            {
+                ready = (await http.GetAsync("health/ready")).IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                ready = false;
+            }
+            if (ready == wantReady)
+                return ready;
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+        return ready;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Auditor.Contracts;
+using Auditor.Detection;
+using Auditor.Review.Routing;
+using Auditor.Server.Auditing;
+using Auditor.Storage;
+using Auditor.Storage.Samples;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Auditor.Fault.Tests;
+
+/// <summary>A sample that makes a detector throw is poison for itself only: the rest of its batch is counted.</summary>
+public sealed class PoisonSampleTests : IAsyncLifetime
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"auditor-poison-{Guid.NewGuid():N}.db");
+    private AuditorDatabase _database = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = AuditorDatabase.Create(StoreKind.Sqlite, $"Data Source={_file}");
+        await _database.MigrateAsync(default);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _database.DisposeAsync();
+        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
+            File.Delete(f);
+    }
+
+    [Fact]
+    public async Task Keeps_a_sample_that_breaks_a_detector_in_rejected_samples_and_counts_the_rest_of_its_batch()
+    {
+        var detectors = new DetectorRegistry([.. DetectorRegistry.Builtin(), new ThrowingDetector()], new DefaultDetectorSettings());
+        var pipeline = new SampleAuditPipeline(new OutputSampleValidator(TimeProvider.System), detectors, ReviewFractions.Default,
+            new SampleBatchWriter(_database, TimeProvider.System), NullLogger<SampleAuditPipeline>.Instance);
+        var batch = new[] { "fine one", ThrowingDetector.Poison, "fine two" }.Select((output, i) =>
+        {
+            var sample = new OutputSample { SampleId = $"poison-test-{i}", OccurredAt = DateTimeOffset.UtcNow, Model = "m", Route = "r", Output = output };
+            return new IncomingSample(sample, () => JsonSerializer.Serialize(sample, OutputSampleJson.Options));
+        }).ToList();
+
+        var outcome = await pipeline.ProcessAsync(batch, "rabbitmq", default);
+
+        Assert.Equal(2, outcome.Counted);
+        await using var c = await _database.OpenAsync(default);
+        var rejected = (await c.QueryAsync<(string SampleId, string Errors)>("SELECT sample_id, errors FROM rejected_samples")).Single();
+        Assert.Equal("poison-test-1", rejected.SampleId);
+        Assert.Contains("processing", rejected.Errors);
+        Assert.Contains("detector bug", rejected.Errors);
+    }
+
+    private sealed class ThrowingDetector : IDetector
+    {
+        public const string Poison = "this output trips a detector bug";
+
+        public string Name => "throwing";
+
+        public double DefaultThreshold => 0.5;
+
+        public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings) =>
+            context.Sample.Output == Poison ? throw new InvalidOperationException("detector bug") : DetectorResult.Abstain(Name, settings.Threshold, "test detector");
+    }
+}
