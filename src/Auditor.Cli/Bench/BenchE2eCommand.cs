@@ -17,12 +17,19 @@ public static class BenchE2eCommand
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its resident memory." };
         var noCeiling = new Option<bool>("--no-ceiling") { Description = "Skip the broker-only run." };
         var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling };
+        // Option validators run on given values only; a command validator would see 0 for an option left at its default.
+        samples.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
+                r.AddError("--samples must be between 1 and 10,000,000.");
+        });
+        size.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000)
+                r.AddError("--size must be between 0 and 1,000,000 bytes.");
+        });
         command.Validators.Add(r =>
         {
-            if (r.GetValue(samples) is < 1 or > 10_000_000)
-                r.AddError("--samples must be between 1 and 10,000,000.");
-            if (r.GetValue(size) is < 0 or > 1_000_000)
-                r.AddError("--size must be between 0 and 1,000,000 bytes.");
             if (r.GetValue(rate) is <= 0)
                 r.AddError("--rate must be positive.");
         });

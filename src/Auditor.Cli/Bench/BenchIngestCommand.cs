@@ -18,11 +18,15 @@ public static class BenchIngestCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Ingestion key, for --via http (default: Auditor__Ingest__ApiKeys__0)." };
         var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 600 };
         var command = new Command("ingest", "End-to-end ingestion throughput of a running server into its store.") { via, samples, size, url, apiKey, timeout };
-        command.Validators.Add(r =>
+        // Option validators run on given values only; a command validator would see 0 for an option left at its default.
+        samples.Validators.Add(r =>
         {
-            if (r.GetValue(samples) is < 1 or > 10_000_000)
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
                 r.AddError("--samples must be between 1 and 10,000,000.");
-            if (r.GetValue(size) is < 0 or > 1_000_000)
+        });
+        size.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000)
                 r.AddError("--size must be between 0 and 1,000,000 bytes.");
         });
         command.SetAction(async (ParseResult r, CancellationToken ct) =>

@@ -23,11 +23,15 @@ public static class DemoCommand
         var target = new PublishTarget();
         var command = new Command("demo", "Publish realistic demo traffic with a silent-failure incident at a known time.") { rate, duration, incidentAt, failingShare, history, seed };
         target.AddTo(command);
-        command.Validators.Add(r =>
+        // Option validators run on given values only; a command validator would see 0 for an option left at its default.
+        rate.Validators.Add(r =>
         {
-            if (r.GetValue(rate) is <= 0 or > 5000)
+            if (r.GetValueOrDefault<double>() is <= 0 or > 5000)
                 r.AddError("--rate must be between 0 and 5,000 samples/s.");
-            if (r.GetValue(failingShare) is < 0 or > 1)
+        });
+        failingShare.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 1)
                 r.AddError("--failing-share must be between 0 and 1.");
         });
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
