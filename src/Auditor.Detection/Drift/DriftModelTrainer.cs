@@ -12,7 +12,7 @@ public sealed record DriftTrainingOptions
     public int Rank { get; init; } = 5;
 
     /// <summary>The detector's threshold is this quantile of held-out baseline scores.</summary>
-    public double Quantile { get; init; } = 0.99;
+    public double Quantile { get; init; } = 0.995;
 
     /// <summary>Seed for ML.NET's randomized PCA: the same rows and seed give the same model.</summary>
     public int Seed { get; init; } = 20261125;

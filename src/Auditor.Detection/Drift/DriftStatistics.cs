@@ -5,16 +5,40 @@ namespace Auditor.Detection.Drift;
 /// <summary>The window tests: binomial share of anomalies, PSI, binned two-sample Kolmogorov-Smirnov, Benjamini-Hochberg.</summary>
 public static class DriftStatistics
 {
-    /// <summary>P(X &gt;= k) for X ~ Binomial(n, p): the one-sided p-value of seeing at least k anomalous samples.</summary>
-    public static double AnomalousShareP(int anomalous, int samples, double expectedShare)
+    /// <summary>
+    /// The one-sided p-value of seeing at least <paramref name="anomalous"/> of <paramref name="samples"/> anomalous when
+    /// the baseline's held-out half had <paramref name="referenceAnomalous"/> of <paramref name="referenceSamples"/>:
+    /// beta-binomial with the Jeffreys posterior of the baseline rate, so the test carries the uncertainty of a
+    /// threshold estimated from a finite baseline (a plain binomial against the point estimate raises false alarms).
+    /// </summary>
+    public static double AnomalousShareP(int anomalous, int samples, int referenceAnomalous, int referenceSamples)
     {
         if (anomalous <= 0)
             return 1;
         if (anomalous > samples)
             throw new ArgumentOutOfRangeException(nameof(anomalous));
-        var p = Math.Clamp(expectedShare, 1e-9, 1 - 1e-9);
+        var a = referenceAnomalous + 0.5;
+        var b = referenceSamples - referenceAnomalous + 0.5;
+        var lnBeta = SpecialFunctions.BetaLn(a, b);
+        var mode = (int)Math.Min(samples, Math.Ceiling(samples * a / (a + b)));
+        double sum = 0;
+        for (var j = anomalous; j <= samples; j++)
+        {
+            var term = Math.Exp(SpecialFunctions.BinomialLn(samples, j) + SpecialFunctions.BetaLn(j + a, samples - j + b) - lnBeta);
+            sum += term;
+            if (j > mode && term < 1e-15 * sum)
+                break;
+        }
+        return Math.Clamp(sum, 0, 1);
+    }
+
+    /// <summary>P(X &gt;= k) for X ~ Binomial(n, p), when the expected share is known exactly.</summary>
+    public static double BinomialUpperTail(int k, int n, double p)
+    {
+        if (k <= 0)
+            return 1;
         // P(X >= k) = I_p(k, n - k + 1), the regularized incomplete beta function.
-        return Math.Clamp(SpecialFunctions.BetaRegularized(anomalous, samples - anomalous + 1, p), 0, 1);
+        return Math.Clamp(SpecialFunctions.BetaRegularized(k, n - k + 1, Math.Clamp(p, 1e-12, 1 - 1e-12)), 0, 1);
     }
 
     /// <summary>Population stability index of window counts against baseline shares (bins smoothed by 1e-4).</summary>

@@ -5,12 +5,13 @@ namespace Auditor.Detection.Drift;
 /// <summary>
 /// What the window tests need from one stream's samples in one window, scored by one model version: the count, the
 /// anomalous count, per-feature sums, and per-feature counts in the model's baseline bins. Sketches add up, so the
-/// counts of N consumers sum to the stream's window.
+/// counts of N consumers sum to the stream's window. <see cref="AnomalousSums"/> are the feature sums over the
+/// anomalous samples only: what the outliers have in common, named in an alert before any one feature's test is significant.
 /// </summary>
-public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, int[][] BinCounts)
+public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, double[] AnomalousSums, int[][] BinCounts)
 {
     public static DriftWindowCounts Empty(DriftModel model) =>
-        new(model.Version, 0, 0, new double[model.Dimension], model.BinShares.Select(s => new int[s.Length]).ToArray());
+        new(model.Version, 0, 0, new double[model.Dimension], new double[model.Dimension], model.BinShares.Select(s => new int[s.Length]).ToArray());
 
     /// <summary>The sum of two sketches of the same model version.</summary>
     public DriftWindowCounts Plus(DriftWindowCounts other)
@@ -19,7 +20,7 @@ public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anoma
         if (other.ModelVersion != ModelVersion || other.Sums.Length != Sums.Length)
             throw new ArgumentException("Only sketches of the same model version add up.", nameof(other));
         return new(ModelVersion, Samples + other.Samples, Anomalous + other.Anomalous,
-            Sums.Zip(other.Sums, (a, b) => a + b).ToArray(),
+            Sums.Zip(other.Sums, (a, b) => a + b).ToArray(), AnomalousSums.Zip(other.AnomalousSums, (a, b) => a + b).ToArray(),
             BinCounts.Zip(other.BinCounts, (a, b) => a.Zip(b, (x, y) => x + y).ToArray()).ToArray());
     }
 }
@@ -67,6 +68,7 @@ public sealed class DriftWindowSketches
         private int _samples;
         private int _anomalous;
         private readonly double[] _sums = new double[model.Dimension];
+        private readonly double[] _anomalousSums = new double[model.Dimension];
         private readonly int[][] _bins = model.BinShares.Select(s => new int[s.Length]).ToArray();
 
         public void Add(ReadOnlySpan<float> vector, bool anomalous)
@@ -79,6 +81,8 @@ public sealed class DriftWindowSketches
                 for (var f = 0; f < _sums.Length; f++)
                 {
                     _sums[f] += vector[f];
+                    if (anomalous)
+                        _anomalousSums[f] += vector[f];
                     _bins[f][DriftBins.IndexOf(model.BinEdges[f], vector[f])]++;
                 }
             }
@@ -87,7 +91,7 @@ public sealed class DriftWindowSketches
         public DriftWindowCounts ToCounts()
         {
             lock (_lock)
-                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray());
+                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), (double[])_anomalousSums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray());
         }
     }
 }

@@ -44,7 +44,8 @@ public static class WindowDriftEvaluator
         {
             var (model, counts) = (tested[w].Model, tested[w].Counts);
             var share = counts.Anomalous / (double)counts.Samples;
-            pValues.Add(DriftStatistics.AnomalousShareP(counts.Anomalous, counts.Samples, model.ExpectedAnomalousShare));
+            pValues.Add(DriftStatistics.AnomalousShareP(counts.Anomalous, counts.Samples,
+                (int)Math.Round(model.ExpectedAnomalousShare * model.ReferenceSamples), model.ReferenceSamples));
             tests.Add((w, -1, share / Math.Max(model.ExpectedAnomalousShare, 1e-6)));
             for (var f = 0; f < model.Dimension; f++)
             {
@@ -65,13 +66,20 @@ public static class WindowDriftEvaluator
                 .OrderByDescending(i => tests[i].Effect).ToList();
             if (shareTest.Count == 0 && moved.Count == 0)
                 continue;
-            var shifts = moved.Take(options.TopFeatures).Select(i =>
+            // The features named are those that moved most in this window, discovered or not; when no feature has
+            // moved on the whole window yet (an anomalous-share alert usually comes first), what the anomalous samples
+            // have in common, so the reviewer still has a lead.
+            var features = tests.Select((t, i) => (t, i)).Where(x => x.t.Window == group.Key && x.t.Feature >= 0 && pValues[x.i] < 0.01)
+                .OrderBy(x => pValues[x.i]).ThenByDescending(x => x.t.Effect).Select(x => x.i);
+            var shifts = moved.Concat(features).Distinct().Take(options.TopFeatures).Select(i =>
             {
                 var f = tests[i].Feature;
                 var mean = counts.Sums[f] / counts.Samples;
                 return new DriftFeatureShift(names[f], tests[i].Effect, DriftStatistics.BinnedKs(model.BinShares[f], counts.BinCounts[f]), pValues[i],
                     model.FeatureMeans[f], mean, DriftWords.Describe(names[f], model.FeatureMeans[f], mean));
             }).ToList();
+            if (shifts.Count == 0 && counts.Anomalous > 0)
+                shifts = AmongAnomalous(model, counts, options.TopFeatures);
             var share = counts.Anomalous / (double)counts.Samples;
             var lead = shareTest.Count > 0 ? shareTest[0] : moved[0];
             var statistic = shareTest.Count > 0 ? "anomalous-share" : "ks";
@@ -81,6 +89,19 @@ public static class WindowDriftEvaluator
         return alerts;
     }
 
+    private static List<DriftFeatureShift> AmongAnomalous(DriftModel model, DriftWindowCounts counts, int top)
+    {
+        var names = OutputFeatures.VectorNames;
+        return Enumerable.Range(0, model.Dimension)
+            .Select(f => (f, mean: counts.AnomalousSums[f] / counts.Anomalous))
+            .OrderByDescending(x => Math.Abs(x.mean - model.FeatureMeans[x.f]) / model.Scale[x.f])
+            .Take(top)
+            .Select(x => new DriftFeatureShift(names[x.f], DriftStatistics.Psi(model.BinShares[x.f], counts.BinCounts[x.f]),
+                DriftStatistics.BinnedKs(model.BinShares[x.f], counts.BinCounts[x.f]), double.NaN, model.FeatureMeans[x.f], x.mean,
+                "in the anomalous outputs, " + DriftWords.Describe(names[x.f], model.FeatureMeans[x.f], x.mean), AmongAnomalous: true))
+            .ToList();
+    }
+
     private static string Message(DriftWindow window, double share, double p, IReadOnlyList<DriftFeatureShift> shifts, bool shareAlert)
     {
         var c = CultureInfo.InvariantCulture;
@@ -88,7 +109,7 @@ public static class WindowDriftEvaluator
         var parts = new List<string>();
         if (shareAlert)
             parts.Add(string.Create(c, $"{share:P1} of outputs anomalous against {window.Model.ExpectedAnomalousShare:P1} expected (p = {p:0.##E+0})"));
-        parts.AddRange(shifts.Select(s => string.Create(c, $"{s.Words} (PSI {s.Psi:0.00}, KS p = {s.PValue:0.##E+0})")));
+        parts.AddRange(shifts.Select(s => s.AmongAnomalous ? s.Words : string.Create(c, $"{s.Words} (PSI {s.Psi:0.00}, KS p = {s.PValue:0.##E+0})")));
         if (parts.Count == 0)
             parts.Add("distribution moved");
         return head + string.Join("; ", parts) + ".";
