@@ -97,7 +97,7 @@ public static class WindowDriftEvaluator
             .OrderByDescending(x => Math.Abs(x.mean - model.FeatureMeans[x.f]) / model.Scale[x.f])
             .Take(top)
             .Select(x => new DriftFeatureShift(names[x.f], DriftStatistics.Psi(model.BinShares[x.f], counts.BinCounts[x.f]),
-                DriftStatistics.BinnedKs(model.BinShares[x.f], counts.BinCounts[x.f]), double.NaN, model.FeatureMeans[x.f], x.mean,
+                DriftStatistics.BinnedKs(model.BinShares[x.f], counts.BinCounts[x.f]), null, model.FeatureMeans[x.f], x.mean,
                 "in the anomalous outputs, " + DriftWords.Describe(names[x.f], model.FeatureMeans[x.f], x.mean), AmongAnomalous: true))
             .ToList();
     }
