@@ -12,7 +12,7 @@ namespace Auditor.Server.Drift;
 /// each once as <see cref="DriftDetected"/>.
 /// </summary>
 public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
-    IPublishEndpoint bus, IOptionsMonitor<DriftOptions> options, TimeProvider clock)
+    IBus bus, IOptionsMonitor<DriftOptions> options, TimeProvider clock)
 {
     // One name per process: its rows are its running totals, replaced on each flush.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
