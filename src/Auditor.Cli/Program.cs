@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Auditor.Cli.Bench;
+using Auditor.Cli.Drift;
 using Auditor.Cli.Eval;
 using Auditor.Cli.Migrate;
 using Auditor.Cli.Rules;
@@ -12,4 +13,5 @@ root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role re
 root.Subcommands.Add(EvalCommand.Create());          // eval --corpus FILE.jsonl [--json]
 root.Subcommands.Add(RulesCheckCommand.Create());    // rules check [DIR]
 root.Subcommands.Add(BenchCommand.Create());         // bench ingest | bench detectors
+root.Subcommands.Add(DriftCommand.Create());         // drift train [--stream MODEL/ROUTE] | drift simulate [--corpus FILE]
 return await root.Parse(args).InvokeAsync();
