@@ -84,7 +84,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
             await store.SaveAsync(consumer, sketches.Snapshot(), default); // a re-flush replaces, never doubles
         }
         var (key, counts) = Assert.Single(await store.ReadAsync(hour, default));
-        Assert.Equal(("m", "r", hour), (key.Model, key.Route, key.Hour));
+        Assert.Equal(("m", "r", hour), (key.Model, key.Route, key.Slot));
         Assert.Equal((60, 30), (counts.Samples, counts.Anomalous));
         Assert.All(counts.BinCounts, bins => Assert.Equal(60, bins.Sum()));
     }

@@ -28,7 +28,9 @@ public static class DriftSimulateCommand
         var corpus = new Option<FileInfo>("--corpus") { Description = "The dev corpus (default: ../shared/corpus/dev.jsonl).", DefaultValueFactory = _ => new FileInfo("../shared/corpus/dev.jsonl") };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions of each scenario.", DefaultValueFactory = _ => 5 };
         var stationary = new Option<int>("--stationary") { Description = "Samples in the stationary stream.", DefaultValueFactory = _ => 50_000 };
-        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary };
+        var quantile = new Option<double>("--quantile") { Description = "Quantile of baseline scores for drift.anomaly.", DefaultValueFactory = _ => new DriftTrainingOptions().Quantile };
+        var alpha = new Option<double>("--alpha") { Description = "False discovery rate of the window tests.", DefaultValueFactory = _ => new WindowDriftOptions().Alpha };
+        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha };
         command.SetAction((ParseResult pr, CancellationToken ct) =>
         {
             var inv = CultureInfo.InvariantCulture;
@@ -42,6 +44,8 @@ public static class DriftSimulateCommand
                 normal.Count, beam.Count, looping.Count, Onset));
 
             var n = pr.GetValue(seeds);
+            var windowOptions = new WindowDriftOptions { Alpha = pr.GetValue(alpha) };
+            Console.WriteLine(string.Format(inv, "quantile {0}, alpha {1}", pr.GetValue(quantile), windowOptions.Alpha));
             for (var seed = 0; seed < n; seed++)
             {
                 var random = new Random(seed);
@@ -49,7 +53,7 @@ public static class DriftSimulateCommand
                 var train = order.Take(normal.Count / 2).Select(i => normal[i]).ToList();
                 var heldIdx = order.Skip(normal.Count / 2).ToArray();
                 var held = heldIdx.Select(i => normal[i]).ToList();
-                var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed });
+                var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed, Quantile = pr.GetValue(quantile) });
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
                 if (seed == 0)
@@ -73,12 +77,12 @@ public static class DriftSimulateCommand
                 {
                     var r = new Random(1000 + seed);
                     var traffic = Enumerable.Range(0, Onset + 5000).Select(i => i < Onset ? held[r.Next(held.Count)] : after(r));
-                    var first = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, stopAtFirst: true).FirstOrDefault();
+                    var first = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, windowOptions, stopAtFirst: true).FirstOrDefault();
                     Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", name, seed,
                         first is null ? "none" : (first.AfterSample - Onset).ToString(inv), first?.Alert.Message ?? ""));
                 }
                 var s = new Random(2000 + seed);
-                var stationaryAlerts = DriftReplay.Run(model, Enumerable.Range(0, pr.GetValue(stationary)).Select(_ => held[s.Next(held.Count)]), Start, Interval, evaluateEvery: 50);
+                var stationaryAlerts = DriftReplay.Run(model, Enumerable.Range(0, pr.GetValue(stationary)).Select(_ => held[s.Next(held.Count)]), Start, Interval, evaluateEvery: 50, windowOptions);
                 Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", $"stationary, {pr.GetValue(stationary):N0} samples", seed, $"{stationaryAlerts.Count} alerts",
                     string.Join(" | ", stationaryAlerts.Select(a => a.Alert.Message))));
             }

@@ -8,7 +8,7 @@ namespace Auditor.Contracts.Events;
 /// <param name="AlertId">The stored alert (GET /api/v1/drift).</param>
 /// <param name="Model">The stream's model.</param>
 /// <param name="Route">The stream's route.</param>
-/// <param name="WindowKind">"hourly" or "daily".</param>
+/// <param name="WindowKind">"recent" (the last 10 to 20 minutes), "hourly" or "daily".</param>
 /// <param name="WindowStart">Start of the window (UTC, inclusive).</param>
 /// <param name="WindowEnd">End of the window (UTC, exclusive).</param>
 /// <param name="Samples">Samples in the window when the alert was raised.</param>

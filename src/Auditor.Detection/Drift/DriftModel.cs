@@ -61,7 +61,7 @@ public sealed class DriftModel
     /// <summary>Share of held-out baseline samples at or above <see cref="Threshold"/> (about 1 - Quantile).</summary>
     public double ExpectedAnomalousShare { get; }
 
-    /// <summary>Samples the PCA was fitted on, and held-out samples the threshold and bins come from.</summary>
+    /// <summary>Samples the PCA was fitted on, and the out-of-sample (cross-fitted) scores the threshold and expected share come from.</summary>
     public int TrainingSamples { get; }
     public int ReferenceSamples { get; }
     public int Seed { get; }
@@ -90,6 +90,8 @@ public sealed class DriftModel
         }
         return Math.Sqrt(Math.Max(0, total - projected));
     }
+
+    internal IEnumerable<double> ScoresOf(IEnumerable<float[]> vectors) => vectors.Select(v => Score(v));
 
     /// <summary>Per-feature residuals off the principal subspace (for explanations; allocates).</summary>
     public double[] Residuals(ReadOnlySpan<float> vector)

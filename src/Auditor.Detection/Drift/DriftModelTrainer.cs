@@ -11,7 +11,7 @@ public sealed record DriftTrainingOptions
     /// <summary>Principal components kept (at most the feature count - 1).</summary>
     public int Rank { get; init; } = 5;
 
-    /// <summary>The detector's threshold is this quantile of held-out baseline scores.</summary>
+    /// <summary>The detector's threshold is this quantile of out-of-sample baseline scores.</summary>
     public double Quantile { get; init; } = 0.995;
 
     /// <summary>Seed for ML.NET's randomized PCA: the same rows and seed give the same model.</summary>
@@ -29,8 +29,8 @@ public sealed record DriftTrainingOptions
 
 /// <summary>
 /// Trains a stream's drift model with ML.NET's RandomizedPca on standardized feature vectors, then keeps only the
-/// numbers scoring needs. Even-indexed rows fit the PCA; odd-indexed rows (held out) set the threshold and the
-/// per-feature reference bins, so the stated quantile is an honest out-of-sample rate.
+/// numbers scoring needs. The threshold comes from cross-fitted (out-of-sample) scores of every baseline sample; the
+/// per-feature reference bins and means from the whole baseline.
 /// </summary>
 public static class DriftModelTrainer
 {
@@ -43,28 +43,24 @@ public static class DriftModelTrainer
         var d = vectors[0].Length;
         if (vectors.Any(v => v.Length != d))
             throw new ArgumentException("All feature vectors must have the same length.", nameof(vectors));
-        var fit = vectors.Where((_, i) => i % 2 == 0).ToArray();
-        var held = vectors.Where((_, i) => i % 2 == 1).ToArray();
-
-        var (center, scale) = Standardization(fit, options.MinScale);
+        var all = vectors.ToArray();
+        var even = all.Where((_, i) => i % 2 == 0).ToArray();
+        var odd = all.Where((_, i) => i % 2 == 1).ToArray();
         var rank = Math.Clamp(options.Rank, 1, d - 1);
-        var (pcaMean, components) = FitPca(fit, center, scale, rank, options.Seed);
-        // Fold ML.NET's centre of the standardized data into the centre: z - m = (x - (c + s m)) / s.
-        for (var i = 0; i < d; i++)
-            center[i] += scale[i] * pcaMean[i];
 
-        var provisional = new DriftModel(model, route, d, rank, center, scale, components, 1, options.Quantile, 0, fit.Length, held.Length,
-            options.Seed, [], [], []);
-        var scores = held.Select(v => provisional.Score(v)).Order().ToArray();
+        // Cross-fitting: a model fitted on each half scores the other half, so every baseline sample has an
+        // out-of-sample score and the stated quantile is an honest rate on fresh traffic (in-sample scores run low).
+        var scores = Fit(model, route, even, rank, options).ScoresOf(odd)
+            .Concat(Fit(model, route, odd, rank, options).ScoresOf(even)).Order().ToArray();
         var threshold = Math.Max(Quantile(scores, options.Quantile), 1e-6);
         var expected = scores.Count(s => s >= threshold) / (double)scores.Length;
-
+        var final = Fit(model, route, all, rank, options);
         var edges = new double[d][];
         var shares = new double[d][];
         var means = new double[d];
         for (var f = 0; f < d; f++)
         {
-            var column = held.Select(v => (double)v[f]).Order().ToArray();
+            var column = all.Select(v => (double)v[f]).Order().ToArray();
             means[f] = column.Average();
             edges[f] = Enumerable.Range(1, options.Bins - 1).Select(j => Quantile(column, j / (double)options.Bins)).Distinct().ToArray();
             var counts = new double[edges[f].Length + 1];
@@ -72,8 +68,19 @@ public static class DriftModelTrainer
                 counts[DriftBins.IndexOf(edges[f], x)]++;
             shares[f] = counts.Select(c => c / column.Length).ToArray();
         }
-        return new DriftModel(model, route, d, rank, center, scale, components, threshold, options.Quantile, expected, fit.Length, held.Length,
-            options.Seed, edges, shares, means);
+        return new DriftModel(model, route, d, rank, final.Center, final.Scale, final.Components, threshold, options.Quantile, expected, all.Length,
+            scores.Length, options.Seed, edges, shares, means);
+    }
+
+    private static DriftModel Fit(string model, string route, float[][] rows, int rank, DriftTrainingOptions options)
+    {
+        var (center, scale) = Standardization(rows, options.MinScale);
+        var (pcaMean, components) = FitPca(rows, center, scale, rank, options.Seed);
+        // Fold ML.NET's centre of the standardized data into the centre: z - m = (x - (c + s m)) / s.
+        for (var i = 0; i < center.Length; i++)
+            center[i] += scale[i] * pcaMean[i];
+        return new DriftModel(model, route, center.Length, components.Length / center.Length, center, scale, components, 1, options.Quantile, 0,
+            rows.Length, 0, options.Seed, [], [], []);
     }
 
     /// <summary>Trains on <see cref="OutputFeatures"/> (the vector is <see cref="OutputFeatures.ToVector"/>).</summary>

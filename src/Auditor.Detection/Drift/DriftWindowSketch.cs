@@ -25,23 +25,25 @@ public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anoma
     }
 }
 
-/// <summary>One stream, one hour, one model version (hours add up to days).</summary>
-public readonly record struct DriftSketchKey(string Model, string Route, DateTimeOffset Hour, long ModelVersion);
+/// <summary>One stream, one 10-minute slot, one model version (slots add up to the recent, hourly and daily windows).</summary>
+public readonly record struct DriftSketchKey(string Model, string Route, DateTimeOffset Slot, long ModelVersion);
 
 /// <summary>
-/// This process's sketches per stream and hour, fed by <see cref="DriftAnomalyDetector"/> as it judges samples.
+/// This process's sketches per stream and 10-minute slot, fed by <see cref="DriftAnomalyDetector"/> as it judges samples.
 /// Thread-safe; bounded in streams because hostile input may invent them.
 /// </summary>
 public sealed class DriftWindowSketches
 {
-    private const int MaxKeys = 20_000;
+    /// <summary>Sketch granularity: windows are whole slots.</summary>
+    public static readonly TimeSpan SlotLength = TimeSpan.FromMinutes(10);
+
+    private const int MaxKeys = 50_000;
     private readonly ConcurrentDictionary<DriftSketchKey, Accumulator> _sketches = new();
 
     public void Add(DriftModel model, DateTimeOffset occurredAt, ReadOnlySpan<float> vector, bool anomalous)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var t = occurredAt.UtcDateTime;
-        var key = new DriftSketchKey(model.Model, model.Route, new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero), model.Version);
+        var key = new DriftSketchKey(model.Model, model.Route, SlotOf(occurredAt), model.Version);
         if (!_sketches.TryGetValue(key, out var acc))
         {
             if (_sketches.Count >= MaxKeys)
@@ -51,14 +53,21 @@ public sealed class DriftWindowSketches
         acc.Add(vector, anomalous);
     }
 
-    /// <summary>A copy of every sketch this process holds (cumulative for each hour).</summary>
+    /// <summary>The start of the slot that contains <paramref name="at"/>.</summary>
+    public static DateTimeOffset SlotOf(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks - at.UtcTicks % SlotLength.Ticks;
+        return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    /// <summary>A copy of every sketch this process holds (cumulative for each slot).</summary>
     public IReadOnlyList<(DriftSketchKey Key, DriftWindowCounts Counts)> Snapshot() =>
         _sketches.Select(kv => (kv.Key, kv.Value.ToCounts())).ToList();
 
-    /// <summary>Forgets hours before <paramref name="before"/> (already flushed and past every window).</summary>
+    /// <summary>Forgets slots before <paramref name="before"/> (already flushed and past every window).</summary>
     public void Prune(DateTimeOffset before)
     {
-        foreach (var key in _sketches.Keys.Where(k => k.Hour < before))
+        foreach (var key in _sketches.Keys.Where(k => k.Slot < before))
             _sketches.TryRemove(key, out _);
     }
 

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Auditor.Server.Drift;
 
 /// <summary>
-/// One monitoring pass: flush this process's window sketches, sum every consumer's sketches, test the open and the
-/// just-closed hourly and daily windows of every stream in one Benjamini-Hochberg family, store new alerts and publish
+/// One monitoring pass: flush this process's window sketches, sum every consumer's sketches, test the open recent,
+/// hourly and daily windows and the just-closed ones of every stream in one Benjamini-Hochberg family, store new alerts and publish
 /// each once as <see cref="DriftDetected"/>.
 /// </summary>
 public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
@@ -36,6 +36,10 @@ public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore 
         var raised = new List<StoredDriftAlert>();
         foreach (var alert in WindowDriftEvaluator.Evaluate(tested, new WindowDriftOptions { Alpha = options.CurrentValue.Alpha }))
         {
+            // A recent window slides every 10 minutes: while a drift lasts, one alert an hour is enough.
+            if (alert.WindowKind == "recent" && (await alerts.ListAsync(1, ct, alert.Model, alert.Route)).FirstOrDefault() is { } last
+                && now - last.CreatedAt < TimeSpan.FromHours(1))
+                continue;
             var added = await alerts.TryAddAsync(alert, ct);
             if (added is null)
                 continue;

@@ -5,7 +5,7 @@ using Dapper;
 namespace Auditor.Storage.Drift;
 
 /// <summary>
-/// Window sketches in the database: each consumer writes its running totals per stream, hour and model version under
+/// Window sketches in the database: each consumer writes its running totals per stream, 10-minute slot and model version under
 /// its own name (replacing its previous row), and the monitor sums all consumers' rows.
 /// </summary>
 public sealed class DriftWindowStore(AuditorDatabase database, TimeProvider clock)
@@ -20,24 +20,24 @@ public sealed class DriftWindowStore(AuditorDatabase database, TimeProvider cloc
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition($"""
-            INSERT INTO drift_window_counts (model, route, hour, model_version, consumer, counts, updated_at)
-            VALUES (@Model, @Route, @Hour, @ModelVersion, @consumer, {database.Json("counts")}, @now)
-            ON CONFLICT (model, route, hour, model_version, consumer) DO UPDATE SET counts = excluded.counts, updated_at = excluded.updated_at
+            INSERT INTO drift_window_counts (model, route, slot, model_version, consumer, counts, updated_at)
+            VALUES (@Model, @Route, @Slot, @ModelVersion, @consumer, {database.Json("counts")}, @now)
+            ON CONFLICT (model, route, slot, model_version, consumer) DO UPDATE SET counts = excluded.counts, updated_at = excluded.updated_at
             """, sketches.Select(s => new
         {
-            s.Key.Model, s.Key.Route, s.Key.Hour, s.Key.ModelVersion, consumer, counts = JsonSerializer.Serialize(s.Counts, Json), now,
+            s.Key.Model, s.Key.Route, s.Key.Slot, s.Key.ModelVersion, consumer, counts = JsonSerializer.Serialize(s.Counts, Json), now,
         }), tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>Every consumer's sketches of hours from <paramref name="from"/> on, summed per stream, hour and model version.</summary>
+    /// <summary>Every consumer's sketches of slots from <paramref name="from"/> on, summed per stream, slot and model version.</summary>
     public async Task<IReadOnlyList<(DriftSketchKey Key, DriftWindowCounts Counts)>> ReadAsync(DateTimeOffset from, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string Model, string Route, DateTimeOffset Hour, long ModelVersion, string Counts)>(new CommandDefinition(
-            "SELECT model, route, hour, model_version, CAST(counts AS text) FROM drift_window_counts WHERE hour >= @from ORDER BY model, route, hour, model_version, consumer",
+        var rows = await c.QueryAsync<(string Model, string Route, DateTimeOffset Slot, long ModelVersion, string Counts)>(new CommandDefinition(
+            "SELECT model, route, slot, model_version, CAST(counts AS text) FROM drift_window_counts WHERE slot >= @from ORDER BY model, route, slot, model_version, consumer",
             new { from }, cancellationToken: ct));
-        return rows.GroupBy(r => new DriftSketchKey(r.Model, r.Route, r.Hour, r.ModelVersion))
+        return rows.GroupBy(r => new DriftSketchKey(r.Model, r.Route, r.Slot, r.ModelVersion))
             .Select(g => (g.Key, g.Select(r => JsonSerializer.Deserialize<DriftWindowCounts>(r.Counts, Json)!).Aggregate((a, b) => a.Plus(b))))
             .ToList();
     }
@@ -45,6 +45,6 @@ public sealed class DriftWindowStore(AuditorDatabase database, TimeProvider cloc
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition("DELETE FROM drift_window_counts WHERE hour < @before", new { before }, cancellationToken: ct));
+        return await c.ExecuteAsync(new CommandDefinition("DELETE FROM drift_window_counts WHERE slot < @before", new { before }, cancellationToken: ct));
     }
 }

@@ -19,26 +19,26 @@ CREATE TABLE drift_models (
 );
 CREATE INDEX ix_drift_models_stream ON drift_models (model, route, status);
 
--- Window sketches per stream, hour and model version, one row per consumer process (its running totals for the hour,
+-- Window sketches per stream, 10-minute slot and model version, one row per consumer process (its running totals for the slot,
 -- replaced on each flush); the monitor sums the rows, so N consumers make one window.
 CREATE TABLE drift_window_counts (
     model         text NOT NULL,
     route         text NOT NULL,
-    hour          text NOT NULL,
+    slot          text NOT NULL,
     model_version bigint NOT NULL,
     consumer      text NOT NULL,
     counts        text NOT NULL,
     updated_at    text NOT NULL,
-    PRIMARY KEY (model, route, hour, model_version, consumer)
+    PRIMARY KEY (model, route, slot, model_version, consumer)
 );
-CREATE INDEX ix_drift_window_counts_hour ON drift_window_counts (hour);
+CREATE INDEX ix_drift_window_counts_slot ON drift_window_counts (slot);
 
 -- Drift alerts: at most one per stream and window, whichever statistic raised it first.
 CREATE TABLE drift_alerts (
     alert_id         integer PRIMARY KEY AUTOINCREMENT,
     model            text NOT NULL,
     route            text NOT NULL,
-    window_kind      text NOT NULL CHECK (window_kind IN ('hourly', 'daily')),
+    window_kind      text NOT NULL CHECK (window_kind IN ('recent', 'hourly', 'daily')),
     window_start     text NOT NULL,
     window_end       text NOT NULL,
     samples          integer NOT NULL,
