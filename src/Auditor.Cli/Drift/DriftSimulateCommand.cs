@@ -56,15 +56,14 @@ public static class DriftSimulateCommand
                 var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed, Quantile = pr.GetValue(quantile) });
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
-                if (seed == 0)
                 {
                     var fpr = held.Count(v => model.Score(v) >= model.Threshold) / (double)held.Count;
                     var beamRecall = beam.Count(v => model.Score(v) >= model.Threshold) / (double)beam.Count;
                     var loopRecall = looping.Count(v => model.Score(v) >= model.Threshold) / (double)looping.Count;
-                    Console.WriteLine(string.Format(inv, "drift.anomaly at the {0:P1} quantile: flags {1:P1} of held-out normal outputs, {2:P1} of beam outputs, {3:P1} of greedy-repetition outputs",
-                        model.Quantile, fpr, beamRecall, loopRecall));
-                    Console.WriteLine();
-                    Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));
+                    Console.WriteLine(string.Format(inv, "seed {4}: drift.anomaly at the {0:P1} quantile (expected share {5:P2}): flags {1:P1} of held-out normal outputs, {2:P1} of beam outputs, {3:P1} of greedy-repetition outputs",
+                        model.Quantile, fpr, beamRecall, loopRecall, seed, model.ExpectedAnomalousShare));
+                    if (seed == 0)
+                        Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));
                 }
                 var scenarios = new (string Name, Func<Random, float[]> After)[]
                 {
