@@ -72,6 +72,26 @@ public sealed class DriftTests : IAsyncLifetime
         Assert.Contains("data-testid=\"drift-alerts\"", page);
     }
 
+    [Fact]
+    public async Task Two_server_processes_on_one_database_score_with_the_same_model_version()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var file = _app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["ConnectionStrings:Sqlite"];
+        await using var other = new AuditorApp(new() { ["ConnectionStrings:Sqlite"] = file, ["Auditor:Drift:MonitorSeconds"] = "3600" });
+        await other.Services.GetRequiredService<DriftModelJob>().ReloadAsync(default);
+
+        foreach (var output in new[] { Prose(), Prose(), Loop() })
+        {
+            var sample = Sample(output);
+            var here = _app.Services.GetRequiredService<DetectorRegistry>().Inspect(sample).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+            var there = other.Services.GetRequiredService<DetectorRegistry>().Inspect(sample).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+            Assert.Equal((here.Score, here.Flagged), (there.Score, there.Flagged));
+        }
+        Assert.Equal(_app.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version,
+            other.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version);
+    }
+
     private async Task SeedBaselineAsync(int n)
     {
         var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
