@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Auditor.Cli.Bench;
 using Auditor.Cli.Demo;
+using Auditor.Cli.Drift;
 using Auditor.Cli.Eval;
 using Auditor.Cli.Migrate;
 using Auditor.Cli.Report;
@@ -18,4 +19,5 @@ root.Subcommands.Add(BenchCommand.Create());         // bench ingest | detectors
 root.Subcommands.Add(ReportCommand.Create());        // report weekly --week 2026-W47 --format md|html|json
 root.Subcommands.Add(ShipCommand.Create());          // ship --file requests.jsonl [--follow]
 root.Subcommands.Add(DemoCommand.Create());          // demo: generated traffic with an injected incident
+root.Subcommands.Add(DriftCommand.Create());         // drift train [--stream MODEL/ROUTE] | drift simulate [--corpus FILE]
 return await root.Parse(args).InvokeAsync();

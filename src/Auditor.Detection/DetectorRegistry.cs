@@ -57,9 +57,10 @@ public sealed class DetectorRegistry
         new LengthAnomalyDetector(), new Leakage.TemplateLeakageDetector(), new RegexRulesDetector(),
     ];
 
-    /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>.</summary>
-    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null, CalibratedDetectorSettings? calibrated = null) =>
-        new(All(), rules, baselines, calibrated);
+    /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>, then any <paramref name="extra"/> detectors (the drift model).</summary>
+    public static DetectorRegistry FromRules(IRuleSetSource rules, IStreamBaselines? baselines = null, CalibratedDetectorSettings? calibrated = null,
+        IEnumerable<IDetector>? extra = null) =>
+        new(All().Concat(extra ?? []), rules, baselines, calibrated);
 
     /// <summary>The settings in force now for a detector on a stream (rules/ or defaults, then any calibrated threshold).</summary>
     public DetectorSettings SettingsFor(IDetector detector, string model, string route)

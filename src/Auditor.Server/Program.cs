@@ -1,6 +1,7 @@
 using Auditor.Server.Accounts;
 using Auditor.Server.Auditing;
 using Auditor.Server.Detection;
+using Auditor.Server.Drift;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
 using Auditor.Server.Incidents;
@@ -28,6 +29,7 @@ builder.Services.AddSingleton<ApiKeyRing>();                               // in
 builder.Services.AddAuditorAccounts();                                     // logins: cookie for the UI, HTTP Basic for scripts; first admin
 builder.Services.AddAuditorThresholds(builder.Configuration);              // threshold versions over rules/, calibration job
 builder.Services.AddAuditorDetection(builder.Configuration);               // rules/ (watched), length baselines, detector registry
+builder.Services.AddAuditorDrift(builder.Configuration);                   // drift.anomaly models (stored, retrained daily), window tests, alerts
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
 builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
@@ -50,6 +52,7 @@ app.MapStreamReads();
 app.MapReviewApi();
 app.MapThresholdApi();
 app.MapIncidentsAndReports();
+app.MapDriftApi();
 app.Run();
 
 /// <summary>The server's entry point, visible to WebApplicationFactory in tests.</summary>

@@ -12,10 +12,10 @@ public static class DetectionRegistration
     public static IServiceCollection AddAuditorDetection(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(sp => new RulesWatcher(RulesFolder.Resolve(configuration["Auditor:Rules:Path"]),
-            detectorNames: DetectorRegistry.All().Select(d => d.Name).ToList(), clock: sp.GetRequiredService<TimeProvider>()));
+            detectorNames: DetectorRegistry.All().Select(d => d.Name).Append(Auditor.Detection.Drift.DriftAnomalyDetector.DetectorName).ToList(), clock: sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SwappableStreamBaselines>();
         services.AddSingleton(sp => DetectorRegistry.FromRules(sp.GetRequiredService<RulesWatcher>(),
-            sp.GetRequiredService<SwappableStreamBaselines>(), sp.GetRequiredService<CalibratedDetectorSettings>()));
+            sp.GetRequiredService<SwappableStreamBaselines>(), sp.GetRequiredService<CalibratedDetectorSettings>(), extra: sp.GetService<Auditor.Detection.Drift.DriftAnomalyDetector>() is { } drift ? [drift] : null));
         services.AddSingleton<IReviewFractionsSource, StreamReviewFractions>();
         services.AddSingleton<UniformLengthReader>();
         services.AddHostedService<RulesLogging>();

@@ -1,13 +1,20 @@
+using Auditor.Storage.Drift;
 using Auditor.Storage.Streams;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Auditor.Server.Pages;
 
 /// <summary>Every stream with counts, flag rates and review progress.</summary>
-public sealed class StreamsModel(StreamSummaryReader streams) : PageModel
+public sealed class StreamsModel(StreamSummaryReader streams, DriftAlertStore drift) : PageModel
 {
     public IReadOnlyList<StreamSummary> Streams { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct) =>
+    /// <summary>The latest drift alerts across streams (docs/drift.md).</summary>
+    public IReadOnlyList<StoredDriftAlert> DriftAlerts { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
         Streams = await streams.ListAsync(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero), ct);
+        DriftAlerts = await drift.ListAsync(20, ct);
+    }
 }

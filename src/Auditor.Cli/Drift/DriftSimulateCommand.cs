@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Auditor.Cli.Bench;
+using Auditor.Contracts;
+using Auditor.Detection.Drift;
+using Auditor.Detection.Features;
+
+namespace Auditor.Cli.Drift;
+
+/// <summary>
+/// <c>auditor drift simulate [--corpus FILE] [--seeds N]</c>: streams built from real outputs of the corpus. Normal traffic
+/// is GPT-2-large top-k and contrastive outputs; half of them train the model, traffic is drawn from the other half. At a
+/// known sample the stream switches: a share of beam-search outputs, much shorter or much longer outputs. Reports the
+/// samples from onset to the first alert, alerts on a stationary stream, and the scoring cost on one core.
+/// </summary>
+public static class DriftSimulateCommand
+{
+    private const int Onset = 2500;
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1) / 2000; // 2,000 samples an hour
+    private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+
+    private sealed record Row(string Source, string Output, int Label, string? FinishReason, int? CompletionTokens);
+
+    public static Command Create()
+    {
+        var corpus = new Option<FileInfo>("--corpus") { Description = "The dev corpus (default: ../shared/corpus/dev.jsonl).", DefaultValueFactory = _ => new FileInfo("../shared/corpus/dev.jsonl") };
+        var seeds = new Option<int>("--seeds") { Description = "Repetitions of each scenario.", DefaultValueFactory = _ => 5 };
+        var stationary = new Option<int>("--stationary") { Description = "Samples in the stationary stream.", DefaultValueFactory = _ => 50_000 };
+        var quantile = new Option<double>("--quantile") { Description = "Quantile of baseline scores for drift.anomaly.", DefaultValueFactory = _ => new DriftTrainingOptions().Quantile };
+        var alpha = new Option<double>("--alpha") { Description = "False discovery rate of the window tests.", DefaultValueFactory = _ => new WindowDriftOptions().Alpha };
+        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha };
+        command.SetAction((ParseResult pr, CancellationToken ct) =>
+        {
+            var inv = CultureInfo.InvariantCulture;
+            var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+            var rows = File.ReadLines(pr.GetValue(corpus)!.FullName).Select(l => JsonSerializer.Deserialize<Row>(l, json)!).ToList();
+            var normal = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").Select(Features).ToList();
+            var beam = rows.Where(r => r.Source == "gpt2-large/beam").Select(Features).ToList();
+            var looping = rows.Where(r => r.Source == "codellama-7b/greedy-repetition").Select(Features).ToList();
+            var normalRows = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").ToList();
+            Console.WriteLine(string.Format(inv, "{0} normal outputs (top-k, contrastive), {1} beam, {2} greedy-repetition; 2,000 samples/hour, onset at sample {3}",
+                normal.Count, beam.Count, looping.Count, Onset));
+
+            var n = pr.GetValue(seeds);
+            var windowOptions = new WindowDriftOptions { Alpha = pr.GetValue(alpha) };
+            Console.WriteLine(string.Format(inv, "quantile {0}, alpha {1}", pr.GetValue(quantile), windowOptions.Alpha));
+            for (var seed = 0; seed < n; seed++)
+            {
+                var random = new Random(seed);
+                var order = Enumerable.Range(0, normal.Count).OrderBy(_ => random.Next()).ToArray();
+                var train = order.Take(normal.Count / 2).Select(i => normal[i]).ToList();
+                var heldIdx = order.Skip(normal.Count / 2).ToArray();
+                var held = heldIdx.Select(i => normal[i]).ToList();
+                var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed, Quantile = pr.GetValue(quantile) });
+                var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
+                var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
+                {
+                    var fpr = held.Count(v => model.Score(v) >= model.Threshold) / (double)held.Count;
+                    var beamRecall = beam.Count(v => model.Score(v) >= model.Threshold) / (double)beam.Count;
+                    var loopRecall = looping.Count(v => model.Score(v) >= model.Threshold) / (double)looping.Count;
+                    Console.WriteLine(string.Format(inv, "seed {4}: drift.anomaly at the {0:P1} quantile (expected share {5:P2}): flags {1:P1} of held-out normal outputs, {2:P1} of beam outputs, {3:P1} of greedy-repetition outputs",
+                        model.Quantile, fpr, beamRecall, loopRecall, seed, model.ExpectedAnomalousShare));
+                    if (seed == 0)
+                        Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));
+                }
+                var scenarios = new (string Name, Func<Random, float[]> After)[]
+                {
+                    ("5% beam outputs", r => r.NextDouble() < 0.05 ? beam[r.Next(beam.Count)] : held[r.Next(held.Count)]),
+                    ("5% greedy-repetition outputs", r => r.NextDouble() < 0.05 ? looping[r.Next(looping.Count)] : held[r.Next(held.Count)]),
+                    ("all outputs 4x shorter", r => shorter[r.Next(shorter.Count)]),
+                    ("all outputs 3x longer", r => longer[r.Next(longer.Count)]),
+                };
+                foreach (var (name, after) in scenarios)
+                {
+                    var r = new Random(1000 + seed);
+                    var traffic = Enumerable.Range(0, Onset + 5000).Select(i => i < Onset ? held[r.Next(held.Count)] : after(r));
+                    var first = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, windowOptions, stopAtFirst: true).FirstOrDefault();
+                    Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", name, seed,
+                        first is null ? "none" : (first.AfterSample - Onset).ToString(inv), first?.Alert.Message ?? ""));
+                }
+                var s = new Random(2000 + seed);
+                var stationaryAlerts = DriftReplay.Run(model, Enumerable.Range(0, pr.GetValue(stationary)).Select(_ => held[s.Next(held.Count)]), Start, Interval, evaluateEvery: 50, windowOptions);
+                Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", $"stationary, {pr.GetValue(stationary):N0} samples", seed, $"{stationaryAlerts.Count} alerts",
+                    string.Join(" | ", stationaryAlerts.Select(a => a.Alert.Message))));
+            }
+            Console.WriteLine();
+            MeasureScoring(normal.Concat(beam).ToList(), DriftModelTrainer.Train("gpt2-large", "open-ended", normal));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static float[] Features(Row row) => FeatureExtractor.Extract(new OutputSample
+    {
+        SampleId = "x", Model = "m", Route = "r", Output = row.Output, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
+    }).ToVector();
+
+    private static void MeasureScoring(List<float[]> vectors, DriftModel model)
+    {
+        Thread.CurrentThread.Priority = ThreadPriority.Highest;
+        var sink = 0.0;
+        for (var i = 0; i < 200_000; i++)
+            sink += model.Score(vectors[i % vectors.Count]);
+        const int Count = 2_000_000;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var cpu = ThreadCpuClock.Read();
+        var wall = Stopwatch.StartNew();
+        for (var i = 0; i < Count; i++)
+            sink += model.Score(vectors[i % vectors.Count]);
+        var cpuNs = (ThreadCpuClock.Read() - cpu).TotalNanoseconds / Count;
+        var wallNs = wall.Elapsed.TotalNanoseconds / Count;
+        var bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)Count;
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "scoring (DriftModel.Score, {0} features, rank {1}), one thread: {2:0} ns/sample wall, {3:0} ns/sample CPU, {4:0.0} bytes/sample allocated (checksum {5:0})",
+            model.Dimension, model.Rank, wallNs, cpuNs, bytes, sink));
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Auditor.Detection.Features;
+using Dapper;
+
+namespace Auditor.Storage.Drift;
+
+/// <summary>A stream's baseline: the features of its uniform-stratum samples, and how many confirmed failures were left out.</summary>
+public sealed record DriftBaseline(string Model, string Route, IReadOnlyList<OutputFeatures> Features, int ExcludedFailures);
+
+/// <summary>
+/// Reads drift baselines: uniform-stratum samples (the unbiased picture of a stream) in whole hours ending at the last
+/// hour boundary, leaving out every sample a reviewer confirmed as a failure (a standing 'failure' verdict). Per stream
+/// the most recent rows are taken in a fixed order, so consumers reading the same database in the same hour agree.
+/// </summary>
+public sealed class DriftBaselineReader(AuditorDatabase database)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<IReadOnlyList<DriftBaseline>> ReadAsync(DateTimeOffset now, TimeSpan window, int perStream, CancellationToken ct,
+        string? model = null, string? route = null)
+    {
+        var t = now.UtcDateTime;
+        var end = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
+        var failed = "EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.verdict = 'failure' AND v.retracted_at IS NULL)";
+        var sql = $"""
+            SELECT Model, Route, Features, Failed FROM (
+                SELECT s.model AS Model, s.route AS Route, CAST(s.features AS text) AS Features,
+                       CASE WHEN {failed} THEN 1 ELSE 0 END AS Failed,
+                       ROW_NUMBER() OVER (PARTITION BY s.model, s.route ORDER BY s.occurred_at DESC, s.sample_id) AS n
+                FROM samples s JOIN review_items r ON r.sample_id = s.sample_id
+                WHERE r.stratum = 'uniform' AND s.occurred_at >= @from AND s.occurred_at < @end
+                  AND (@model IS NULL OR s.model = @model) AND (@route IS NULL OR s.route = @route)) ranked
+            WHERE n <= @perStream
+            ORDER BY Model, Route, n
+            """;
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Model, string Route, string Features, int Failed)>(
+            new CommandDefinition(sql, new { from = end - window, end, perStream, model, route }, cancellationToken: ct));
+        return rows.GroupBy(r => (r.Model, r.Route))
+            .Select(g => new DriftBaseline(g.Key.Model, g.Key.Route,
+                g.Where(r => r.Failed == 0).Select(r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!).ToList(),
+                g.Count(r => r.Failed != 0)))
+            .ToList();
+    }
+}

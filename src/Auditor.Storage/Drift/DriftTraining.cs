@@ -1,0 +1,40 @@
+using Auditor.Detection.Drift;
+
+namespace Auditor.Storage.Drift;
+
+/// <summary>What one training run did for one stream.</summary>
+public sealed record DriftTrainingOutcome(string Model, string Route, long? Version, int Samples, int ExcludedFailures, string Note);
+
+/// <summary>
+/// One training run: read each stream's baseline (uniform samples, confirmed failures left out), train where there are
+/// enough samples, store the new version as active. Used by the server's schedule and by `auditor drift train`.
+/// </summary>
+public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore store, TimeProvider clock)
+{
+    public static readonly TimeSpan Window = TimeSpan.FromDays(14);
+    public const int PerStream = 5000;
+
+    public async Task<IReadOnlyList<DriftTrainingOutcome>> RunAsync(string trainedBy, CancellationToken ct, string? model = null, string? route = null,
+        DriftTrainingOptions? options = null)
+    {
+        options ??= new DriftTrainingOptions();
+        var now = clock.GetUtcNow();
+        var t = now.UtcDateTime;
+        var end = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
+        var outcomes = new List<DriftTrainingOutcome>();
+        foreach (var baseline in await reader.ReadAsync(now, Window, PerStream, ct, model, route))
+        {
+            if (baseline.Features.Count < options.MinSamples)
+            {
+                outcomes.Add(new(baseline.Model, baseline.Route, null, baseline.Features.Count, baseline.ExcludedFailures,
+                    $"not trained: {baseline.Features.Count} uniform samples, {options.MinSamples} needed"));
+                continue;
+            }
+            var trained = DriftModelTrainer.Train(baseline.Model, baseline.Route, baseline.Features, options);
+            var saved = await store.SaveAsync(trained, new DriftModelProvenance(trainedBy, end - Window, end, baseline.Features.Count, baseline.ExcludedFailures), ct);
+            outcomes.Add(new(baseline.Model, baseline.Route, saved.Version, baseline.Features.Count, baseline.ExcludedFailures,
+                $"trained version {saved.Version}: threshold {saved.Threshold:0.###} at the {saved.Quantile:P1} quantile"));
+        }
+        return outcomes;
+    }
+}

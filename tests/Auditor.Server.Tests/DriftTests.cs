@@ -1,0 +1,126 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Auditor.Contracts;
+using Auditor.Contracts.Events;
+using Auditor.Detection;
+using Auditor.Detection.Drift;
+using Auditor.Review.Routing;
+using Auditor.Server.Drift;
+using Auditor.Storage.Samples;
+using Auditor.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Auditor.Server.Tests;
+
+/// <summary>Drift end to end in the server: train from stored uniform samples, score, test windows, alert on the API and the streams page.</summary>
+public sealed class DriftTests : IAsyncLifetime
+{
+    private readonly AuditorApp _app = new(new() { ["Auditor:Drift:MonitorSeconds"] = "3600" });
+    private readonly Random _random = new(5);
+    private static readonly string[] Vocabulary = Enumerable.Range(0, 400).Select(i => new string((char)('a' + i % 26), 1 + i % 7) + (char)('a' + i / 26 % 26) + "n").ToArray();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task A_stream_without_a_model_abstains_and_one_trained_from_uniform_samples_is_used()
+    {
+        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        var before = registry.Inspect(Sample(Prose())).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+        Assert.True(before.Abstained);
+
+        await SeedBaselineAsync(400);
+        var outcome = Assert.Single(await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default));
+
+        Assert.NotNull(outcome.Version);
+        var normal = registry.Inspect(Sample(Prose())).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+        var looping = registry.Inspect(Sample(Loop())).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+        Assert.False(normal.Abstained);
+        Assert.True(looping.Flagged, looping.Explanation);
+    }
+
+    [Fact]
+    public async Task A_repetition_onset_is_alerted_on_the_api_and_the_streams_page()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var published = new TaskCompletionSource<DriftDetected>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handle = _app.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint("drift-test-" + Guid.NewGuid().ToString("N"),
+            e => e.Handler<DriftDetected>(context => { published.TrySetResult(context.Message); return Task.CompletedTask; }));
+        await handle.Ready;
+        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        for (var i = 0; i < 300; i++)
+            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
+
+        var raised = await _app.Services.GetRequiredService<DriftMonitor>().RunAsync(default);
+        Assert.NotEmpty(raised);
+        Assert.Empty(await _app.Services.GetRequiredService<DriftMonitor>().RunAsync(default)); // once per window
+        var evt = await published.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((raised[0].AlertId, raised[0].Message), (evt.AlertId, evt.Message));
+        Assert.NotEmpty(evt.Features);
+
+        var client = _app.CreateIngestClient();
+        var drift = await client.GetFromJsonAsync<JsonElement>("/api/v1/drift");
+        var alert = drift.GetProperty("alerts")[0];
+        Assert.Equal("anomalous-share", alert.GetProperty("statistic").GetString());
+        Assert.Contains("rose from", alert.GetProperty("message").GetString());
+        Assert.Equal(1, drift.GetProperty("models").GetArrayLength());
+        var page = await client.GetStringAsync("/streams");
+        Assert.Contains("data-testid=\"drift-alerts\"", page);
+        // The alert also opened the stream's drift incident, onset at the window's start.
+        var incidents = await client.GetFromJsonAsync<JsonElement>("/api/v1/incidents");
+        Assert.Contains(incidents.EnumerateArray(), i => i.GetProperty("source").GetString() == "drift");
+    }
+
+    [Fact]
+    public async Task Two_server_processes_on_one_database_score_with_the_same_model_version()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var file = _app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["ConnectionStrings:Sqlite"];
+        await using var other = new AuditorApp(new() { ["ConnectionStrings:Sqlite"] = file, ["Auditor:Drift:MonitorSeconds"] = "3600" });
+        await other.Services.GetRequiredService<DriftModelJob>().ReloadAsync(default);
+
+        foreach (var output in new[] { Prose(), Prose(), Loop() })
+        {
+            var sample = Sample(output);
+            var here = _app.Services.GetRequiredService<DetectorRegistry>().Inspect(sample).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+            var there = other.Services.GetRequiredService<DetectorRegistry>().Inspect(sample).Results.Single(r => r.Detector == DriftAnomalyDetector.DetectorName);
+            Assert.Equal((here.Score, here.Flagged), (there.Score, there.Flagged));
+        }
+        Assert.Equal(_app.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version,
+            other.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version);
+    }
+
+    private async Task SeedBaselineAsync(int n)
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var at = DateTimeOffset.UtcNow.AddHours(-3);
+        var samples = Enumerable.Range(0, n).Select(i => Sample(Prose()) with { OccurredAt = at.AddSeconds(i) }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02))).ToList(), [], default);
+    }
+
+    private static OutputSample Sample(string output) => TestSamples.Valid(Guid.NewGuid().ToString("N"), output) with { OccurredAt = DateTimeOffset.UtcNow };
+
+    private string Prose()
+    {
+        var text = new StringBuilder();
+        var words = _random.Next(30, 150);
+        for (var i = 0; i < words; i++)
+        {
+            text.Append(Vocabulary[_random.Next(Vocabulary.Length)]);
+            text.Append(i % 12 == 11 ? ". " : " ");
+        }
+        return text.ToString().Trim() + ".";
+    }
+
+    private string Loop()
+    {
+        var sentence = Prose()[..40] + ". ";
+        return Prose() + " " + string.Concat(Enumerable.Repeat(sentence, _random.Next(8, 20)));
+    }
+}

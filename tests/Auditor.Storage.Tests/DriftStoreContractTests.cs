@@ -1,0 +1,193 @@
+using System.Text.Json;
+using Auditor.Detection.Drift;
+using Auditor.Detection.Features;
+using Auditor.Storage.Drift;
+using Auditor.Testing;
+using Dapper;
+
+namespace Auditor.Storage.Tests;
+
+public abstract class DriftStoreContractTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 30, 0, TimeSpan.Zero);
+    private TestDatabase _test = null!;
+
+    protected abstract StoreKind Kind { get; }
+
+    public async Task InitializeAsync()
+    {
+        _test = await TestDatabase.CreateAsync(Kind);
+        await _test.Database.MigrateAsync(default);
+    }
+
+    public async Task DisposeAsync() => await _test.DisposeAsync();
+
+    [Fact]
+    public async Task A_saved_model_becomes_active_and_supersedes_the_previous_version()
+    {
+        var store = new DriftModelStore(_test.Database, TimeProvider.System);
+        var model = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(1, 600));
+        var first = await store.SaveAsync(model, Provenance(600), default);
+        var second = await store.SaveAsync(model, Provenance(600), default);
+
+        var active = Assert.Single(await store.ActiveAsync(default));
+        Assert.Equal(second.Version, active.Version);
+        Assert.Equal(DriftModelSerializer.ToBytes(model), DriftModelSerializer.ToBytes(active));
+        Assert.Equal(["active", "superseded"], (await store.HistoryAsync(10, default)).Select(v => v.Status));
+        Assert.True(second.Version > first.Version);
+    }
+
+    [Fact]
+    public async Task A_baseline_window_that_contains_confirmed_failures_excludes_them()
+    {
+        var features = DriftFeatures.Normal(2, 10);
+        for (var i = 0; i < features.Count; i++)
+            await InsertAsync($"s{i}", "m", "r", Now.AddHours(-2).AddMinutes(i), features[i], "uniform", i switch { 0 => "failure", 1 => "ok", 2 => "retracted-failure", _ => null });
+        await InsertAsync("flagged", "m", "r", Now.AddHours(-2), features[0], "flagged", null);
+        await InsertAsync("this-hour", "m", "r", Now, features[0], "uniform", null);
+
+        var baseline = Assert.Single(await new DriftBaselineReader(_test.Database).ReadAsync(Now, TimeSpan.FromDays(14), 5000, default));
+        Assert.Equal(1, baseline.ExcludedFailures);
+        Assert.Equal(9, baseline.Features.Count);
+        Assert.DoesNotContain(baseline.Features, f => f.CharLength == features[0].CharLength);
+    }
+
+    [Fact]
+    public async Task A_training_run_trains_streams_with_enough_samples_and_says_why_it_skipped_the_rest()
+    {
+        var features = DriftFeatures.Normal(3, 260);
+        for (var i = 0; i < features.Count; i++)
+            await InsertAsync($"a{i}", "big", "r", Now.AddHours(-3).AddSeconds(i), features[i], "uniform", i < 5 ? "failure" : null);
+        await InsertAsync("b0", "small", "r", Now.AddHours(-3), features[0], "uniform", null);
+        var clock = new FixedClock(Now);
+        var training = new DriftTraining(new DriftBaselineReader(_test.Database), new DriftModelStore(_test.Database, clock), clock);
+
+        var outcomes = (await training.RunAsync("test", default)).ToDictionary(o => o.Model);
+        Assert.NotNull(outcomes["big"].Version);
+        Assert.Equal((255, 5), (outcomes["big"].Samples, outcomes["big"].ExcludedFailures));
+        Assert.Null(outcomes["small"].Version);
+        Assert.Contains("200 needed", outcomes["small"].Note);
+    }
+
+    [Fact]
+    public async Task Window_counts_of_two_consumers_add_up()
+    {
+        var model = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(4, 400));
+        var hour = new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+        var store = new DriftWindowStore(_test.Database, TimeProvider.System);
+        foreach (var (consumer, seed) in new[] { ("a", 5), ("b", 6) })
+        {
+            var sketches = new DriftWindowSketches();
+            foreach (var v in DriftFeatures.Normal(seed, 30))
+                sketches.Add(model, hour.AddMinutes(5), v.ToVector(), anomalous: seed == 5);
+            await store.SaveAsync(consumer, sketches.Snapshot(), default);
+            await store.SaveAsync(consumer, sketches.Snapshot(), default); // a re-flush replaces, never doubles
+        }
+        var (key, counts) = Assert.Single(await store.ReadAsync(hour, default));
+        Assert.Equal(("m", "r", hour), (key.Model, key.Route, key.Slot));
+        Assert.Equal((60, 30), (counts.Samples, counts.Anomalous));
+        Assert.All(counts.BinCounts, bins => Assert.Equal(60, bins.Sum()));
+    }
+
+    [Fact]
+    public async Task An_alert_is_stored_once_per_stream_and_window_and_lists_newest_first()
+    {
+        var store = new DriftAlertStore(_test.Database, TimeProvider.System);
+        var alert = new DriftAlert("m", "r", "hourly", Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3,
+            [new DriftFeatureShift("seqRep4", 0.9, 0.4, 1e-12, 0.02, 0.31, "repetition (seq-rep-4) rose from 2% to 31%"),
+             new DriftFeatureShift("logLength", 0, 0, null, 6, 7, "in the anomalous outputs, outputs got 2.7x longer", AmongAnomalous: true)],
+            "m / r: repetition rose.");
+        var stored = await store.TryAddAsync(alert, default);
+        Assert.Null(await store.TryAddAsync(alert with { Statistic = "ks" }, default));
+        await store.TryAddAsync(alert with { WindowKind = "daily", WindowStart = Now.Date }, default);
+
+        Assert.NotNull(stored);
+        var all = await store.ListAsync(10, default);
+        Assert.Equal(2, all.Count);
+        var hourly = all.Single(a => a.WindowKind == "hourly");
+        Assert.Equal(("anomalous-share", 1e-9, "seqRep4"), (hourly.Statistic, hourly.PValue, hourly.Features[0].Feature));
+        Assert.Null(hourly.Features[1].PValue);
+        Assert.Equal(Now.AddMinutes(-30), hourly.WindowStart);
+        Assert.Empty(await store.ListAsync(10, default, model: "other"));
+    }
+
+    private static DriftModelProvenance Provenance(int samples) => new("test", Now.AddDays(-14), Now, samples, 0);
+
+    private async Task InsertAsync(string id, string model, string route, DateTimeOffset at, OutputFeatures features, string stratum, string? verdict)
+    {
+        var db = _test.Database;
+        await using var c = await db.OpenAsync(default);
+        await c.ExecuteAsync($"""
+            INSERT INTO samples (sample_id, model, route, occurred_at, received_at, output, sampling_rate, flagged, features)
+            VALUES (@id, @model, @route, @at, @at, 'x', 1, @flagged, {db.Json("features")})
+            """, new { id, model, route, at, flagged = stratum == "flagged", features = JsonSerializer.Serialize(features, new JsonSerializerOptions(JsonSerializerDefaults.Web)) });
+        var item = await c.ExecuteScalarAsync<long>("""
+            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at)
+            VALUES (@id, @model, @route, @stratum, 0.02, 'done', @at) RETURNING item_id
+            """, new { id, model, route, stratum, at });
+        if (verdict is null)
+            return;
+        await c.ExecuteAsync("""
+            INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at, retracted_at)
+            VALUES (@item, @id, 'ana', @v, @blind, @at, @retracted)
+            """, new { item, id, v = verdict == "retracted-failure" ? "failure" : verdict, blind = false, at, retracted = verdict == "retracted-failure" ? at : (DateTimeOffset?)null });
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
+
+public sealed class SqliteDriftStoreTests : DriftStoreContractTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class PostgresDriftStoreTests : DriftStoreContractTests
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class DriftModelPortabilityTests
+{
+    [Fact]
+    public async Task A_model_saved_by_one_store_loads_from_the_other()
+    {
+        await using var postgres = await TestDatabase.CreateAsync(StoreKind.Postgres);
+        await using var sqlite = await TestDatabase.CreateAsync(StoreKind.Sqlite);
+        await postgres.Database.MigrateAsync(default);
+        await sqlite.Database.MigrateAsync(default);
+        var trained = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(7, 600));
+        var provenance = new DriftModelProvenance("test", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 600, 0);
+
+        await new DriftModelStore(sqlite.Database, TimeProvider.System).SaveAsync(trained, provenance, default);
+        var fromSqlite = Assert.Single(await new DriftModelStore(sqlite.Database, TimeProvider.System).ActiveAsync(default));
+        await new DriftModelStore(postgres.Database, TimeProvider.System).SaveAsync(fromSqlite, provenance, default);
+        var fromPostgres = Assert.Single(await new DriftModelStore(postgres.Database, TimeProvider.System).ActiveAsync(default));
+
+        Assert.Equal(DriftModelSerializer.ToBytes(trained), DriftModelSerializer.ToBytes(fromPostgres));
+        foreach (var f in DriftFeatures.Normal(8, 100))
+            Assert.Equal(trained.Score(f.ToVector()), fromPostgres.Score(f.ToVector()));
+    }
+}
+
+/// <summary>Plausible feature records of ordinary prose.</summary>
+internal static class DriftFeatures
+{
+    public static List<OutputFeatures> Normal(int seed, int count)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var chars = 100 + random.Next(2000);
+            return new OutputFeatures
+            {
+                CharLength = chars, Utf8Bytes = chars, NonWhitespaceChars = (int)(chars * (0.8 + 0.05 * random.NextDouble())), WordCount = chars / 6,
+                LineCount = 1 + random.Next(10), SeqRep1 = 0.3 + 0.1 * random.NextDouble(), SeqRep2 = 0.08 * random.NextDouble(),
+                SeqRep4 = 0.02 * random.NextDouble(), RepeatedShare = 0.05 * random.NextDouble(), CompressionRatio = 1.6 + 0.3 * random.NextDouble(),
+                LatinLetters = chars * 3 / 4,
+            };
+        }).ToList();
+    }
+}
