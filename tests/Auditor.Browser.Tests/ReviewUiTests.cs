@@ -17,7 +17,7 @@ public sealed partial class ReviewUiTests(BrowserFixture browser) : IClassFixtur
     {
         _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseUrl });
         _page = await _context.NewPageAsync();
-        _page.SetDefaultTimeout(15_000);
+        _page.SetDefaultTimeout(30_000);
     }
 
     public async Task DisposeAsync()
@@ -29,6 +29,8 @@ public sealed partial class ReviewUiTests(BrowserFixture browser) : IClassFixtur
     private async Task LogInWithKeyboardAsync()
     {
         await _page.GotoAsync("/login");
+        // Autofocus may land after the first keystrokes on a busy machine: focus the field before typing.
+        await _page.FocusAsync("input[name=name]");
         await _page.Keyboard.TypeAsync("admin");
         await _page.Keyboard.PressAsync("Tab");
         await _page.Keyboard.TypeAsync(KestrelApp.AdminPassword);
