@@ -1,3 +1,4 @@
+using Auditor.Server.Web;
 using Auditor.Storage.Drift;
 using Auditor.Storage.Streams;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -14,7 +15,7 @@ public sealed class StreamsModel(StreamSummaryReader streams, DriftAlertStore dr
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Streams = await streams.ListAsync(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero), ct);
+        Streams = await streams.ListAsync(TimeRange.Earliest, TimeRange.Latest, ct);
         DriftAlerts = await drift.ListAsync(20, ct);
     }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Auditor.Server.Web;
 using Auditor.Storage.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,10 +6,6 @@ namespace Auditor.Server.Streams;
 
 public static class StreamEndpoints
 {
-    // Bounds that both databases store and compare without special values.
-    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
     public static IEndpointRouteBuilder MapStreamReads(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/streams", ListAsync).WithName("ListStreams");
@@ -20,16 +16,9 @@ public static class StreamEndpoints
     private static async Task<Results<Ok<IReadOnlyList<StreamSummary>>, ProblemHttpResult>> ListAsync(
         string? from, string? to, StreamSummaryReader reader, CancellationToken ct)
     {
-        if (!TryTime(from, Earliest, out var start) || !TryTime(to, Latest, out var end))
+        if (!TimeRange.TryParse(from, to, out var start, out var end))
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad time range",
                 detail: "from and to must be RFC 3339 times, e.g. 2026-11-23T00:00:00Z.");
         return TypedResults.Ok(await reader.ListAsync(start, end, ct));
-    }
-
-    private static bool TryTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
-    {
-        value = fallback;
-        return string.IsNullOrEmpty(text)
-            || DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Auditor.Server.Web;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -20,8 +20,7 @@ public sealed class SamplesModel(SampleSearch search) : PageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        if (!TryTime(FromText, new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), out var from) ||
-            !TryTime(ToText, new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero), out var to))
+        if (!TimeRange.TryParse(Blank(FromText), Blank(ToText), out var from, out var to))
         {
             Error = "from and to must be dates and times, such as 2026-11-24T10:00.";
             return;
@@ -30,11 +29,4 @@ public sealed class SamplesModel(SampleSearch search) : PageModel
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-
-    private static bool TryTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
-    {
-        value = fallback;
-        return string.IsNullOrWhiteSpace(text) ||
-            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
-    }
 }
