@@ -7,25 +7,14 @@ using Dapper;
 
 namespace Auditor.Storage.Tests;
 
-public abstract class DriftStoreContractTests : IAsyncLifetime
+public abstract class DriftStoreContractTests : MigratedDatabaseTest
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 30, 0, TimeSpan.Zero);
-    private TestDatabase _test = null!;
-
-    protected abstract StoreKind Kind { get; }
-
-    public async Task InitializeAsync()
-    {
-        _test = await TestDatabase.CreateAsync(Kind);
-        await _test.Database.MigrateAsync(default);
-    }
-
-    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     [Fact]
     public async Task A_saved_model_becomes_active_and_supersedes_the_previous_version()
     {
-        var store = new DriftModelStore(_test.Database, TimeProvider.System);
+        var store = new DriftModelStore(Database, TimeProvider.System);
         var model = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(1, 600));
         var first = await store.SaveAsync(model, Provenance(600), default);
         var second = await store.SaveAsync(model, Provenance(600), default);
@@ -46,7 +35,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
         await InsertAsync("flagged", "m", "r", Now.AddHours(-2), features[0], "flagged", null);
         await InsertAsync("this-hour", "m", "r", Now, features[0], "uniform", null);
 
-        var baseline = Assert.Single(await new DriftBaselineReader(_test.Database).ReadAsync(Now, TimeSpan.FromDays(14), 5000, default));
+        var baseline = Assert.Single(await new DriftBaselineReader(Database).ReadAsync(Now, TimeSpan.FromDays(14), 5000, default));
         Assert.Equal(1, baseline.ExcludedFailures);
         Assert.Equal(9, baseline.Features.Count);
         Assert.DoesNotContain(baseline.Features, f => f.CharLength == features[0].CharLength);
@@ -60,7 +49,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
             await InsertAsync($"a{i}", "big", "r", Now.AddHours(-3).AddSeconds(i), features[i], "uniform", i < 5 ? "failure" : null);
         await InsertAsync("b0", "small", "r", Now.AddHours(-3), features[0], "uniform", null);
         var clock = new FixedClock(Now);
-        var training = new DriftTraining(new DriftBaselineReader(_test.Database), new DriftModelStore(_test.Database, clock), clock);
+        var training = new DriftTraining(new DriftBaselineReader(Database), new DriftModelStore(Database, clock), clock);
 
         var outcomes = (await training.RunAsync("test", default)).ToDictionary(o => o.Model);
         Assert.NotNull(outcomes["big"].Version);
@@ -74,7 +63,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
     {
         var model = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(4, 400));
         var hour = new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
-        var store = new DriftWindowStore(_test.Database, TimeProvider.System);
+        var store = new DriftWindowStore(Database, TimeProvider.System);
         foreach (var (consumer, seed) in new[] { ("a", 5), ("b", 6) })
         {
             var sketches = new DriftWindowSketches();
@@ -92,7 +81,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task An_alert_is_stored_once_per_stream_and_window_and_lists_newest_first()
     {
-        var store = new DriftAlertStore(_test.Database, TimeProvider.System);
+        var store = new DriftAlertStore(Database, TimeProvider.System);
         var alert = new DriftAlert("m", "r", "hourly", Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3,
             [new DriftFeatureShift("seqRep4", 0.9, 0.4, 1e-12, 0.02, 0.31, "repetition (seq-rep-4) rose from 2% to 31%"),
              new DriftFeatureShift("logLength", 0, 0, null, 6, 7, "in the anomalous outputs, outputs got 2.7x longer", AmongAnomalous: true)],
@@ -115,7 +104,7 @@ public abstract class DriftStoreContractTests : IAsyncLifetime
 
     private async Task InsertAsync(string id, string model, string route, DateTimeOffset at, OutputFeatures features, string stratum, string? verdict)
     {
-        var db = _test.Database;
+        var db = Database;
         await using var c = await db.OpenAsync(default);
         await c.ExecuteAsync($"""
             INSERT INTO samples (sample_id, model, route, occurred_at, received_at, output, sampling_rate, flagged, features)

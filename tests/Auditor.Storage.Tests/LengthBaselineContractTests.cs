@@ -7,19 +7,8 @@ using Auditor.Testing;
 
 namespace Auditor.Storage.Tests;
 
-public abstract class LengthBaselineContractTests : IAsyncLifetime
+public abstract class LengthBaselineContractTests : MigratedDatabaseTest
 {
-    private TestDatabase _test = null!;
-
-    protected abstract StoreKind Kind { get; }
-
-    public async Task InitializeAsync()
-    {
-        _test = await TestDatabase.CreateAsync(Kind);
-        await _test.Database.MigrateAsync(default);
-    }
-
-    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     [Fact]
     public async Task Two_consumers_reading_the_same_database_build_the_same_length_baselines()
@@ -31,11 +20,11 @@ public abstract class LengthBaselineContractTests : IAsyncLifetime
         {
             OccurredAt = now.AddHours(-1 - random.Next(100)), Route = i % 3 == 0 ? "other" : "chat/answer",
         }).ToList();
-        await new SampleBatchWriter(_test.Database, TimeProvider.System).CommitAsync(
+        await new SampleBatchWriter(Database, TimeProvider.System).CommitAsync(
             samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 0.02))).ToList(), [], default);
 
-        await using var second = _test.OpenAnother();
-        var first = LengthBaselineTable.Build(await new UniformLengthReader(_test.Database).ReadAsync(now, TimeSpan.FromDays(7), 5000, default));
+        await using var second = Test.OpenAnother();
+        var first = LengthBaselineTable.Build(await new UniformLengthReader(Database).ReadAsync(now, TimeSpan.FromDays(7), 5000, default));
         var other = LengthBaselineTable.Build(await new UniformLengthReader(second).ReadAsync(now, TimeSpan.FromDays(7), 5000, default));
 
         var model = TestSamples.Valid().Model!;

@@ -7,25 +7,13 @@ using Auditor.Testing;
 namespace Auditor.Storage.Tests;
 
 /// <summary>The review queue's guarantees, on both databases.</summary>
-public abstract class ReviewQueueContractTests : IAsyncLifetime
+public abstract class ReviewQueueContractTests : MigratedDatabaseTest
 {
     private static readonly DetectorRegistry Detectors = new(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
 
     private readonly MovableClock _clock = new(DateTimeOffset.UtcNow);
-    private TestDatabase _test = null!;
-    private AuditorDatabase Database => _test.Database;
     private ReviewQueue Queue => new(Database, _clock);
-
-    protected abstract StoreKind Kind { get; }
-
-    public async Task InitializeAsync()
-    {
-        _test = await TestDatabase.CreateAsync(Kind);
-        await Database.MigrateAsync(default);
-    }
-
-    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     private async Task<List<string>> AddItemsAsync(int n, int reviewsRequired = 1)
     {

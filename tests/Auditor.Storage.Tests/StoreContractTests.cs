@@ -13,24 +13,12 @@ namespace Auditor.Storage.Tests;
 /// The behaviour every store must have. Runs once on SQLite and once on PostgreSQL (see the subclasses),
 /// each test on a fresh, migrated database.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract class StoreContractTests : MigratedDatabaseTest
 {
     private static readonly DetectorRegistry Detectors = new(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
 
-    private TestDatabase _test = null!;
-    private AuditorDatabase Database => _test.Database;
     private SampleBatchWriter Writer => new(Database, TimeProvider.System);
     private SampleReader Reader => new(Database);
-
-    protected abstract StoreKind Kind { get; }
-
-    public async Task InitializeAsync()
-    {
-        _test = await TestDatabase.CreateAsync(Kind);
-        await Database.MigrateAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     private static AuditedSample Audited(OutputSample sample, ReviewStratum? stratum = null, double pi = 0.02) =>
         new(sample, Detectors.Inspect(sample), new RoutingDecision(stratum, pi));
@@ -204,7 +192,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Two_servers_migrating_at_once_both_succeed()
     {
-        var other = _test.OpenAnother();
+        var other = Test.OpenAnother();
         await using (other)
         {
             await Task.WhenAll(Database.MigrateAsync(default), other.MigrateAsync(default));

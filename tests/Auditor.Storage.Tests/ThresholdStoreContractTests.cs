@@ -1,22 +1,10 @@
 using Auditor.Storage.Thresholds;
-using Auditor.Testing;
 
 namespace Auditor.Storage.Tests;
 
-public abstract class ThresholdStoreContractTests : IAsyncLifetime
+public abstract class ThresholdStoreContractTests : MigratedDatabaseTest
 {
-    private TestDatabase _test = null!;
-    private ThresholdStore Store => new(_test.Database, TimeProvider.System);
-
-    protected abstract StoreKind Kind { get; }
-
-    public async Task InitializeAsync()
-    {
-        _test = await TestDatabase.CreateAsync(Kind);
-        await _test.Database.MigrateAsync(default);
-    }
-
-    public async Task DisposeAsync() => await _test.DisposeAsync();
+    private ThresholdStore Store => new(Database, TimeProvider.System);
 
     private static NewThresholdVersion V(double t, string by = "calibration job") => new("truncation", "m", "r", t, by, "because", new { labels = 60 });
 
