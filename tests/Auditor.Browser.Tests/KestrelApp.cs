@@ -3,6 +3,7 @@ using Auditor.Detection;
 using Auditor.Review.Routing;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
+using Auditor.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -53,8 +54,6 @@ public sealed class KestrelApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
-            File.Delete(f);
+        TestDatabase.DeleteSqliteFiles(_file);
     }
 }

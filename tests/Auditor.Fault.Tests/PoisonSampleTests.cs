@@ -5,6 +5,7 @@ using Auditor.Review.Routing;
 using Auditor.Server.Auditing;
 using Auditor.Storage;
 using Auditor.Storage.Samples;
+using Auditor.Testing;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,21 +14,17 @@ namespace Auditor.Fault.Tests;
 /// <summary>A sample that makes a detector throw is poison for itself only: the rest of its batch is counted.</summary>
 public sealed class PoisonSampleTests : IAsyncLifetime
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"auditor-poison-{Guid.NewGuid():N}.db");
+    private TestDatabase _test = null!;
     private AuditorDatabase _database = null!;
 
     public async Task InitializeAsync()
     {
-        _database = AuditorDatabase.Create(StoreKind.Sqlite, $"Data Source={_file}");
+        _test = await TestDatabase.CreateAsync(StoreKind.Sqlite);
+        _database = _test.Database;
         await _database.MigrateAsync(default);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _database.DisposeAsync();
-        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
-            File.Delete(f);
-    }
+    public async Task DisposeAsync() => await _test.DisposeAsync();
 
     [Fact]
     public async Task Keeps_a_sample_that_breaks_a_detector_in_rejected_samples_and_counts_the_rest_of_its_batch()

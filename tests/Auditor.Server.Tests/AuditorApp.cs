@@ -70,8 +70,6 @@ public sealed class AuditorApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
-            File.Delete(f);
+        TestDatabase.DeleteSqliteFiles(_sqliteFile);
     }
 }

@@ -28,10 +28,17 @@ public sealed class TestDatabase : IAsyncDisposable
         var connectionString = $"Data Source={file}";
         return new TestDatabase(AuditorDatabase.Create(kind, connectionString), connectionString, () =>
         {
-            foreach (var f in new[] { file, file + "-wal", file + "-shm" })
-                File.Delete(f);
+            DeleteSqliteFiles(file);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>Removes a SQLite database file with its WAL and shared-memory files, after closing pooled connections.</summary>
+    public static void DeleteSqliteFiles(string file)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in new[] { file, file + "-wal", file + "-shm" })
+            File.Delete(f);
     }
 
     /// <summary>A second handle on the same database, as a second server process would have.</summary>
