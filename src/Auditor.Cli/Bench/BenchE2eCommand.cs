@@ -11,23 +11,12 @@ public static class BenchE2eCommand
 {
     public static Command Create()
     {
-        var samples = new Option<int>("--samples") { Description = "How many samples (1 to 10,000,000).", DefaultValueFactory = _ => 100_000 };
-        var size = new Option<int>("--size") { Description = "Output text size in bytes.", DefaultValueFactory = _ => 2048 };
+        var samples = BenchOptions.Samples(100_000, "How many samples (1 to 10,000,000).");
+        var size = BenchOptions.Size();
         var rate = new Option<double?>("--rate") { Description = "Publish at this many samples/s (default: as fast as confirms allow)." };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its resident memory." };
         var noCeiling = new Option<bool>("--no-ceiling") { Description = "Skip the broker-only run." };
         var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling };
-        // Option validators run on given values only; a command validator would see 0 for an option left at its default.
-        samples.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
-                r.AddError("--samples must be between 1 and 10,000,000.");
-        });
-        size.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000)
-                r.AddError("--size must be between 0 and 1,000,000 bytes.");
-        });
         command.Validators.Add(r =>
         {
             if (r.GetValue(rate) is <= 0)

@@ -12,23 +12,12 @@ public static class BenchIngestCommand
     {
         var via = new Option<string>("--via") { Description = "rabbitmq (raw JSON on exchange auditor.samples) or http (POST /api/v1/samples).", DefaultValueFactory = _ => "rabbitmq" };
         via.AcceptOnlyFromAmong("rabbitmq", "http");
-        var samples = new Option<int>("--samples") { Description = "How many samples to send (1 to 10,000,000).", DefaultValueFactory = _ => 50_000 };
-        var size = new Option<int>("--size") { Description = "Output text size in bytes.", DefaultValueFactory = _ => 2048 };
+        var samples = BenchOptions.Samples(50_000);
+        var size = BenchOptions.Size();
         var url = new Option<string>("--url") { Description = "Server base URL, for --via http.", DefaultValueFactory = _ => "http://localhost:5080" };
         var apiKey = new Option<string?>("--api-key") { Description = "Ingestion key, for --via http (default: Auditor__Ingest__ApiKeys__0)." };
         var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 600 };
         var command = new Command("ingest", "End-to-end ingestion throughput of a running server into its store.") { via, samples, size, url, apiKey, timeout };
-        // Option validators run on given values only; a command validator would see 0 for an option left at its default.
-        samples.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
-                r.AddError("--samples must be between 1 and 10,000,000.");
-        });
-        size.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 0 or > 1_000_000)
-                r.AddError("--size must be between 0 and 1,000,000 bytes.");
-        });
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var configuration = CliConfiguration.Load();
