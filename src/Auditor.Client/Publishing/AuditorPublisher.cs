@@ -78,39 +78,24 @@ public sealed class AuditorPublisher : IAsyncDisposable
     /// <exception cref="OperationCanceledException">Waiting for room was cancelled (the sample is counted dropped).</exception>
     public async ValueTask<PublishOutcome> PublishAsync(OutputSample sample, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sample);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        Counters.AddOffered();
-        var decision = _sampler.Decide(sample);
-        if (!decision.Keep)
-        {
-            Counters.AddSampledOut();
-            return PublishOutcome.SampledOut;
-        }
-        var toSend = Complete(decision.Sample!);
-
-        Interlocked.Increment(ref _outstanding);
-        Counters.AddBuffered(1);
-        if (_buffer.Writer.TryWrite(toSend)) return PublishOutcome.Buffered;
+        var outcome = Offer(sample, out var pending);
+        if (pending is null)
+            return outcome;
         if (_options.WhenBufferFull == BufferFullMode.Wait)
         {
             try
             {
-                await _buffer.Writer.WriteAsync(toSend, cancellationToken).ConfigureAwait(false);
+                await _buffer.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
                 return PublishOutcome.Buffered;
             }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
             {
-                Counters.AddBuffered(-1);
-                Counters.AddDroppedBufferFull();
-                Interlocked.Decrement(ref _outstanding);
+                CountDroppedBufferFull();
                 if (ex is ChannelClosedException) throw new ObjectDisposedException(nameof(AuditorPublisher));
                 throw;
             }
         }
-        Counters.AddBuffered(-1);
-        Counters.AddDroppedBufferFull();
-        Interlocked.Decrement(ref _outstanding);
+        CountDroppedBufferFull();
         return PublishOutcome.Dropped;
     }
 
@@ -120,8 +105,19 @@ public sealed class AuditorPublisher : IAsyncDisposable
     /// </summary>
     public PublishOutcome TryPublish(OutputSample sample)
     {
+        var outcome = Offer(sample, out var pending);
+        if (pending is not null)
+            CountDroppedBufferFull();
+        return outcome;
+    }
+
+    // What both ways of publishing share: sampling, counting, and a write that never waits. When the buffer is full the
+    // completed sample comes back in `pending` (counted as buffered for now): the caller waits for room or drops it.
+    private PublishOutcome Offer(OutputSample sample, out OutputSample? pending)
+    {
         ArgumentNullException.ThrowIfNull(sample);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        pending = null;
         Counters.AddOffered();
         var decision = _sampler.Decide(sample);
         if (!decision.Keep)
@@ -129,13 +125,20 @@ public sealed class AuditorPublisher : IAsyncDisposable
             Counters.AddSampledOut();
             return PublishOutcome.SampledOut;
         }
+        var toSend = Complete(decision.Sample!);
         Interlocked.Increment(ref _outstanding);
         Counters.AddBuffered(1);
-        if (_buffer.Writer.TryWrite(Complete(decision.Sample!))) return PublishOutcome.Buffered;
+        if (_buffer.Writer.TryWrite(toSend))
+            return PublishOutcome.Buffered;
+        pending = toSend;
+        return PublishOutcome.Dropped;
+    }
+
+    private void CountDroppedBufferFull()
+    {
         Counters.AddBuffered(-1);
         Counters.AddDroppedBufferFull();
         Interlocked.Decrement(ref _outstanding);
-        return PublishOutcome.Dropped;
     }
 
     /// <summary>
