@@ -46,7 +46,7 @@ start_postgres_debian() {
   version=$(ls /etc/postgresql | sort -V | tail -1)
   pg_ctlcluster "$version" main start 2>/dev/null || pg_ctlcluster "$version" main status >/dev/null
   wait_port 5432 30 PostgreSQL
-  # The test role may create a database per test fixture.
+  # The test role may create a database per test fixture, and drop it even while autovacuum visits it.
   su postgres -c "psql -v ON_ERROR_STOP=1 -q" <<'SQL'
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'auditor') THEN
@@ -55,6 +55,7 @@ DO $$ BEGIN
     ALTER ROLE auditor LOGIN PASSWORD 'auditor' CREATEDB;
   END IF;
 END $$;
+GRANT pg_signal_backend TO auditor;
 SELECT 'CREATE DATABASE auditor OWNER auditor' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'auditor')\gexec
 SQL
 }
