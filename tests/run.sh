@@ -62,10 +62,17 @@ SQL
 
 start_rabbit_debian() {
   apt_install rabbitmq-server
-  if ! rabbitmqctl status >/dev/null 2>&1; then
+  if ! rabbitmqctl -q ping >/dev/null 2>&1; then
     rabbitmq-server -detached
   fi
-  timeout 120 rabbitmqctl await_startup >/dev/null
+  # -detached returns before the Erlang node registers with epmd, and await_startup fails at once (exit 69) on a
+  # node it cannot reach yet, so it is retried until the node answers; a node that never answers stops the run.
+  local started=""
+  for _ in $(seq 1 60); do
+    if timeout 120 rabbitmqctl await_startup >/dev/null 2>&1; then started=1; break; fi
+    sleep 2
+  done
+  [ -n "$started" ] || { say "RabbitMQ did not start within 2 minutes (see /var/log/rabbitmq)"; return 1; }
   wait_port 5672 60 RabbitMQ
 }
 
