@@ -100,6 +100,27 @@ public sealed class LogShipperTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(100, 5).Select(i => $"resp-{i}"), _server.Ids.Skip(3));
     }
 
+    [Fact]
+    public async Task Reads_a_file_replaced_before_its_first_chunk_is_confirmed_from_its_start()
+    {
+        // The replacement lands after the first lines reach the server and before the shipper hears back, which is
+        // when it writes its checkpoint: the checkpoint must still describe the file it read, not the new one.
+        var file = Path.Combine(_dir, "replaced-early.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 3).Select(Line));
+        _server.BeforeReply = () =>
+        {
+            _server.BeforeReply = null;
+            File.Delete(file);
+            File.WriteAllLines(file, Enumerable.Range(100, 5).Select(Line));
+        };
+        using var stop = new CancellationTokenSource();
+        var following = ShipAsync(file, follow: true, stop.Token);
+        await WaitForAsync(() => _server.Ids.Count == 8);
+        await stop.CancelAsync();
+        await following;
+        Assert.Equal(Enumerable.Range(100, 5).Select(i => $"resp-{i}"), _server.Ids.Skip(3));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
@@ -137,6 +158,9 @@ public sealed class LogShipperTests : IAsyncLifetime
 
         public ConcurrentQueue<string> Ids { get; } = new();
 
+        /// <summary>Runs after a request's ids are recorded and before the reply, when set.</summary>
+        public Action? BeforeReply { get; set; }
+
         private async Task LoopAsync()
         {
             while (_listener.IsListening)
@@ -157,6 +181,7 @@ public sealed class LogShipperTests : IAsyncLifetime
                     Ids.Enqueue(sample.GetProperty("sampleId").GetString()!);
                     count++;
                 }
+                BeforeReply?.Invoke();
                 context.Response.StatusCode = 202;
                 context.Response.ContentType = "application/json";
                 await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"accepted":{{count}},"rejected":[]}"""));

@@ -86,7 +86,10 @@ public sealed class LogShipper(ShipSettings settings, AuditorPublisher publisher
             // The checkpoint moves only once every sample of the chunk is confirmed and every reject is on disk.
             await publisher.FlushAsync(ct);
             await rejects.FlushAsync(ct);
-            checkpoint = new ShipCheckpoint(endOffset, lineNumber, checkpoint.FirstLineHash ?? ShipCheckpoint.HashFirstLine(settings.File));
+            // The first line's hash comes from the bytes just shipped, never from the file again: it may have been
+            // replaced meanwhile, and the new file's hash would pair with the old file's offset.
+            var firstLineHash = checkpoint.FirstLineHash ?? (checkpoint.Offset == 0 ? ShipCheckpoint.HashLine(lines[0].Bytes) : ShipCheckpoint.HashFirstLine(settings.File));
+            checkpoint = new ShipCheckpoint(endOffset, lineNumber, firstLineHash);
             checkpoint.Save(settings.CheckpointPath);
 
             if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(2))

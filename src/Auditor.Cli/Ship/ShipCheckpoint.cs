@@ -26,13 +26,25 @@ public sealed record ShipCheckpoint(long Offset, long Line, string? FirstLineHas
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>The hash of the first line of a file, or null while it has no complete first line.</summary>
+    /// <summary>How much of a first line the hash covers: a log line longer than this is told apart by its start.</summary>
+    private const int HashedBytes = 64 * 1024;
+
+    /// <summary>
+    /// The hash of the first line of a file (all of it when it has no newline yet, as a file read once ships its last
+    /// line without one), or null when the file is empty.
+    /// </summary>
     public static string? HashFirstLine(string file)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var buffer = new byte[64 * 1024];
-        var read = stream.Read(buffer);
+        var buffer = new byte[HashedBytes];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         var end = Array.IndexOf(buffer, (byte)'\n', 0, read);
-        return end < 0 ? null : Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, end)))[..16];
+        if (read == 0)
+            return null;
+        return HashLine(buffer.AsSpan(0, end < 0 ? read : end));
     }
+
+    /// <summary>The same hash of a first line already read (without its newline).</summary>
+    public static string HashLine(ReadOnlySpan<byte> line) =>
+        Convert.ToHexStringLower(SHA256.HashData(line[..Math.Min(line.Length, HashedBytes)]))[..16];
 }
