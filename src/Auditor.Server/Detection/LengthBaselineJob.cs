@@ -1,4 +1,5 @@
 using Auditor.Detection.Length;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Baselines;
 
 namespace Auditor.Server.Detection;
@@ -8,47 +9,24 @@ namespace Auditor.Server.Detection;
 /// stream) at start and every 5 minutes. The input is hour-aligned and ordered, so consumers agree.
 /// </summary>
 public sealed partial class LengthBaselineJob(UniformLengthReader reader, SwappableStreamBaselines baselines, TimeProvider clock, ILogger<LengthBaselineJob> logger)
-    : BackgroundService
+    : PeriodicJob(clock)
 {
     public static readonly TimeSpan Window = TimeSpan.FromDays(7);
     public const int PerStream = 5000;
 
+    protected override TimeSpan Period => TimeSpan.FromMinutes(5);
+
+    protected override FirstStep FirstStep => FirstStep.AtStart;
+
     public async Task RefreshAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         baselines.Replace(LengthBaselineTable.Build(await reader.ReadAsync(now, Window, PerStream, ct)), now);
     }
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await RefreshAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogFailed(ex);
-        }
-        await base.StartAsync(cancellationToken);
-    }
+    protected override Task StepAsync(CancellationToken ct) => RefreshAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5), clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The length detector keeps the previous baselines (or abstains without any).
-                LogFailed(ex);
-            }
-        }
-    }
-
+    // The length detector keeps the previous baselines (or abstains without any).
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh length baselines; keeping the previous ones")]
-    private partial void LogFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }

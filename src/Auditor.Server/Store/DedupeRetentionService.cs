@@ -1,36 +1,30 @@
 using Auditor.Contracts;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Store;
 
 /// <summary>Hourly, forgets dedupe ids whose samples are older than the contract accepts (plus a day of margin).</summary>
-public sealed partial class DedupeRetentionService(SampleIdRetention retention, TimeProvider clock, ILogger<DedupeRetentionService> logger) : BackgroundService
+public sealed partial class DedupeRetentionService(SampleIdRetention retention, TimeProvider clock, ILogger<DedupeRetentionService> logger)
+    : PeriodicJob(clock)
 {
     // A day beyond the contract's window, so clock skew between publisher and server cannot reopen a counted id.
     private static readonly TimeSpan Keep = new ContractLimits().MaxAge + TimeSpan.FromDays(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromHours(1);
+
+    protected override FirstStep FirstStep => FirstStep.Immediately;
+
+    protected override async Task StepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
-        do
-        {
-            try
-            {
-                var purged = await retention.PurgeAsync(clock.GetUtcNow() - Keep, stoppingToken);
-                if (purged > 0)
-                    LogPurged(purged);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var purged = await retention.PurgeAsync(Clock.GetUtcNow() - Keep, ct);
+        if (purged > 0)
+            LogPurged(purged);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Count} dedupe ids older than the contract's window")]
     private partial void LogPurged(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dedupe retention failed; will try again in an hour")]
-    private partial void LogFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }

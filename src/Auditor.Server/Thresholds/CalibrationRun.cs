@@ -1,6 +1,7 @@
 using Auditor.Contracts.Events;
 using Auditor.Detection;
 using Auditor.Review.Calibration;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Thresholds;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -80,28 +81,22 @@ public sealed class CalibrationRun(
 }
 
 /// <summary>Runs calibration on a schedule (Auditor:Calibration:IntervalMinutes).</summary>
-public sealed partial class CalibrationJob(CalibrationRun run, IOptionsMonitor<CalibrationOptions> options, ILogger<CalibrationJob> logger) : BackgroundService
+public sealed partial class CalibrationJob(CalibrationRun run, IOptionsMonitor<CalibrationOptions> options, TimeProvider clock, ILogger<CalibrationJob> logger)
+    : PeriodicJob(clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromMinutes(Math.Max(1, options.CurrentValue.IntervalMinutes));
+
+    protected override FirstStep FirstStep => FirstStep.AfterOnePeriod;
+
+    protected override async Task StepAsync(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await Task.Delay(TimeSpan.FromMinutes(Math.Max(1, options.CurrentValue.IntervalMinutes)), stoppingToken);
-            try
-            {
-                var reports = await run.RunAsync("calibration job", stoppingToken);
-                LogRan(reports.Count(r => r.Action == "applied"), reports.Count(r => r.Action == "proposed"), reports.Count);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
+        var reports = await run.RunAsync("calibration job", ct);
+        LogRan(reports.Count(r => r.Action == "applied"), reports.Count(r => r.Action == "proposed"), reports.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Calibration: {Applied} thresholds applied, {Proposed} proposed, over {Streams} detector-streams")]
     private partial void LogRan(int applied, int proposed, int streams);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calibration failed; it runs again at the next interval")]
-    private partial void LogFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }

@@ -1,4 +1,5 @@
 using Auditor.Detection;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Thresholds;
 
 namespace Auditor.Server.Thresholds;
@@ -7,10 +8,18 @@ namespace Auditor.Server.Thresholds;
 /// Loads the active threshold versions into the consumer's settings. Reloaded when a ThresholdsChanged event
 /// arrives and every 30 seconds anyway, so a process that missed an event still converges within seconds.
 /// </summary>
-public sealed partial class ThresholdTable(ThresholdStore store, CalibratedDetectorSettings settings, ILogger<ThresholdTable> logger) : BackgroundService
+public sealed partial class ThresholdTable(ThresholdStore store, CalibratedDetectorSettings settings, TimeProvider clock, ILogger<ThresholdTable> logger)
+    : PeriodicJob(clock)
 {
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _reloading = new(1, 1);
+
+    protected override TimeSpan Period => TimeSpan.FromSeconds(30);
+
+    // Loaded before the bus starts (this service is registered first), so no batch is judged with stale thresholds;
+    // a store that cannot be read at start stops the host rather than judge with the rules/ values alone.
+    protected override FirstStep FirstStep => FirstStep.AtStart;
+
+    protected override bool FailureAtStartIsFatal => true;
 
     public async Task ReloadAsync(CancellationToken ct)
     {
@@ -26,30 +35,9 @@ public sealed partial class ThresholdTable(ThresholdStore store, CalibratedDetec
         }
     }
 
-    // Loaded before the bus starts (this service is registered first), so no batch is judged with stale thresholds.
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await ReloadAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
+    protected override Task StepAsync(CancellationToken ct) => ReloadAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Period);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ReloadAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The last loaded thresholds stay in force; readiness reports the store if it is down.
-                LogReloadFailed(ex);
-            }
-        }
-    }
-
+    // The last loaded thresholds stay in force; readiness reports the store if it is down.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reload thresholds; keeping the ones in force")]
-    private partial void LogReloadFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }
