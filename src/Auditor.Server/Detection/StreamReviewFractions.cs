@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Auditor.Detection.Rules;
 using Auditor.Review.Routing;
 using Auditor.Server.Configuration;
@@ -12,23 +11,12 @@ namespace Auditor.Server.Detection;
 /// </summary>
 public sealed class StreamReviewFractions(RulesWatcher rules, IOptions<AuditorOptions> options, IConfiguration configuration) : IReviewFractionsSource
 {
-    private const int MaxCachedStreams = 10_000;
-    private volatile Cache? _cache;
-
-    private sealed record Cache(RuleSet Rules, ConcurrentDictionary<(string, string), ReviewFractions> Streams);
+    private readonly PerStreamCache<ReviewFractions> _streams = new();
 
     public ReviewFractions For(string model, string route)
     {
         var current = rules.Current;
-        var cache = _cache;
-        if (cache is null || !ReferenceEquals(cache.Rules, current))
-            _cache = cache = new Cache(current, new());
-        if (cache.Streams.TryGetValue((model, route), out var hit))
-            return hit;
-        var resolved = Resolve(current, model, route);
-        if (cache.Streams.Count < MaxCachedStreams)
-            cache.Streams.TryAdd((model, route), resolved);
-        return resolved;
+        return _streams.Get(current, null, model, route, (this, current), static (s, m, r) => s.Item1.Resolve(s.current, m, r));
     }
 
     private ReviewFractions Resolve(RuleSet current, string model, string route)
