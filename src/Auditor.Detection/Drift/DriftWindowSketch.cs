@@ -7,8 +7,11 @@ namespace Auditor.Detection.Drift;
 /// anomalous count, per-feature sums, and per-feature counts in the model's baseline bins. Sketches add up, so the
 /// counts of N consumers sum to the stream's window. <see cref="AnomalousSums"/> are the feature sums over the
 /// anomalous samples only: what the outliers have in common, named in an alert before any one feature's test is significant.
+/// <see cref="RatioSum"/> is the sum of the samples' capped score ratios (<see cref="DriftModel.CappedRatio"/>) for the
+/// score-mean test; rows flushed before it existed read as 0 and their model versions have no ratio moments either.
 /// </summary>
-public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, double[] AnomalousSums, int[][] BinCounts)
+public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, double[] AnomalousSums, int[][] BinCounts,
+    double RatioSum = 0)
 {
     public static DriftWindowCounts Empty(DriftModel model) =>
         new(model.Version, 0, 0, new double[model.Dimension], new double[model.Dimension], model.BinShares.Select(s => new int[s.Length]).ToArray());
@@ -21,7 +24,7 @@ public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anoma
             throw new ArgumentException("Only sketches of the same model version add up.", nameof(other));
         return new(ModelVersion, Samples + other.Samples, Anomalous + other.Anomalous,
             Sums.Zip(other.Sums, (a, b) => a + b).ToArray(), AnomalousSums.Zip(other.AnomalousSums, (a, b) => a + b).ToArray(),
-            BinCounts.Zip(other.BinCounts, (a, b) => a.Zip(b, (x, y) => x + y).ToArray()).ToArray());
+            BinCounts.Zip(other.BinCounts, (a, b) => a.Zip(b, (x, y) => x + y).ToArray()).ToArray(), RatioSum + other.RatioSum);
     }
 }
 
@@ -40,7 +43,8 @@ public sealed class DriftWindowSketches
     private const int MaxKeys = 50_000;
     private readonly ConcurrentDictionary<DriftSketchKey, Accumulator> _sketches = new();
 
-    public void Add(DriftModel model, DateTimeOffset occurredAt, ReadOnlySpan<float> vector, bool anomalous)
+    /// <summary>Counts one judged sample; <paramref name="ratio"/> is its score / the model's threshold (anomalous from 1 on).</summary>
+    public void Add(DriftModel model, DateTimeOffset occurredAt, ReadOnlySpan<float> vector, double ratio)
     {
         ArgumentNullException.ThrowIfNull(model);
         var key = new DriftSketchKey(model.Model, model.Route, SlotOf(occurredAt), model.Version);
@@ -50,7 +54,7 @@ public sealed class DriftWindowSketches
                 return;
             acc = _sketches.GetOrAdd(key, _ => new Accumulator(model));
         }
-        acc.Add(vector, anomalous);
+        acc.Add(vector, ratio);
     }
 
     /// <summary>The start of the slot that contains <paramref name="at"/>.</summary>
@@ -76,15 +80,18 @@ public sealed class DriftWindowSketches
         private readonly Lock _lock = new();
         private int _samples;
         private int _anomalous;
+        private double _ratioSum;
         private readonly double[] _sums = new double[model.Dimension];
         private readonly double[] _anomalousSums = new double[model.Dimension];
         private readonly int[][] _bins = model.BinShares.Select(s => new int[s.Length]).ToArray();
 
-        public void Add(ReadOnlySpan<float> vector, bool anomalous)
+        public void Add(ReadOnlySpan<float> vector, double ratio)
         {
+            var anomalous = ratio >= 1;
             lock (_lock)
             {
                 _samples++;
+                _ratioSum += DriftModel.CappedRatio(ratio);
                 if (anomalous)
                     _anomalous++;
                 for (var f = 0; f < _sums.Length; f++)
@@ -100,7 +107,7 @@ public sealed class DriftWindowSketches
         public DriftWindowCounts ToCounts()
         {
             lock (_lock)
-                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), (double[])_anomalousSums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray());
+                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), (double[])_anomalousSums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray(), _ratioSum);
         }
     }
 }
