@@ -13,12 +13,6 @@ public sealed class DriftModel
     /// <summary>Largest standardized value a feature contributes, so one extreme feature cannot swamp the rest.</summary>
     public const float ClipZ = 25f;
 
-    /// <summary>
-    /// Largest score ratio (score / <see cref="Threshold"/>) a sample adds to the window's score sum: a sample twice as far
-    /// off as the stated quantile counts as fully anomalous, so a handful of extreme outputs cannot carry the score-mean test alone.
-    /// </summary>
-    public const double RatioCap = 2.0;
-
     internal DriftModel(string model, string route, int dimension, int rank, float[] center, float[] scale, float[] components,
         double threshold, double quantile, double expectedAnomalousShare, int trainingSamples, int referenceSamples, int seed,
         double[][] binEdges, double[][] binShares, double[] featureMeans)
@@ -71,17 +65,6 @@ public sealed class DriftModel
     public int TrainingSamples { get; }
     public int ReferenceSamples { get; }
     public int Seed { get; }
-
-    /// <summary>
-    /// Mean, standard deviation and skewness of min(score / threshold, <see cref="RatioCap"/>) over the cross-fitted baseline
-    /// scores: the null distribution of the window's score-mean test. NaN for models stored before it existed (the test is skipped).
-    /// </summary>
-    public double RatioMean { get; init; } = double.NaN;
-    public double RatioSd { get; init; } = double.NaN;
-    public double RatioSkewness { get; init; } = double.NaN;
-
-    /// <summary>The sample's contribution to the window's score sum.</summary>
-    public static double CappedRatio(double ratio) => double.IsNaN(ratio) ? RatioCap : Math.Min(ratio, RatioCap);
 
     /// <summary>Per feature: inner bin edges (baseline quantiles, duplicates removed), the baseline share of each bin, and the baseline mean.</summary>
     public double[][] BinEdges { get; }

@@ -6,8 +6,7 @@ namespace Auditor.Detection.Drift;
 /// </summary>
 public static class DriftModelSerializer
 {
-    // 2 added the capped score-ratio moments of the baseline; format 1 still loads (without the score-mean test).
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 1;
     private static readonly byte[] Magic = "ADRM"u8.ToArray();
 
     public static byte[] ToBytes(DriftModel model)
@@ -37,9 +36,6 @@ public static class DriftModelSerializer
                 WriteDoubles(w, model.BinShares[i]);
             }
             WriteDoubles(w, model.FeatureMeans);
-            w.Write(model.RatioMean);
-            w.Write(model.RatioSd);
-            w.Write(model.RatioSkewness);
         }
         return stream.ToArray();
     }
@@ -51,8 +47,8 @@ public static class DriftModelSerializer
         if (!r.ReadBytes(4).AsSpan().SequenceEqual(Magic))
             throw new InvalidDataException("Not a drift model.");
         var format = r.ReadInt32();
-        if (format is < 1 or > FormatVersion)
-            throw new InvalidDataException($"Drift model format {format} is not supported (expected 1 to {FormatVersion}).");
+        if (format != FormatVersion)
+            throw new InvalidDataException($"Drift model format {format} is not supported (expected {FormatVersion}).");
         var model = r.ReadString();
         var route = r.ReadString();
         var dimension = r.ReadInt32();
@@ -74,11 +70,10 @@ public static class DriftModelSerializer
             shares[i] = ReadDoubles(r);
         }
         var means = ReadDoubles(r);
-        var (ratioMean, ratioSd, ratioSkewness) = format >= 2 ? (r.ReadDouble(), r.ReadDouble(), r.ReadDouble()) : (double.NaN, double.NaN, double.NaN);
         if (center.Length != dimension || scale.Length != dimension || components.Length != rank * dimension || means.Length != dimension)
             throw new InvalidDataException("Drift model arrays do not match its dimension.");
         return new DriftModel(model, route, dimension, rank, center, scale, components, threshold, quantile, expected, training, reference, seed,
-            edges, shares, means) { Version = version, RatioMean = ratioMean, RatioSd = ratioSd, RatioSkewness = ratioSkewness };
+            edges, shares, means) { Version = version };
     }
 
     private static void WriteFloats(BinaryWriter w, float[] values)

@@ -59,7 +59,6 @@ public static class DriftModelTrainer
         // samples share a score (a binary feature such as finishedByLength) that difference can push a whole cluster
         // over the threshold. The expected share is the larger of the out-of-sample rate and the deployed model's own.
         var expected = Math.Max(scores.Count(s => s >= threshold), final.ScoresOf(all).Count(s => s >= threshold)) / (double)scores.Length;
-        var (ratioMean, ratioSd, ratioSkewness) = Moments(scores.Select(s => DriftModel.CappedRatio(s / threshold)).ToArray());
         var edges = new double[d][];
         var shares = new double[d][];
         var means = new double[d];
@@ -74,24 +73,7 @@ public static class DriftModelTrainer
             shares[f] = counts.Select(c => c / column.Length).ToArray();
         }
         return new DriftModel(model, route, d, rank, final.Center, final.Scale, final.Components, threshold, options.Quantile, expected, all.Length,
-            scores.Length, options.Seed, edges, shares, means)
-        { RatioMean = ratioMean, RatioSd = ratioSd, RatioSkewness = ratioSkewness };
-    }
-
-    /// <summary>Mean, sample standard deviation and sample skewness (0 when the values do not vary).</summary>
-    internal static (double Mean, double Sd, double Skewness) Moments(double[] values)
-    {
-        var mean = values.Average();
-        double m2 = 0, m3 = 0;
-        foreach (var v in values)
-        {
-            var e = v - mean;
-            m2 += e * e;
-            m3 += e * e * e;
-        }
-        var sd = Math.Sqrt(m2 / Math.Max(1, values.Length - 1));
-        var biased = Math.Sqrt(m2 / values.Length);
-        return (mean, sd, biased > 0 ? m3 / values.Length / (biased * biased * biased) : 0);
+            scores.Length, options.Seed, edges, shares, means);
     }
 
     private static DriftModel Fit(string model, string route, float[][] rows, int rank, DriftTrainingOptions options)

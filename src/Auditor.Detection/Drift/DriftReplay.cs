@@ -26,7 +26,7 @@ public static class DriftReplay
         foreach (var vector in vectors)
         {
             var at = start + interval * i;
-            sketches.Add(model, at, vector, model.Score(vector) / model.Threshold);
+            sketches.Add(model, at, vector, model.Score(vector) >= model.Threshold);
             i++;
             if (i % evaluateEvery != 0)
                 continue;

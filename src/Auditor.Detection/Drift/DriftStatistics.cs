@@ -1,9 +1,8 @@
 using MathNet.Numerics;
-using MathNet.Numerics.Distributions;
 
 namespace Auditor.Detection.Drift;
 
-/// <summary>The window tests: beta-binomial share of anomalies, mean capped score, PSI, binned two-sample Kolmogorov-Smirnov, Benjamini-Hochberg.</summary>
+/// <summary>The window tests: binomial share of anomalies, PSI, binned two-sample Kolmogorov-Smirnov, Benjamini-Hochberg.</summary>
 public static class DriftStatistics
 {
     /// <summary>
@@ -31,25 +30,6 @@ public static class DriftStatistics
                 break;
         }
         return Math.Clamp(sum, 0, 1);
-    }
-
-    /// <summary>
-    /// The one-sided p-value that a window's mean capped score ratio (<paramref name="windowSum"/> over
-    /// <paramref name="samples"/>) is this far above the baseline's, whose <paramref name="referenceSamples"/> cross-fitted
-    /// ratios have the given mean, standard deviation and skewness. The difference of the two means has variance
-    /// sd² (1/n + 1/N): the baseline mean's own error is carried, as the beta-binomial carries the rate's. Capped ratios are
-    /// right-skewed, and a plain normal tail would understate how often a few high ones lift a small window's mean, so the
-    /// tail has the one-term Edgeworth correction with the difference's skewness, skew (1/n² - 1/N²) / (1/n + 1/N)^(3/2).
-    /// </summary>
-    public static double ScoreMeanP(double windowSum, int samples, double referenceMean, double referenceSd, double referenceSkewness, int referenceSamples)
-    {
-        if (samples <= 0 || referenceSamples <= 0 || !(referenceSd > 0))
-            return 1;
-        var spread = 1.0 / samples + 1.0 / referenceSamples;
-        var z = (windowSum / samples - referenceMean) / (referenceSd * Math.Sqrt(spread));
-        var skew = referenceSkewness * (1.0 / ((double)samples * samples) - 1.0 / ((double)referenceSamples * referenceSamples)) / Math.Pow(spread, 1.5);
-        var p = Normal.CDF(0, 1, -z) + Normal.PDF(0, 1, z) * skew * (z * z - 1) / 6;
-        return Math.Clamp(p, 0, 1);
     }
 
     /// <summary>P(X &gt;= k) for X ~ Binomial(n, p), when the expected share is known exactly.</summary>

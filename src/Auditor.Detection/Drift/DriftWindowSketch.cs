@@ -7,11 +7,8 @@ namespace Auditor.Detection.Drift;
 /// anomalous count, per-feature sums, and per-feature counts in the model's baseline bins. Sketches add up, so the
 /// counts of N consumers sum to the stream's window. <see cref="AnomalousSums"/> are the feature sums over the
 /// anomalous samples only: what the outliers have in common, named in an alert before any one feature's test is significant.
-/// <see cref="RatioSum"/> is the sum of the samples' capped score ratios (<see cref="DriftModel.CappedRatio"/>) for the
-/// score-mean test; rows flushed before it existed read as 0 and their model versions have no ratio moments either.
 /// </summary>
-public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, double[] AnomalousSums, int[][] BinCounts,
-    double RatioSum = 0)
+public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anomalous, double[] Sums, double[] AnomalousSums, int[][] BinCounts)
 {
     public static DriftWindowCounts Empty(DriftModel model) =>
         new(model.Version, 0, 0, new double[model.Dimension], new double[model.Dimension], model.BinShares.Select(s => new int[s.Length]).ToArray());
@@ -24,7 +21,7 @@ public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anoma
             throw new ArgumentException("Only sketches of the same model version add up.", nameof(other));
         return new(ModelVersion, Samples + other.Samples, Anomalous + other.Anomalous,
             Sums.Zip(other.Sums, (a, b) => a + b).ToArray(), AnomalousSums.Zip(other.AnomalousSums, (a, b) => a + b).ToArray(),
-            BinCounts.Zip(other.BinCounts, (a, b) => a.Zip(b, (x, y) => x + y).ToArray()).ToArray(), RatioSum + other.RatioSum);
+            BinCounts.Zip(other.BinCounts, (a, b) => a.Zip(b, (x, y) => x + y).ToArray()).ToArray());
     }
 }
 
@@ -43,8 +40,7 @@ public sealed class DriftWindowSketches
     private const int MaxKeys = 50_000;
     private readonly ConcurrentDictionary<DriftSketchKey, Accumulator> _sketches = new();
 
-    /// <summary>Counts one judged sample; <paramref name="ratio"/> is its score / the model's threshold (anomalous from 1 on).</summary>
-    public void Add(DriftModel model, DateTimeOffset occurredAt, ReadOnlySpan<float> vector, double ratio)
+    public void Add(DriftModel model, DateTimeOffset occurredAt, ReadOnlySpan<float> vector, bool anomalous)
     {
         ArgumentNullException.ThrowIfNull(model);
         var key = new DriftSketchKey(model.Model, model.Route, SlotOf(occurredAt), model.Version);
@@ -54,7 +50,7 @@ public sealed class DriftWindowSketches
                 return;
             acc = _sketches.GetOrAdd(key, _ => new Accumulator(model));
         }
-        acc.Add(vector, ratio);
+        acc.Add(vector, anomalous);
     }
 
     /// <summary>The start of the slot that contains <paramref name="at"/>.</summary>
@@ -80,18 +76,15 @@ public sealed class DriftWindowSketches
         private readonly Lock _lock = new();
         private int _samples;
         private int _anomalous;
-        private double _ratioSum;
         private readonly double[] _sums = new double[model.Dimension];
         private readonly double[] _anomalousSums = new double[model.Dimension];
         private readonly int[][] _bins = model.BinShares.Select(s => new int[s.Length]).ToArray();
 
-        public void Add(ReadOnlySpan<float> vector, double ratio)
+        public void Add(ReadOnlySpan<float> vector, bool anomalous)
         {
-            var anomalous = ratio >= 1;
             lock (_lock)
             {
                 _samples++;
-                _ratioSum += DriftModel.CappedRatio(ratio);
                 if (anomalous)
                     _anomalous++;
                 for (var f = 0; f < _sums.Length; f++)
@@ -107,7 +100,7 @@ public sealed class DriftWindowSketches
         public DriftWindowCounts ToCounts()
         {
             lock (_lock)
-                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), (double[])_anomalousSums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray(), _ratioSum);
+                return new DriftWindowCounts(model.Version, _samples, _anomalous, (double[])_sums.Clone(), (double[])_anomalousSums.Clone(), _bins.Select(b => (int[])b.Clone()).ToArray());
         }
     }
 }

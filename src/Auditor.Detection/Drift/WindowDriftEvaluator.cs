@@ -18,12 +18,6 @@ public sealed record WindowDriftOptions
     /// <summary>The anomalous share counts only at this many times its baseline expectation.</summary>
     public double MinShareRatio { get; init; } = 2;
 
-    /// <summary>
-    /// The mean capped score ratio counts only this many baseline standard deviations above the baseline mean (0.2 is
-    /// Cohen's "small" effect: 5% of outputs at the cap moves it about 0.6 on a typical baseline).
-    /// </summary>
-    public double MinScoreShift { get; init; } = 0.2;
-
     /// <summary>Features named in an alert.</summary>
     public int TopFeatures { get; init; } = 3;
 }
@@ -32,8 +26,8 @@ public sealed record WindowDriftOptions
 public sealed record DriftWindow(DriftModel Model, string Kind, DateTimeOffset Start, DateTimeOffset End, DriftWindowCounts Counts);
 
 /// <summary>
-/// Tests windows against their baselines: the share of anomalous samples (beta-binomial, one-sided), the mean capped
-/// score ratio (one-sided, Edgeworth-corrected normal) and, per feature, a binned KS test with PSI as effect size. All p-values of one run go through one Benjamini-Hochberg procedure, so
+/// Tests windows against their baselines: the share of anomalous samples (binomial, one-sided) and, per feature, a
+/// binned KS test with PSI as effect size. All p-values of one run go through one Benjamini-Hochberg procedure, so
 /// the level holds across streams and features; a discovery also needs a minimum effect to become an alert.
 /// </summary>
 public static class WindowDriftEvaluator
@@ -45,7 +39,7 @@ public static class WindowDriftEvaluator
         var tested = windows.Where(w => w.Counts.Samples >= options.MinSamples).ToList();
         var names = OutputFeatures.VectorNames;
         var pValues = new List<double>();
-        var tests = new List<(int Window, int Feature, double Effect)>(); // Feature -1: anomalous share, -2: mean score ratio
+        var tests = new List<(int Window, int Feature, double Effect)>(); // Feature -1: anomalous share
         for (var w = 0; w < tested.Count; w++)
         {
             var (model, counts) = (tested[w].Model, tested[w].Counts);
@@ -53,14 +47,6 @@ public static class WindowDriftEvaluator
             pValues.Add(DriftStatistics.AnomalousShareP(counts.Anomalous, counts.Samples,
                 (int)Math.Round(model.ExpectedAnomalousShare * model.ReferenceSamples), model.ReferenceSamples));
             tests.Add((w, -1, share / Math.Max(model.ExpectedAnomalousShare, 1e-6)));
-            // The share counts only samples past the threshold, and its baseline rate rests on the few baseline samples
-            // past it (about 5 of 1,000): a share a few times the expected one is still within that rate's uncertainty.
-            // The mean score ratio uses every baseline score, so it sees the same onset with far less baseline noise.
-            if (model.RatioSd > 0)
-            {
-                pValues.Add(DriftStatistics.ScoreMeanP(counts.RatioSum, counts.Samples, model.RatioMean, model.RatioSd, model.RatioSkewness, model.ReferenceSamples));
-                tests.Add((w, -2, (counts.RatioSum / counts.Samples - model.RatioMean) / model.RatioSd));
-            }
             for (var f = 0; f < model.Dimension; f++)
             {
                 var d = DriftStatistics.BinnedKs(model.BinShares[f], counts.BinCounts[f]);
@@ -75,8 +61,7 @@ public static class WindowDriftEvaluator
         {
             var window = tested[group.Key];
             var (model, counts) = (window.Model, window.Counts);
-            var shareTest = group.Where(i => tests[i].Feature == -1 && tests[i].Effect >= options.MinShareRatio)
-                .Concat(group.Where(i => tests[i].Feature == -2 && tests[i].Effect >= options.MinScoreShift)).ToList();
+            var shareTest = group.Where(i => tests[i].Feature < 0 && tests[i].Effect >= options.MinShareRatio).ToList();
             var moved = group.Where(i => tests[i].Feature >= 0 && tests[i].Effect >= options.MinPsi)
                 .OrderByDescending(i => tests[i].Effect).ToList();
             if (shareTest.Count == 0 && moved.Count == 0)
@@ -97,9 +82,9 @@ public static class WindowDriftEvaluator
                 shifts = AmongAnomalous(model, counts, options.TopFeatures);
             var share = counts.Anomalous / (double)counts.Samples;
             var lead = shareTest.Count > 0 ? shareTest[0] : moved[0];
-            var statistic = tests[lead].Feature switch { -1 => "anomalous-share", -2 => "anomaly-score", _ => "ks" };
+            var statistic = shareTest.Count > 0 ? "anomalous-share" : "ks";
             alerts.Add(new DriftAlert(model.Model, model.Route, window.Kind, window.Start, window.End, counts.Samples, statistic, pValues[lead], tests[lead].Effect,
-                share, model.ExpectedAnomalousShare, model.Version, shifts, Message(window, share, pValues[lead], shifts, tests[lead].Feature)));
+                share, model.ExpectedAnomalousShare, model.Version, shifts, Message(window, share, pValues[lead], shifts, shareTest.Count > 0)));
         }
         return alerts;
     }
@@ -117,16 +102,13 @@ public static class WindowDriftEvaluator
             .ToList();
     }
 
-    private static string Message(DriftWindow window, double share, double p, IReadOnlyList<DriftFeatureShift> shifts, int lead)
+    private static string Message(DriftWindow window, double share, double p, IReadOnlyList<DriftFeatureShift> shifts, bool shareAlert)
     {
         var c = CultureInfo.InvariantCulture;
-        var (model, counts) = (window.Model, window.Counts);
-        var head = string.Create(c, $"{model.Model} / {model.Route}, {window.Kind} window from {window.Start:yyyy-MM-dd HH:mm}Z ({counts.Samples} samples): ");
+        var head = string.Create(c, $"{window.Model.Model} / {window.Model.Route}, {window.Kind} window from {window.Start:yyyy-MM-dd HH:mm}Z ({window.Counts.Samples} samples): ");
         var parts = new List<string>();
-        if (lead == -1)
-            parts.Add(string.Create(c, $"{share:P1} of outputs anomalous against {model.ExpectedAnomalousShare:P1} expected (p = {p:0.##E+0})"));
-        else if (lead == -2)
-            parts.Add(string.Create(c, $"mean anomaly score {counts.RatioSum / counts.Samples:0.000} of the threshold against {model.RatioMean:0.000} expected (p = {p:0.##E+0}); {share:P1} of outputs anomalous against {model.ExpectedAnomalousShare:P1} expected"));
+        if (shareAlert)
+            parts.Add(string.Create(c, $"{share:P1} of outputs anomalous against {window.Model.ExpectedAnomalousShare:P1} expected (p = {p:0.##E+0})"));
         parts.AddRange(shifts.Select(s => s.AmongAnomalous ? s.Words : string.Create(c, $"{s.Words} (PSI {s.Psi:0.00}, KS p = {s.PValue:0.##E+0})")));
         if (parts.Count == 0)
             parts.Add("distribution moved");
