@@ -7,10 +7,15 @@ using Auditor.Detection;
 using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
 using Auditor.Server.Drift;
+using Auditor.Storage.Drift;
+using Auditor.Storage.Incidents;
 using Auditor.Storage.Samples;
 using Auditor.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Tests;
 
@@ -93,6 +98,65 @@ public sealed class DriftTests : IAsyncLifetime
         }
         Assert.Equal(_app.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version,
             other.Services.GetRequiredService<SwappableDriftModels>().Current.Values.Single().Version);
+    }
+
+    [Fact]
+    public async Task A_drift_alert_whose_publish_failed_is_published_on_a_later_pass()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var publisher = new FailingOncePublisher();
+        var sp = _app.Services;
+        var monitor = new DriftMonitor(sp.GetRequiredService<DriftWindowSketches>(), sp.GetRequiredService<DriftWindowStore>(), sp.GetRequiredService<DriftAlertStore>(),
+            sp.GetRequiredService<SwappableDriftModels>(), sp.GetRequiredService<IncidentRecorder>(), publisher, sp.GetRequiredService<IOptionsMonitor<DriftOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), NullLogger<DriftMonitor>.Instance);
+        var registry = sp.GetRequiredService<DetectorRegistry>();
+        for (var i = 0; i < 300; i++)
+            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
+
+        var raised = await monitor.RunAsync(default); // one alert per window kind; the first publish fails
+        var store = sp.GetRequiredService<DriftAlertStore>();
+        Assert.NotEmpty(raised);
+        Assert.Equal(raised.Count, publisher.Attempts);
+        var unpublished = Assert.Single(await store.ListAsync(10, default), a => a.PublishedAt is null);
+        Assert.DoesNotContain(publisher.Published, e => e.AlertId == unpublished.AlertId);
+
+        Assert.Empty(await monitor.RunAsync(default)); // no new alert, but the stored one is published now
+        Assert.Contains(publisher.Published, e => e.AlertId == unpublished.AlertId);
+        Assert.All(await store.ListAsync(10, default), a => Assert.NotNull(a.PublishedAt));
+        await monitor.RunAsync(default);
+        Assert.Equal(raised.Select(a => a.AlertId).Order(), publisher.Published.Select(e => e.AlertId).Order()); // each once: marked, not published again
+    }
+
+    [Fact]
+    public async Task Stopping_the_monitor_job_flushes_the_window_counts_judged_since_the_last_pass()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        for (var i = 0; i < 50; i++)
+            registry.Inspect(Sample(Prose()));
+        var store = _app.Services.GetRequiredService<DriftWindowStore>();
+        var from = DateTimeOffset.UtcNow.AddDays(-1);
+        Assert.Empty(await store.ReadAsync(from, default)); // the monitor runs once an hour here: nothing flushed yet
+
+        await _app.Services.GetServices<IHostedService>().OfType<DriftMonitorJob>().Single().StopAsync(default);
+
+        Assert.Equal(50, (await store.ReadAsync(from, default)).Sum(s => s.Counts.Samples));
+    }
+
+    private sealed class FailingOncePublisher : IDriftEventPublisher
+    {
+        public int Attempts { get; private set; }
+        public List<DriftDetected> Published { get; } = [];
+
+        public Task PublishAsync(DriftDetected message, CancellationToken ct)
+        {
+            if (++Attempts == 1)
+                throw new InvalidOperationException("The broker is unreachable.");
+            Published.Add(message);
+            return Task.CompletedTask;
+        }
     }
 
     private async Task SeedBaselineAsync(int n)

@@ -100,6 +100,56 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         Assert.Empty(await store.ListAsync(10, default, model: "other"));
     }
 
+    [Fact]
+    public async Task An_unpublished_alert_is_claimed_by_one_monitor_until_published_or_its_lease_ends()
+    {
+        var clock = new MovableClock(Now);
+        var store = new DriftAlertStore(Database, clock);
+        var stored = await store.TryAddAsync(SimpleAlert("hourly"), default);
+        Assert.Null(stored!.PublishedAt);
+
+        var first = Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
+        Assert.Equal(stored.AlertId, first.AlertId);
+        Assert.Empty(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)); // a second monitor, within the lease
+        clock.Advance(TimeSpan.FromMinutes(3));
+        var again = Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)); // the claimer died: claimed again
+        Assert.Equal(stored.AlertId, again.AlertId);
+
+        await store.MarkPublishedAsync(again.AlertId, default);
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Empty(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
+        Assert.Equal(clock.GetUtcNow().AddMinutes(-3), Assert.Single(await store.ListAsync(10, default)).PublishedAt);
+    }
+
+    [Fact]
+    public async Task A_released_claim_is_claimed_again_on_the_next_pass()
+    {
+        var store = new DriftAlertStore(Database, new MovableClock(Now));
+        var stored = await store.TryAddAsync(SimpleAlert("recent"), default);
+        Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
+
+        await store.ReleaseAsync(stored!.AlertId, default); // the publish failed
+
+        Assert.Equal(stored.AlertId, Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)).AlertId);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_hand_each_unpublished_alert_to_one_monitor()
+    {
+        var store = new DriftAlertStore(Database, new MovableClock(Now));
+        foreach (var kind in new[] { "recent", "hourly", "daily" })
+            await store.TryAddAsync(SimpleAlert(kind), default);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default))));
+
+        var ids = claims.SelectMany(c => c.Select(a => a.AlertId)).ToList();
+        Assert.Equal(3, ids.Count);
+        Assert.Equal(3, ids.Distinct().Count());
+    }
+
+    private static DriftAlert SimpleAlert(string kind) =>
+        new("m", "r", kind, Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3, [], "m / r: drift.");
+
     private static DriftModelProvenance Provenance(int samples) => new("test", Now.AddDays(-14), Now, samples, 0);
 
     private async Task InsertAsync(string id, string model, string route, DateTimeOffset at, OutputFeatures features, string stratum, string? verdict)

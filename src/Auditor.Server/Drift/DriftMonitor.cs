@@ -8,21 +8,42 @@ using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Drift;
 
+/// <summary>Where <see cref="DriftMonitor"/> announces alerts (the bus; a seam so a failing publish can be tested).</summary>
+public interface IDriftEventPublisher
+{
+    Task PublishAsync(DriftDetected message, CancellationToken ct);
+}
+
+/// <summary>Publishes <see cref="DriftDetected"/> on the MassTransit bus.</summary>
+public sealed class BusDriftEventPublisher(IBus bus) : IDriftEventPublisher
+{
+    public Task PublishAsync(DriftDetected message, CancellationToken ct) => bus.Publish(message, ct);
+}
+
 /// <summary>
 /// One monitoring pass: flush this process's window sketches, sum every consumer's sketches, test the open recent,
-/// hourly and daily windows and the just-closed ones of every stream in one Benjamini-Hochberg family, store new alerts, publish
-/// each once as <see cref="DriftDetected"/>, and open (or join) the stream's drift incident.
+/// hourly and daily windows and the just-closed ones of every stream in one Benjamini-Hochberg family, store new alerts and
+/// open (or join) the stream's drift incident, then publish every unpublished alert (this pass's and any earlier pass's
+/// whose publish failed or whose process died) as <see cref="DriftDetected"/>, at least once each.
 /// </summary>
-public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
-    IncidentRecorder incidents, IBus bus, IOptionsMonitor<DriftOptions> options, TimeProvider clock)
+public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
+    IncidentRecorder incidents, IDriftEventPublisher publisher, IOptionsMonitor<DriftOptions> options, TimeProvider clock, ILogger<DriftMonitor> logger)
 {
+    // A claimed alert is left alone by other monitors this long: longer than a publish may take (the bus call is cut off
+    // at PublishTimeout), so a second copy needs a process to die between the bus accepting the event and the mark.
+    internal static readonly TimeSpan PublishLease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
+
     // One name per process: its rows are its running totals, replaced on each flush.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>Writes this process's running window totals (each flush replaces its previous rows).</summary>
+    public Task FlushAsync(CancellationToken ct) => windows.SaveAsync(_consumer, sketches.Snapshot(), ct);
 
     public async Task<IReadOnlyList<StoredDriftAlert>> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await windows.SaveAsync(_consumer, sketches.Snapshot(), ct);
+        await FlushAsync(ct);
         var t = now.UtcDateTime;
         var today = new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero);
         var stored = await windows.ReadAsync(today.AddDays(-1), ct);
@@ -46,15 +67,45 @@ public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore 
             if (added is null)
                 continue;
             raised.Add(added);
-            await bus.Publish(new DriftDetected(added.AlertId, added.Model, added.Route, added.WindowKind, added.WindowStart, added.WindowEnd, added.Samples,
-                added.Statistic, added.PValue, added.Effect, added.Features.Select(f => f.Feature).ToList(), added.Message, added.CreatedAt), ct);
             // An open drift incident for the stream absorbs further alerts; a new one alerts people through the outbox.
             await incidents.OpenFromDriftAsync(new StreamKey(added.Model, added.Route), added.WindowStart, added.WindowEnd, added.Message, ct);
         }
         sketches.Prune(today.AddDays(-1));
         await windows.PruneAsync(today.AddDays(-3), ct);
+        await PublishPendingAsync(ct);
         return raised;
     }
+
+    /// <summary>
+    /// Publishes every unpublished alert this monitor can claim and marks each after the bus accepted it; a failed publish
+    /// gives the claim back for the next pass. Returns how many were published.
+    /// </summary>
+    public async Task<int> PublishPendingAsync(CancellationToken ct)
+    {
+        var published = 0;
+        foreach (var a in await alerts.ClaimUnpublishedAsync(100, PublishLease, ct))
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(PublishTimeout);
+                await publisher.PublishAsync(new DriftDetected(a.AlertId, a.Model, a.Route, a.WindowKind, a.WindowStart, a.WindowEnd, a.Samples,
+                    a.Statistic, a.PValue, a.Effect, a.Features.Select(f => f.Feature).ToList(), a.Message, a.CreatedAt), timeout.Token);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogPublishFailed(ex, a.AlertId);
+                await alerts.ReleaseAsync(a.AlertId, CancellationToken.None);
+                continue;
+            }
+            await alerts.MarkPublishedAsync(a.AlertId, CancellationToken.None);
+            published++;
+        }
+        return published;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: publishing DriftDetected for alert {AlertId} failed; retried on the next pass")]
+    private partial void LogPublishFailed(Exception exception, long alertId);
 }
 
 /// <summary>Runs <see cref="DriftMonitor"/> every Auditor:Drift:MonitorSeconds.</summary>
@@ -78,8 +129,28 @@ public sealed partial class DriftMonitorJob(DriftMonitor monitor, IOptionsMonito
         }
     }
 
+    /// <summary>
+    /// On a graceful stop the counts judged since the last pass are flushed, so only a killed process loses them (at most
+    /// MonitorSeconds of its own samples).
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await monitor.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogFlushFailed(ex);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: {Message}")]
     private partial void LogAlert(string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: flushing window counts at shutdown failed; the counts since the last pass are lost")]
+    private partial void LogFlushFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drift monitoring pass failed; sketches are kept for the next one")]
     private partial void LogFailed(Exception exception);
