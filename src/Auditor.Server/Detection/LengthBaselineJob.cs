@@ -16,13 +16,15 @@ public sealed partial class LengthBaselineJob(UniformLengthReader reader, Swappa
 
     protected override TimeSpan Period => TimeSpan.FromMinutes(5);
 
-    protected override FirstStep FirstStep => FirstStep.AtStart;
+    protected override FirstStep FirstStep => FirstStep.AfterOnePeriod;
 
     public async Task RefreshAsync(CancellationToken ct)
     {
         var now = Clock.GetUtcNow();
         baselines.Replace(LengthBaselineTable.Build(await reader.ReadAsync(now, Window, PerStream, ct)), now);
     }
+
+    protected override Task LoadAtStartAsync(CancellationToken ct) => RefreshAsync(ct);
 
     protected override Task StepAsync(CancellationToken ct) => RefreshAsync(ct);
 

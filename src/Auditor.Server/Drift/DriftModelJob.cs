@@ -1,4 +1,5 @@
 using Auditor.Detection.Drift;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Drift;
 using Microsoft.Extensions.Options;
 
@@ -9,9 +10,14 @@ namespace Auditor.Server.Drift;
 /// version; trains new versions when the newest is older than Auditor:Drift:TrainEveryHours (or none exists).
 /// </summary>
 public sealed partial class DriftModelJob(DriftModelStore store, DriftTraining training, SwappableDriftModels models, IOptionsMonitor<DriftOptions> options,
-    TimeProvider clock, ILogger<DriftModelJob> logger) : BackgroundService
+    TimeProvider clock, ILogger<DriftModelJob> logger) : PeriodicJob(clock)
 {
-    public async Task ReloadAsync(CancellationToken ct) => models.Replace(await store.ActiveAsync(ct), clock.GetUtcNow());
+    protected override TimeSpan Period => TimeSpan.FromMinutes(options.CurrentValue.RefreshMinutes);
+
+    // The active versions are loaded before the bus delivers; training, which takes longer, is the first step after.
+    protected override FirstStep FirstStep => FirstStep.Immediately;
+
+    public async Task ReloadAsync(CancellationToken ct) => models.Replace(await store.ActiveAsync(ct), Clock.GetUtcNow());
 
     /// <summary>Trains every stream (or one), then reloads here. Other processes pick the versions up on their next reload.</summary>
     public async Task<IReadOnlyList<DriftTrainingOutcome>> TrainAsync(string trainedBy, CancellationToken ct, string? model = null, string? route = null)
@@ -22,44 +28,21 @@ public sealed partial class DriftModelJob(DriftModelStore store, DriftTraining t
         return outcomes;
     }
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReloadAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogFailed(ex);
-        }
-        await base.StartAsync(cancellationToken);
-    }
+    protected override Task LoadAtStartAsync(CancellationToken ct) => ReloadAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task StepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.CurrentValue.RefreshMinutes), clock);
-        do
-        {
-            try
-            {
-                var newest = (await store.HistoryAsync(1, stoppingToken)).FirstOrDefault();
-                if (newest is null || clock.GetUtcNow() - newest.TrainedAt > TimeSpan.FromHours(options.CurrentValue.TrainEveryHours))
-                    LogTrained((await TrainAsync("drift schedule", stoppingToken)).Count(o => o.Version is not null));
-                else
-                    await ReloadAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The detector keeps the previous models (or abstains without any).
-                LogFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var newest = (await store.HistoryAsync(1, ct)).FirstOrDefault();
+        if (newest is null || Clock.GetUtcNow() - newest.TrainedAt > TimeSpan.FromHours(options.CurrentValue.TrainEveryHours))
+            LogTrained((await TrainAsync("drift schedule", ct)).Count(o => o.Version is not null));
+        else
+            await ReloadAsync(ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Drift models trained for {Streams} streams")]
     private partial void LogTrained(int streams);
 
+    // The detector keeps the previous models (or abstains without any).
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not load or train drift models; keeping the previous ones")]
-    private partial void LogFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }

@@ -17,9 +17,9 @@ public sealed partial class ThresholdTable(ThresholdStore store, CalibratedDetec
 
     // Loaded before the bus starts (this service is registered first), so no batch is judged with stale thresholds;
     // a store that cannot be read at start stops the host rather than judge with the rules/ values alone.
-    protected override FirstStep FirstStep => FirstStep.AtStart;
+    protected override FirstStep FirstStep => FirstStep.AfterOnePeriod;
 
-    protected override bool FailureAtStartIsFatal => true;
+    protected override bool FailedLoadAtStartIsFatal => true;
 
     public async Task ReloadAsync(CancellationToken ct)
     {
@@ -34,6 +34,8 @@ public sealed partial class ThresholdTable(ThresholdStore store, CalibratedDetec
             _reloading.Release();
         }
     }
+
+    protected override Task LoadAtStartAsync(CancellationToken ct) => ReloadAsync(ct);
 
     protected override Task StepAsync(CancellationToken ct) => ReloadAsync(ct);
 
