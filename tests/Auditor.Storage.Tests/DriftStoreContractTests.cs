@@ -54,6 +54,9 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         var outcomes = (await training.RunAsync("test", default)).ToDictionary(o => o.Model);
         Assert.NotNull(outcomes["big"].Version);
         Assert.Equal((255, 5), (outcomes["big"].Samples, outcomes["big"].ExcludedFailures));
+        // The fit leaves the confirmed failures out; the indicator rules count them, as a window counts every output.
+        var big = Assert.Single(await new DriftModelStore(Database, clock).ActiveAsync(default));
+        Assert.Equal((255, 260), (big.TrainingSamples, big.Indicators!.Samples));
         Assert.Null(outcomes["small"].Version);
         Assert.Contains("200 needed", outcomes["small"].Note);
     }
@@ -68,7 +71,7 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         {
             var sketches = new DriftWindowSketches();
             foreach (var v in DriftFeatures.Normal(seed, 30))
-                sketches.Add(model, hour.AddMinutes(5), v.ToVector(), anomalous: seed == 5);
+                sketches.Add(model, hour.AddMinutes(5), v.ToVector(), anomalous: seed == 5, indicators: seed == 6 ? 1 << DriftIndicators.Looping.Bit : 0);
             await store.SaveAsync(consumer, sketches.Snapshot(), default);
             await store.SaveAsync(consumer, sketches.Snapshot(), default); // a re-flush replaces, never doubles
         }
@@ -76,6 +79,51 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         Assert.Equal(("m", "r", hour), (key.Model, key.Route, key.Slot));
         Assert.Equal((60, 30), (counts.Samples, counts.Anomalous));
         Assert.All(counts.BinCounts, bins => Assert.Equal(60, bins.Sum()));
+        Assert.Equal([30, 0], counts.IndicatorCounts!);
+    }
+
+    [Fact]
+    public async Task A_window_row_written_before_the_indicator_counts_still_reads_and_sums_without_them()
+    {
+        var model = DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(4, 400));
+        var slot = new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+        var store = new DriftWindowStore(Database, TimeProvider.System);
+        var sketches = new DriftWindowSketches();
+        foreach (var v in DriftFeatures.Normal(5, 30))
+            sketches.Add(model, slot.AddMinutes(5), v.ToVector(), anomalous: false, indicators: 1 << DriftIndicators.Looping.Bit);
+        await store.SaveAsync("new", sketches.Snapshot(), default);
+        // A process of the previous release wrote its counts without indicatorCounts.
+        var (_, current) = Assert.Single(sketches.Snapshot());
+        var json = JsonSerializer.Serialize(current with { IndicatorCounts = null }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        var old = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
+        Assert.True(old.Remove("indicatorCounts"));
+        await using (var c = await Database.OpenAsync(default))
+        {
+            await c.ExecuteAsync($"""
+                INSERT INTO drift_window_counts (model, route, slot, model_version, consumer, counts, updated_at)
+                VALUES ('m', 'r', @slot, @version, 'old', {Database.Json("counts")}, @slot)
+                """, new { slot, version = model.Version, counts = JsonSerializer.Serialize(old) });
+        }
+
+        var (_, counts) = Assert.Single(await store.ReadAsync(slot, default));
+        Assert.Equal(60, counts.Samples);
+        Assert.Null(counts.IndicatorCounts);
+    }
+
+    [Fact]
+    public async Task A_format_1_model_row_still_loads_without_an_indicator_baseline()
+    {
+        var store = new DriftModelStore(Database, TimeProvider.System);
+        // Trained from bare vectors, so without the indicator baseline format 1 could not hold.
+        var saved = await store.SaveAsync(DriftModelTrainer.Train("m", "r", DriftFeatures.Normal(9, 400).Select(f => f.ToVector()).ToList()), Provenance(400), default);
+        await using (var c = await Database.OpenAsync(default))
+            await c.ExecuteAsync("UPDATE drift_models SET payload = @payload WHERE version_id = @id", new { payload = Format1(saved), id = saved.Version });
+
+        var active = Assert.Single(await store.ActiveAsync(default));
+        Assert.Equal(saved.Version, active.Version);
+        Assert.Null(active.Indicators);
+        foreach (var f in DriftFeatures.Normal(10, 50))
+            Assert.Equal(saved.Score(f.ToVector()), active.Score(f.ToVector()));
     }
 
     [Fact]
@@ -149,6 +197,20 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
 
     private static DriftAlert SimpleAlert(string kind) =>
         new("m", "r", kind, Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3, [], "m / r: drift.");
+
+    /// <summary>
+    /// The bytes format 1 wrote for a model without an indicator baseline: format 2 is format 1 with the indicator block
+    /// appended (here samples 0, rules -1), so format 1 is those bytes less the block, with the format field at 1.
+    /// </summary>
+    private static byte[] Format1(DriftModel model)
+    {
+        Assert.Null(model.Indicators);
+        var bytes = DriftModelSerializer.ToBytes(model);
+        Assert.Equal(-1, BitConverter.ToInt32(bytes, bytes.Length - 4));
+        var v1 = bytes[..^8];
+        BitConverter.GetBytes(1).CopyTo(v1, 4);
+        return v1;
+    }
 
     private static DriftModelProvenance Provenance(int samples) => new("test", Now.AddDays(-14), Now, samples, 0);
 

@@ -13,7 +13,8 @@ namespace Auditor.Cli.Drift;
 /// <c>auditor drift simulate [--corpus FILE] [--seeds N]</c>: streams built from real outputs of the corpus. Normal traffic
 /// is GPT-2-large top-k and contrastive outputs; half of them train the model, traffic is drawn from the other half. At a
 /// known sample the stream switches: a share of beam-search outputs, much shorter or much longer outputs. Reports the
-/// samples from onset to the first alert, alerts on a stationary stream, and the scoring cost on one core.
+/// indicator rules' shares, the samples from onset to the first alert, alerts on a stationary stream, and the scoring
+/// cost on one core.
 /// </summary>
 public static class DriftSimulateCommand
 {
@@ -42,6 +43,11 @@ public static class DriftSimulateCommand
             var normalRows = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").ToList();
             Console.WriteLine(string.Format(inv, "{0} normal outputs (top-k, contrastive), {1} beam, {2} greedy-repetition; 2,000 samples/hour, onset at sample {3}",
                 normal.Count, beam.Count, looping.Count, Onset));
+            foreach (var indicator in DriftIndicators.All)
+            {
+                Console.WriteLine(string.Format(inv, "indicator {0} ({1}): normal {2:P1}, beam {3:P1}, greedy-repetition {4:P1}", indicator.Name, indicator.Words,
+                    Share(normal, indicator), Share(beam, indicator), Share(looping, indicator)));
+            }
 
             var n = pr.GetValue(seeds);
             var windowOptions = new WindowDriftOptions { Alpha = pr.GetValue(alpha) };
@@ -57,15 +63,17 @@ public static class DriftSimulateCommand
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
                 {
-                    var fpr = held.Count(v => model.Score(v) >= model.Threshold) / (double)held.Count;
-                    var beamRecall = beam.Count(v => model.Score(v) >= model.Threshold) / (double)beam.Count;
-                    var loopRecall = looping.Count(v => model.Score(v) >= model.Threshold) / (double)looping.Count;
+                    var fpr = held.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)held.Count;
+                    var beamRecall = beam.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)beam.Count;
+                    var loopRecall = looping.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)looping.Count;
                     Console.WriteLine(string.Format(inv, "seed {4}: drift.anomaly at the {0:P1} quantile (expected share {5:P2}): flags {1:P1} of held-out normal outputs, {2:P1} of beam outputs, {3:P1} of greedy-repetition outputs",
                         model.Quantile, fpr, beamRecall, loopRecall, seed, model.ExpectedAnomalousShare));
+                    Console.WriteLine(string.Format(inv, "seed {0}: indicators in the training half / the traffic half: {1}", seed, string.Join(", ", DriftIndicators.All.Select(i =>
+                        string.Format(inv, "{0} {1} / {2} of {3}", i.Name, model.Indicators!.CountOf(i), held.Count(f => (DriftIndicators.Of(f) & (1 << i.Bit)) != 0), held.Count)))));
                     if (seed == 0)
                         Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));
                 }
-                var scenarios = new (string Name, Func<Random, float[]> After)[]
+                var scenarios = new (string Name, Func<Random, OutputFeatures> After)[]
                 {
                     ("5% beam outputs", r => r.NextDouble() < 0.05 ? beam[r.Next(beam.Count)] : held[r.Next(held.Count)]),
                     ("5% greedy-repetition outputs", r => r.NextDouble() < 0.05 ? looping[r.Next(looping.Count)] : held[r.Next(held.Count)]),
@@ -86,16 +94,19 @@ public static class DriftSimulateCommand
                     string.Join(" | ", stationaryAlerts.Select(a => a.Alert.Message))));
             }
             Console.WriteLine();
-            MeasureScoring(normal.Concat(beam).ToList(), DriftModelTrainer.Train("gpt2-large", "open-ended", normal));
+            MeasureScoring(normal.Concat(beam).Select(f => f.ToVector()).ToList(), DriftModelTrainer.Train("gpt2-large", "open-ended", normal));
             return Task.FromResult(0);
         });
         return command;
     }
 
-    private static float[] Features(Row row) => FeatureExtractor.Extract(new OutputSample
+    private static OutputFeatures Features(Row row) => FeatureExtractor.Extract(new OutputSample
     {
         SampleId = "x", Model = "m", Route = "r", Output = row.Output, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
-    }).ToVector();
+    });
+
+    private static double Share(List<OutputFeatures> outputs, DriftIndicator indicator) =>
+        outputs.Count(f => (DriftIndicators.Of(f) & (1 << indicator.Bit)) != 0) / (double)outputs.Count;
 
     private static void MeasureScoring(List<float[]> vectors, DriftModel model)
     {

@@ -1,8 +1,8 @@
 namespace Auditor.Contracts.Events;
 
 /// <summary>
-/// Published when a stream's window drifts from its baseline (see docs/drift.md): the share of anomalous outputs
-/// or the distribution of output features moved beyond chance (Benjamini-Hochberg across streams and features) and
+/// Published when a stream's window drifts from its baseline (see docs/drift.md): the share of anomalous outputs, the
+/// share of looping or blank outputs, or the distribution of output features moved beyond chance (Benjamini-Hochberg across streams and features) and
 /// beyond a minimum effect size. Subscribe to page someone or to pause a rollout. Delivery is at least once (the stored
 /// alert is the outbox): treat <c>AlertId</c> as an idempotency key.
 /// </summary>
@@ -13,9 +13,10 @@ namespace Auditor.Contracts.Events;
 /// <param name="WindowStart">Start of the window (UTC, inclusive).</param>
 /// <param name="WindowEnd">End of the window (UTC, exclusive).</param>
 /// <param name="Samples">Samples in the window when the alert was raised.</param>
-/// <param name="Statistic">"anomalous-share" (binomial share of drift.anomaly outliers) or "ks" (a feature's distribution).</param>
+/// <param name="Statistic">"anomalous-share" (share of drift.anomaly outliers), "looping-share" or "blank-share" (share of outputs an
+/// indicator rule calls looping or blank), or "ks" (a feature's distribution).</param>
 /// <param name="PValue">The leading test's p-value before multiple-testing control.</param>
-/// <param name="Effect">Anomalous share / expected share, or the leading feature's PSI.</param>
+/// <param name="Effect">The leading share / its expected share, or the leading feature's PSI.</param>
 /// <param name="Features">The features that moved most, most first (names from the drift feature vector).</param>
 /// <param name="Message">The alert in words a reviewer reads ("outputs got 3x longer; repetition rose from 2% to 31%").</param>
 /// <param name="DetectedAt">When the alert was raised.</param>

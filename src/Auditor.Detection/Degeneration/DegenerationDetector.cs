@@ -40,11 +40,14 @@ public sealed class DegenerationDetector : IDetector
     /// </summary>
     public static double CompressionThreshold(int chars) => 5 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
 
-    public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
+    /// <summary>
+    /// The three signs and the score of one output, from its features alone: the one formula both this detector and the
+    /// drift window tests (<see cref="Drift.DriftIndicators"/>) use, so "looping" means the same thing in both.
+    /// </summary>
+    public static DegenerationSigns Signs(OutputFeatures features)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var f = context.Features;
+        ArgumentNullException.ThrowIfNull(features);
+        var f = features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
         var copyScore = Math.Min(copied / CopiedCharsLimit, copied / n / CopiedShareLimit);
@@ -55,6 +58,17 @@ public sealed class DegenerationDetector : IDetector
         var score = Math.Max(copyScore, loopScore);
         if (compressionScore >= 1)
             score = Math.Max(score, compressionScore);
+        return new DegenerationSigns(score, copyScore, loopScore, repeats, compressionLimit);
+    }
+
+    public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        var f = context.Features;
+        var n = Math.Max(1, f.CharLength);
+        var copied = f.WeightedCopiedChars;
+        var (score, copyScore, loopScore, repeats, compressionLimit) = Signs(f);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -99,3 +113,11 @@ public sealed class DegenerationDetector : IDetector
         return new DetectorResult(Name, score, settings.Threshold, true, evidence, explanation);
     }
 }
+
+/// <summary>The degeneration score of one output and the parts its explanation names.</summary>
+/// <param name="Score">The largest sign (the compression sign only when past its limit); 1 is the default threshold.</param>
+/// <param name="CopyScore">Verbatim copies against both their limits (the smaller ratio).</param>
+/// <param name="LoopScore">The trailing loop against its length and repeat limits (the smaller ratio).</param>
+/// <param name="Repeats">How many times the trailing loop's unit repeats (0 without a loop).</param>
+/// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
+public readonly record struct DegenerationSigns(double Score, double CopyScore, double LoopScore, double Repeats, double CompressionLimit);

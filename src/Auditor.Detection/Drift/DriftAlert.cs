@@ -13,8 +13,8 @@ public sealed record DriftFeatureShift(string Feature, double Psi, double Ks, do
     bool AmongAnomalous = false);
 
 /// <summary>
-/// A drift alert: a stream's window differs from its baseline beyond chance (Benjamini-Hochberg across streams and
-/// features) and beyond a minimum effect size.
+/// A drift alert: a stream's window differs from its baseline beyond chance (Benjamini-Hochberg across streams, indicator
+/// rules and features) and beyond a minimum effect size.
 /// </summary>
 public sealed record DriftAlert(
     string Model,
@@ -30,4 +30,17 @@ public sealed record DriftAlert(
     double ExpectedAnomalousShare,
     long ModelVersion,
     IReadOnlyList<DriftFeatureShift> Features,
-    string Message);
+    string Message)
+{
+    /// <summary>The indicator rules whose share rose (discovered and at least the minimum effect), most surely risen first; carried in <see cref="Message"/> when stored.</summary>
+    public IReadOnlyList<DriftIndicatorShift> Indicators { get; init; } = [];
+}
+
+/// <summary>An indicator rule (<see cref="DriftIndicators"/>) whose share in a window rose above its baseline share.</summary>
+/// <param name="Indicator">The rule's name ("looping").</param>
+/// <param name="BaselineShare">Its share of the baseline's outputs.</param>
+/// <param name="WindowShare">Its share of the window's outputs.</param>
+/// <param name="PValue">Beta-binomial p-value before multiple-testing control.</param>
+/// <param name="Effect">Window share / baseline share (the baseline share floored at <see cref="WindowDriftOptions.MinIndicatorShare"/>).</param>
+/// <param name="Words">"looping or repetitive outputs rose from 0.8% to 5.1%".</param>
+public sealed record DriftIndicatorShift(string Indicator, double BaselineShare, double WindowShare, double PValue, double Effect, string Words);

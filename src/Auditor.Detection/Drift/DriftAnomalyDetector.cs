@@ -30,7 +30,7 @@ public sealed class DriftAnomalyDetector(IDriftModels models, DriftWindowSketche
         if (vector.Length != model.Dimension)
             return DetectorResult.Abstain(Name, settings.Threshold, $"The stream's drift model (version {model.Version}) was trained on a different feature vector; it is retrained on the next run.");
         var ratio = model.Score(vector) / model.Threshold;
-        sketches?.Add(model, context.Sample.OccurredAt ?? _clock.GetUtcNow(), vector, ratio >= 1);
+        sketches?.Add(model, context.Sample.OccurredAt ?? _clock.GetUtcNow(), vector, ratio >= 1, DriftIndicators.Of(context.Features));
         var flagged = ratio >= settings.Threshold;
         var explanation = flagged
             ? $"Unusual for this stream: anomaly score {Format(ratio)}x its baseline's {model.Quantile:P1} quantile; most off: {MostOff(model, vector)}."

@@ -71,6 +71,16 @@ public sealed class DriftModel
     public double[][] BinShares { get; }
     public double[] FeatureMeans { get; }
 
+    /// <summary>
+    /// How often each <see cref="DriftIndicators"/> rule held in the baseline, for the indicator window tests; null for a
+    /// model stored before they existed (format 1) or trained from bare vectors, whose windows skip those tests.
+    /// </summary>
+    public DriftIndicatorBaseline? Indicators { get; init; }
+
+    internal DriftModel WithIndicators(DriftIndicatorBaseline? indicators) =>
+        new(Model, Route, Dimension, Rank, Center, Scale, Components, Threshold, Quantile, ExpectedAnomalousShare, TrainingSamples, ReferenceSamples, Seed,
+            BinEdges, BinShares, FeatureMeans) { Version = Version, Indicators = indicators };
+
     /// <summary>The anomaly score: the norm of the standardized vector's residual off the principal subspace.</summary>
     public double Score(ReadOnlySpan<float> vector)
     {
@@ -125,5 +135,25 @@ public sealed class DriftModel
             total += (double)v * v;
         }
         return total;
+    }
+}
+
+/// <summary>
+/// Baseline counts of the indicator rules: <paramref name="Counts"/>[i] of <paramref name="Samples"/> baseline outputs met
+/// the rule named <paramref name="Names"/>[i]. Kept by name, so a model outlives a change of the rule set (a rule it has
+/// no count for is not tested).
+/// </summary>
+public sealed record DriftIndicatorBaseline(int Samples, IReadOnlyList<string> Names, IReadOnlyList<int> Counts)
+{
+    /// <summary>The baseline count of <paramref name="indicator"/>, or null when this baseline did not count it.</summary>
+    public int? CountOf(DriftIndicator indicator)
+    {
+        ArgumentNullException.ThrowIfNull(indicator);
+        for (var i = 0; i < Names.Count; i++)
+        {
+            if (Names[i] == indicator.Name)
+                return Counts[i];
+        }
+        return null;
     }
 }

@@ -87,9 +87,21 @@ public static class DriftModelTrainer
             rows.Length, 0, options.Seed, [], [], []);
     }
 
-    /// <summary>Trains on <see cref="OutputFeatures"/> (the vector is <see cref="OutputFeatures.ToVector"/>).</summary>
-    public static DriftModel Train(string model, string route, IEnumerable<OutputFeatures> features, DriftTrainingOptions? options = null) =>
-        Train(model, route, features.Select(f => f.ToVector()).ToList(), options);
+    /// <summary>
+    /// Trains on <see cref="OutputFeatures"/> (the vector is <see cref="OutputFeatures.ToVector"/>) and counts the
+    /// <see cref="DriftIndicators"/> rules over the baseline. <paramref name="leftOut"/> are baseline samples kept out of
+    /// the fit (confirmed failures): they count for the indicators, because a window counts every output, failures
+    /// included, and a baseline without them would make the stream's usual share of looping outputs look like a rise.
+    /// </summary>
+    public static DriftModel Train(string model, string route, IEnumerable<OutputFeatures> features, DriftTrainingOptions? options = null,
+        IEnumerable<OutputFeatures>? leftOut = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var fitted = features.ToList();
+        var trained = Train(model, route, fitted.Select(f => f.ToVector()).ToList(), options);
+        var counted = fitted.Concat(leftOut ?? []).ToList();
+        return trained.WithIndicators(new DriftIndicatorBaseline(counted.Count, DriftIndicators.All.Select(i => i.Name).ToArray(), DriftIndicators.Count(counted)));
+    }
 
     private static (float[] Center, float[] Scale) Standardization(float[][] rows, float minScale)
     {

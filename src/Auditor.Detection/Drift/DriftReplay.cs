@@ -1,3 +1,5 @@
+using Auditor.Detection.Features;
+
 namespace Auditor.Detection.Drift;
 
 /// <summary>An alert raised while replaying a stream, with the index of the sample after which it was raised.</summary>
@@ -8,25 +10,26 @@ public sealed record ReplayedAlert(int AfterSample, DriftAlert Alert)
 }
 
 /// <summary>
-/// Replays a stream of feature vectors through the same path the server runs: score, add to the hourly sketch, and
+/// Replays a stream of outputs' features through the same path the server runs: score, add to the slot's sketch, and
 /// every <c>evaluateEvery</c> samples test the open recent, hourly and daily windows together (as the monitor job does
 /// each minute). Used by the simulation command and the tests.
 /// </summary>
 public static class DriftReplay
 {
-    public static IReadOnlyList<ReplayedAlert> Run(DriftModel model, IEnumerable<float[]> vectors, DateTimeOffset start, TimeSpan interval,
+    public static IReadOnlyList<ReplayedAlert> Run(DriftModel model, IEnumerable<OutputFeatures> samples, DateTimeOffset start, TimeSpan interval,
         int evaluateEvery, WindowDriftOptions? options = null, bool stopAtFirst = false)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentNullException.ThrowIfNull(samples);
         var sketches = new DriftWindowSketches();
         var alerts = new List<ReplayedAlert>();
         var raised = new HashSet<(string Kind, DateTimeOffset Start)>();
         var i = 0;
-        foreach (var vector in vectors)
+        foreach (var features in samples)
         {
             var at = start + interval * i;
-            sketches.Add(model, at, vector, model.Score(vector) >= model.Threshold);
+            var vector = features.ToVector();
+            sketches.Add(model, at, vector, model.Score(vector) >= model.Threshold, DriftIndicators.Of(features));
             i++;
             if (i % evaluateEvery != 0)
                 continue;

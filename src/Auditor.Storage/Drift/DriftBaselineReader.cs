@@ -4,8 +4,14 @@ using Dapper;
 
 namespace Auditor.Storage.Drift;
 
-/// <summary>A stream's baseline: the features of its uniform-stratum samples, and how many confirmed failures were left out.</summary>
-public sealed record DriftBaseline(string Model, string Route, IReadOnlyList<OutputFeatures> Features, int ExcludedFailures);
+/// <summary>
+/// A stream's baseline: the features of its uniform-stratum samples without confirmed failures (what the model is fitted
+/// on), and those of the confirmed failures left out (the indicator rules count them: a window counts every output).
+/// </summary>
+public sealed record DriftBaseline(string Model, string Route, IReadOnlyList<OutputFeatures> Features, IReadOnlyList<OutputFeatures> Failures)
+{
+    public int ExcludedFailures => Failures.Count;
+}
 
 /// <summary>
 /// Reads drift baselines: uniform-stratum samples (the unbiased picture of a stream) in whole hours ending at the last
@@ -39,7 +45,7 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
         return rows.GroupBy(r => (r.Model, r.Route))
             .Select(g => new DriftBaseline(g.Key.Model, g.Key.Route,
                 g.Where(r => r.Failed == 0).Select(r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!).ToList(),
-                g.Count(r => r.Failed != 0)))
+                g.Where(r => r.Failed != 0).Select(r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!).ToList()))
             .ToList();
     }
 }

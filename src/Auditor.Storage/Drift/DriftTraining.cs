@@ -30,7 +30,7 @@ public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore st
                     $"not trained: {baseline.Features.Count} uniform samples, {options.MinSamples} needed"));
                 continue;
             }
-            var trained = DriftModelTrainer.Train(baseline.Model, baseline.Route, baseline.Features, options);
+            var trained = DriftModelTrainer.Train(baseline.Model, baseline.Route, baseline.Features, options, leftOut: baseline.Failures);
             var saved = await store.SaveAsync(trained, new DriftModelProvenance(trainedBy, end - Window, end, baseline.Features.Count, baseline.ExcludedFailures), ct);
             outcomes.Add(new(baseline.Model, baseline.Route, saved.Version, baseline.Features.Count, baseline.ExcludedFailures,
                 $"trained version {saved.Version}: threshold {saved.Threshold:0.###} at the {saved.Quantile:P1} quantile"));

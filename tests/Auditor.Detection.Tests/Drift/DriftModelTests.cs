@@ -22,7 +22,7 @@ public sealed class DriftModelTests
         var model = DriftModelTrainer.Train("m", "r", streams.Baseline());
         var loaded = DriftModelSerializer.FromBytes(DriftModelSerializer.ToBytes(model), version: 7);
         Assert.Equal(7, loaded.Version);
-        foreach (var v in streams.Stream(200, s => s.Normal()).Concat(streams.Stream(50, s => s.Looping())))
+        foreach (var v in streams.Vectors(200, s => s.Normal()).Concat(streams.Vectors(50, s => s.Looping())))
             Assert.Equal(model.Score(v), loaded.Score(v));
     }
 
@@ -31,7 +31,7 @@ public sealed class DriftModelTests
     {
         var streams = new DriftStreams(3);
         var model = DriftModelTrainer.Train("m", "r", streams.Baseline(4000), new DriftTrainingOptions { Quantile = 0.99 });
-        var fresh = streams.Stream(20_000, s => s.Normal()).Count(v => model.Score(v) >= model.Threshold) / 20_000.0;
+        var fresh = streams.Vectors(20_000, s => s.Normal()).Count(v => model.Score(v) >= model.Threshold) / 20_000.0;
         Assert.InRange(fresh, 0.004, 0.02);
         Assert.InRange(model.ExpectedAnomalousShare, 0.005, 0.015);
     }

@@ -35,13 +35,15 @@ internal sealed class DriftStreams(int seed)
         };
     }
 
-    public IEnumerable<float[]> Stream(int count, Func<DriftStreams, OutputFeatures> make)
+    public IEnumerable<OutputFeatures> Stream(int count, Func<DriftStreams, OutputFeatures> make)
     {
         for (var i = 0; i < count; i++)
-            yield return make(this).ToVector();
+            yield return make(this);
     }
 
-    public List<float[]> Baseline(int count = 2000) => Stream(count, s => s.Normal()).ToList();
+    public IEnumerable<float[]> Vectors(int count, Func<DriftStreams, OutputFeatures> make) => Stream(count, make).Select(f => f.ToVector());
+
+    public List<OutputFeatures> Baseline(int count = 2000) => Stream(count, s => s.Normal()).ToList();
 
     private double Uniform(double a, double b) => a + (b - a) * _random.NextDouble();
 
