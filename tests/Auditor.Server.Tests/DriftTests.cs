@@ -5,6 +5,7 @@ using Auditor.Contracts;
 using Auditor.Contracts.Events;
 using Auditor.Detection;
 using Auditor.Detection.Drift;
+using Auditor.Review.Incidents;
 using Auditor.Review.Routing;
 using Auditor.Server.Drift;
 using Auditor.Storage.Drift;
@@ -126,6 +127,38 @@ public sealed class DriftTests : IAsyncLifetime
         Assert.All(await store.ListAsync(10, default), a => Assert.NotNull(a.PublishedAt));
         await monitor.RunAsync(default);
         Assert.Equal(raised.Select(a => a.AlertId).Order(), publisher.Published.Select(e => e.AlertId).Order()); // each once: marked, not published again
+    }
+
+    [Fact]
+    public async Task A_drift_alert_whose_incident_could_not_be_opened_opens_it_and_is_published_on_a_later_pass()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        for (var i = 0; i < 300; i++)
+            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
+        var monitor = _app.Services.GetRequiredService<DriftMonitor>();
+        var store = _app.Services.GetRequiredService<DriftAlertStore>();
+        var incidents = _app.Services.GetRequiredService<IncidentStore>();
+
+        // The incidents table is out of reach for one pass (a real failure of the store, not a stand-in).
+        await ExecuteAsync("ALTER TABLE incidents RENAME TO incidents_away");
+        Assert.NotEmpty(await monitor.RunAsync(default));
+        Assert.All(await store.ListAsync(10, default), a => Assert.Null(a.PublishedAt));
+        await ExecuteAsync("ALTER TABLE incidents_away RENAME TO incidents");
+        Assert.Empty(await incidents.ListAsync(10, default));
+
+        Assert.Empty(await monitor.RunAsync(default)); // no new alert: the stored ones open the incident and are published
+        Assert.All(await store.ListAsync(10, default), a => Assert.NotNull(a.PublishedAt));
+        Assert.Single(await incidents.ListAsync(10, default), i => i.Source == IncidentSources.Drift);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await _app.Services.GetRequiredService<Auditor.Storage.AuditorDatabase>().OpenAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

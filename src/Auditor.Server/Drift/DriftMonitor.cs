@@ -1,6 +1,7 @@
 using Auditor.Contracts.Events;
 using Auditor.Detection.Drift;
 using Auditor.Review.Estimation;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Drift;
 using Auditor.Storage.Incidents;
 using MassTransit;
@@ -67,8 +68,6 @@ public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWind
             if (added is null)
                 continue;
             raised.Add(added);
-            // An open drift incident for the stream absorbs further alerts; a new one alerts people through the outbox.
-            await incidents.OpenFromDriftAsync(new StreamKey(added.Model, added.Route), added.WindowStart, added.WindowEnd, added.Message, ct);
         }
         sketches.Prune(today.AddDays(-1));
         await windows.PruneAsync(today.AddDays(-3), ct);
@@ -77,8 +76,9 @@ public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWind
     }
 
     /// <summary>
-    /// Publishes every unpublished alert this monitor can claim and marks each after the bus accepted it; a failed publish
-    /// gives the claim back for the next pass. Returns how many were published.
+    /// Hands on every unpublished alert this monitor can claim: opens (or joins) the stream's drift incident, publishes
+    /// DriftDetected, and marks the alert after both succeeded; a failure of either gives the claim back for the next pass,
+    /// so neither the incident nor the event is lost. Returns how many were published.
     /// </summary>
     public async Task<int> PublishPendingAsync(CancellationToken ct)
     {
@@ -87,6 +87,9 @@ public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWind
         {
             try
             {
+                // An open drift incident for the stream absorbs further alerts (opening is idempotent while it is open);
+                // a new one alerts people through the incident outbox.
+                await incidents.OpenFromDriftAsync(new StreamKey(a.Model, a.Route), a.WindowStart, a.WindowEnd, a.Message, ct);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(PublishTimeout);
                 await publisher.PublishAsync(new DriftDetected(a.AlertId, a.Model, a.Route, a.WindowKind, a.WindowStart, a.WindowEnd, a.Samples,
@@ -104,29 +107,22 @@ public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWind
         return published;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: publishing DriftDetected for alert {AlertId} failed; retried on the next pass")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: opening the incident or publishing DriftDetected for alert {AlertId} failed; retried on the next pass")]
     private partial void LogPublishFailed(Exception exception, long alertId);
 }
 
 /// <summary>Runs <see cref="DriftMonitor"/> every Auditor:Drift:MonitorSeconds.</summary>
 public sealed partial class DriftMonitorJob(DriftMonitor monitor, IOptionsMonitor<DriftOptions> options, TimeProvider clock, ILogger<DriftMonitorJob> logger)
-    : BackgroundService
+    : PeriodicJob(clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromSeconds(options.CurrentValue.MonitorSeconds);
+
+    protected override FirstStep FirstStep => FirstStep.AfterOnePeriod;
+
+    protected override async Task StepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.CurrentValue.MonitorSeconds), clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                foreach (var alert in await monitor.RunAsync(stoppingToken))
-                    LogAlert(alert.Message);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
+        foreach (var alert in await monitor.RunAsync(ct))
+            LogAlert(alert.Message);
     }
 
     /// <summary>
@@ -153,5 +149,5 @@ public sealed partial class DriftMonitorJob(DriftMonitor monitor, IOptionsMonito
     private partial void LogFlushFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drift monitoring pass failed; sketches are kept for the next one")]
-    private partial void LogFailed(Exception exception);
+    protected override partial void LogStepFailed(Exception exception);
 }
