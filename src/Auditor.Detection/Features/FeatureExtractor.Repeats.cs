@@ -1,0 +1,150 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Auditor.Detection.Features;
+
+// Copies and loops: the greedy LZ77 parse of the digit-folded text.
+public static partial class FeatureExtractor
+{
+    private readonly record struct RepeatStats(
+        double RepeatedShare, double WeightedCopiedChars, double CompressionRatio, int LongestStart, int LongestLength, int LongestDistance,
+        int LoopStart, int LoopLength, int LoopPeriod);
+
+    // Greedy LZ77 parse with a hash of the last position of every 8-character key. A loop shows up as one long
+    // match whose source is one period back; counting "Chapter 12, Chapter 13" works because digits are folded.
+    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, ReadOnlySpan<char> raw, Scratch scratch)
+    {
+        var n = s.Length;
+        if (n < MatchKey * 2)
+            return new RepeatStats(0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
+
+        var bits = Math.Clamp(BitOperations.Log2((uint)n) + 2, 8, 20);
+        var head = scratch.Head(1 << bits, n, out var stamp);
+        var shift = 64 - bits;
+        ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
+        var copied = 0.0;
+
+        int matched = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
+        int lastMatchStart = -1, lastMatchLength = 0, lastMatchDistance = 0;
+        var i = 0;
+        while (true)
+        {
+            // Literal run: no calls and no data-dependent branch but the match test, which is almost always false
+            // in natural text. Table entries hold stamp + position; anything below the stamp is from an earlier output.
+            var j = -1;
+            for (; i + MatchKey <= n; i++)
+            {
+                // The key hashes the first four characters; the candidate is then checked on all eight.
+                var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2));
+                var h = (int)((k0 * 0x9E3779B97F4A7C15UL) >> shift);
+                var candidate = Math.Max(head[h] - stamp, 0);
+                head[h] = stamp + i;
+                if (candidate < i
+                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0
+                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2 + 8)))
+                {
+                    j = candidate;
+                    break;
+                }
+            }
+            if (j < 0)
+                break;
+
+            var length = MatchKey + s[(i + MatchKey)..].CommonPrefixLength(s[(j + MatchKey)..]);
+            // Compression counts what is copied verbatim (digits not folded: a table of different numbers is information).
+            var verbatim = VerbatimStretches(raw.Slice(i, length), raw.Slice(j, length));
+            matches += verbatim.Stretches;
+            matched += verbatim.Chars;
+            if (length >= MinRepeatChars)
+            {
+                repeated += length;
+                copied += verbatim.Weight;
+            }
+            if (length > longestLength)
+                (longestStart, longestLength, longestDistance) = (i, length, i - j);
+            (lastMatchStart, lastMatchLength, lastMatchDistance) = (i, length, i - j);
+            // Index the copied stretch only when short: inside a long copy every key is already indexed one copy back.
+            var end = i + length;
+            var indexFrom = length <= 32 ? i + 1 : Math.Max(i + 1, end - MatchKey);
+            for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
+            {
+                var a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
+                head[(int)((a * 0x9E3779B97F4A7C15UL) >> shift)] = stamp + p;
+            }
+            i = end;
+        }
+        var literals = n - matched;
+
+        // The trailing loop: the last copy reaches the end and overlaps its source (at least two back-to-back copies).
+        // Walk back from the copy while the text keeps the same period, to find where the loop began.
+        int loopStart = -1, loopLength = 0, loopPeriod = 0;
+        if (lastMatchStart >= 0 && lastMatchStart + lastMatchLength == n && lastMatchLength >= lastMatchDistance)
+        {
+            var d = lastMatchDistance;
+            var start = lastMatchStart - d;
+            while (start > 0 && s[start - 1] == s[start - 1 + d])
+                start--;
+            var period = MinimalPeriod(s[start..], d);
+            // A loop seen only with digits folded must repeat words ("Chapter 12, Chapter 13"); a run of numbers
+            // (a table, a list of values) is not a loop unless it repeats verbatim.
+            if (RepeatsWords(raw.Slice(start, period))
+                || raw[(start + period)..].SequenceEqual(raw[start..^period]))
+            {
+                (loopStart, loopLength, loopPeriod) = (start, n - start, period);
+            }
+        }
+
+        var codeSize = literals + 3 * matches;
+        return new RepeatStats((double)repeated / n, copied, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
+            loopStart, loopLength, loopPeriod);
+    }
+
+    private readonly record struct Verbatim(int Chars, int Stretches, double Weight);
+
+    /// <summary>
+    /// The verbatim (unfolded) stretches of a copy: characters and count of those of 8+ characters (for compression), and the
+    /// weight of those of 24+ characters, each by length x min(1, length / 128).
+    /// </summary>
+    private static Verbatim VerbatimStretches(ReadOnlySpan<char> copy, ReadOnlySpan<char> source)
+    {
+        int chars = 0, stretches = 0;
+        var weight = 0.0;
+        var pos = 0;
+        while (pos < copy.Length)
+        {
+            var run = copy[pos..].CommonPrefixLength(source[pos..]);
+            if (run >= MatchKey)
+            {
+                chars += run;
+                stretches++;
+            }
+            if (run >= MinRepeatChars)
+                weight += run * Math.Min(1.0, run / FullWeightCopyChars);
+            pos += run + 1; // skip the differing (digit) character
+        }
+        return new Verbatim(chars, stretches, weight);
+    }
+
+    // True when the loop unit holds a letter of some script (a word, not only numbers and punctuation).
+    private static bool RepeatsWords(ReadOnlySpan<char> unit)
+    {
+        foreach (var c in unit)
+        {
+            if (char.IsLetter(c))
+                return true;
+        }
+        return false;
+    }
+
+    // The smallest divisor q of the found period d for which the loop span still has period q ("ab ab ab" is period 3, not 6).
+    private static int MinimalPeriod(ReadOnlySpan<char> loop, int d)
+    {
+        for (var q = 1; q < d; q++)
+        {
+            if (d % q == 0 && loop[q..].SequenceEqual(loop[..^q]))
+                return q;
+        }
+        return d;
+    }
+}
