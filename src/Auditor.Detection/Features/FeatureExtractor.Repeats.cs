@@ -30,24 +30,7 @@ public static partial class FeatureExtractor
         var i = 0;
         while (true)
         {
-            // Literal run: no calls and no data-dependent branch but the match test, which is almost always false
-            // in natural text. Table entries hold stamp + position; anything below the stamp is from an earlier output.
-            var j = -1;
-            for (; i + MatchKey <= n; i++)
-            {
-                // The key hashes the first four characters; the candidate is then checked on all eight.
-                var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2));
-                var h = (int)((k0 * 0x9E3779B97F4A7C15UL) >> shift);
-                var candidate = Math.Max(head[h] - stamp, 0);
-                head[h] = stamp + i;
-                if (candidate < i
-                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0
-                    && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, i * 2 + 8)))
-                {
-                    j = candidate;
-                    break;
-                }
-            }
+            var j = NextMatch(s, head, stamp, shift, ref i);
             if (j < 0)
                 break;
 
@@ -98,6 +81,41 @@ public static partial class FeatureExtractor
         var codeSize = literals + 3 * matches;
         return new RepeatStats((double)repeated / n, copied, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
             loopStart, loopLength, loopPeriod);
+    }
+
+    // The literal run: from position i on, the first position whose eight characters equal those at the last earlier
+    // position with the same 4-character hash; returns that earlier position (i is left at the match) or -1 at the end.
+    // Table entries hold stamp + position; anything below the stamp is from an earlier output and reads as position 0
+    // (still checked on all eight characters). Kept out of the parse's loop, so its few variables stay in registers,
+    // and free of data-dependent branches but the match test, which is almost always false in natural text: whether a
+    // key was seen before in this output, or shares its first four characters, follows no pattern a predictor learns.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int NextMatch(ReadOnlySpan<char> s, Span<int> head, int stamp, int shift, ref int i)
+    {
+        ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
+        ref var head0 = ref MemoryMarshal.GetReference(head);
+        var p = i;
+        for (; p + MatchKey <= s.Length; p++)
+        {
+            // The key hashes the first four characters; the candidate is then checked on all eight.
+            var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
+            // Unchecked: the hash has 64 - shift bits, and the table has 2^(64 - shift) entries.
+            ref var slot = ref Unsafe.Add(ref head0, (nint)((k0 * 0x9E3779B97F4A7C15UL) >> shift));
+            var candidate = slot - stamp;
+            candidate &= ~(candidate >> 31); // max(candidate, 0)
+            slot = stamp + p;
+            // Non-short-circuit tests: every read is in bounds, as candidate <= p and p + 8 <= length.
+            var found = (candidate < p)
+                & (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0)
+                & (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2 + 8)));
+            if (found)
+            {
+                i = p;
+                return candidate;
+            }
+        }
+        i = p;
+        return -1;
     }
 
     private readonly record struct Verbatim(int Chars, int Stretches, double Weight);
