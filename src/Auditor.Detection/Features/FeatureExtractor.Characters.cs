@@ -28,14 +28,15 @@ public static partial class FeatureExtractor
         return table;
     }
 
-
     private readonly record struct AsciiCounts(int Letters, int Spaces, int Controls);
 
     // Counts ASCII letters (a-z, A-Z), white space (space, tab, LF, VT, FF, CR) and other control characters (C0 and DEL)
-    // sixteen or more characters at a time. Lane counters are 16-bit, so they are emptied every 32,768 vectors.
-    private static AsciiCounts CountAscii(ReadOnlySpan<char> text)
+    // sixteen or more characters at a time, and writes the copy of the text with ASCII digits folded to '0' (the word
+    // split folds the rare non-ASCII digits). Lane counters are 16-bit, so they are emptied every 32,768 vectors.
+    private static AsciiCounts CountAsciiAndFoldDigits(ReadOnlySpan<char> text, Span<char> folded)
     {
         var u = MemoryMarshal.Cast<char, ushort>(text);
+        var o = MemoryMarshal.Cast<char, ushort>(folded[..text.Length]);
         int letters = 0, spaces = 0, controls = 0, i = 0;
         var width = Vector<ushort>.Count;
         while (i + width <= u.Length)
@@ -52,6 +53,8 @@ public static partial class FeatureExtractor
                 accLetters -= isLetter; // a true lane is all ones, that is -1
                 accSpaces -= isSpace;
                 accControls -= isControl;
+                var isDigit = Vector.LessThan(v - new Vector<ushort>('0'), new Vector<ushort>(10));
+                Vector.ConditionalSelect(isDigit, new Vector<ushort>('0'), v).CopyTo(o[i..]);
             }
             letters += SumLanes(accLetters);
             spaces += SumLanes(accSpaces);
@@ -64,6 +67,7 @@ public static partial class FeatureExtractor
             var space = c == ' ' || (ushort)(c - '\t') < 5;
             spaces += space ? 1 : 0;
             controls += !space && (c < 0x20 || c == 0x7F) ? 1 : 0;
+            o[i] = (ushort)(c - '0') < 10 ? '0' : c;
         }
         return new AsciiCounts(letters, spaces, controls);
 
@@ -122,6 +126,9 @@ public static partial class FeatureExtractor
     }
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;
+
+    // In a token set's copy of the ASCII flags (Scratch.AsciiFlags): the character may start a template token.
+    private const int TriggerFlag = 64;
 
     private static readonly byte[] s_asciiFlags = BuildAsciiFlags();
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 using Auditor.Contracts;
 
@@ -40,76 +37,39 @@ public static partial class FeatureExtractor
         return Scan(sample, text, templateTokens, scratch);
     }
 
-    // The character pass. The inner loop handles ASCII without calls or data-dependent branches, so its counters stay in
-    // registers: flags from a table, the word hash masked to zero outside words, word and punctuation tokens written
-    // unconditionally at the end of the list (which only grows when the token is real), digits folded in the copy.
-    // It stops at anything rare (a non-ASCII character, a possible template token), handled out of line.
+    // The character pass, in two parts. A vectorised pass counts ASCII letters, white space and control characters
+    // and writes the digit-folded copy of the text into a reused buffer. The word split's hot loop (SplitAscii) then
+    // takes ASCII characters without calls or data-dependent branches and stops at anything rare (a non-ASCII
+    // character, a possible template token), handled here out of line.
     private static OutputFeatures Scan(OutputSample sample, ReadOnlySpan<char> text, TemplateTokenSet tokens, Scratch scratch)
     {
         var folded = scratch.Folded.AsSpan(0, text.Length);
         var words = scratch.Words.AsSpan(0, text.Length + 1);
-        ReadOnlySpan<byte> flags = s_asciiFlags;
-        ReadOnlySpan<bool> triggers = tokens.AsciiTriggers;
-        int wordCount = 0, prevWord = 0, nonAsciiSpaces = 0;
-        uint wordHash = 0;
+        var ascii = CountAsciiAndFoldDigits(text, folded);
+        ReadOnlySpan<byte> flags = scratch.AsciiFlags(tokens);
+        var split = default(WordSplit);
+        var nonAsciiSpaces = 0;
         var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
-        ref var t0 = ref MemoryMarshal.GetReference(text);
-        ref var f0 = ref MemoryMarshal.GetReference(folded);
-        ref var w0 = ref MemoryMarshal.GetReference(words);
-        ref var flags0 = ref MemoryMarshal.GetReference(flags);
-        ref var trig0 = ref MemoryMarshal.GetReference(triggers);
         var i = 0;
-        while (true)
+        while ((i = SplitAscii(text, i, words, flags, ref split)) < text.Length)
         {
-            char c;
+            var c = text[i];
             int f;
-            // Unchecked indexing in the hot loop: i < text.Length = folded.Length, wordCount <= i + 1 < words.Length, c < 128.
-            for (; i < text.Length; i++)
-            {
-                c = Unsafe.Add(ref t0, i);
-                if (c >= 128 || Unsafe.Add(ref trig0, c))
-                    break;
-                f = Unsafe.Add(ref flags0, c);
-                var isWord = f & WordFlag;
-                Unsafe.Add(ref w0, wordCount) = MixWord(wordHash);
-                wordCount += prevWord & ~isWord;
-                Unsafe.Add(ref w0, wordCount) = PunctuationToken(c);
-                wordCount += (f >> 1) & 1; // PunctFlag
-                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
-                prevWord = isWord;
-                Unsafe.Add(ref f0, i) = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // digits fold to '0'
-            }
-            if (i >= text.Length)
-                break;
-
-            c = text[i];
             if (c < 128)
             {
-                f = flags[c];
+                f = s_asciiFlags[c];
                 MatchTemplateToken(text, i, tokens, ref cold);
             }
             else
             {
                 f = CountNonAscii(text, i, tokens, ref cold);
-            }
-            if (c >= 128)
                 nonAsciiSpaces += (f >> 2) & 1;
-            {
-                var isWord = f & WordFlag;
-                words[wordCount] = MixWord(wordHash);
-                wordCount += prevWord & ~isWord;
-                words[wordCount] = PunctuationToken(c);
-                wordCount += (f >> 1) & 1;
-                wordHash = (BitOperations.RotateLeft(wordHash, 5) ^ c) & (uint)-isWord;
-                prevWord = isWord;
-                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1)));
+                folded[i] = (char)(c ^ ((c ^ '0') & -((f >> 5) & 1))); // a non-ASCII digit folds to '0' too
             }
+            split.Add(words, c, f);
             i++;
         }
-        if (prevWord != 0)
-            words[wordCount++] = MixWord(wordHash);
-        // ASCII letters, white space and control characters are counted with vector instructions afterwards.
-        var ascii = CountAscii(text);
+        var wordCount = split.Finish(words);
         var latin = ascii.Letters + cold.Latin;
         var control = ascii.Controls + cold.Control;
         var nonWhitespace = text.Length - ascii.Spaces - nonAsciiSpaces;

@@ -1,0 +1,72 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Auditor.Detection.Features;
+
+// The word split: word tokens (runs of letters and digits, hashed) and punctuation tokens, in text order.
+public static partial class FeatureExtractor
+{
+    // The split's state between the hot loop and the rare characters handled out of line.
+    private struct WordSplit
+    {
+        public int Count;    // tokens written so far
+        public int PrevWord; // 1 when the previous character was part of a word
+        public uint Hash;    // hash of the word so far (0 outside words)
+
+        // One character with its class flags. Branch-free: the hash is masked to zero outside words, and the word and
+        // punctuation tokens are written unconditionally at the end of the list, which only grows when the token is real.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(Span<int> words, char c, int f)
+        {
+            var isWord = f & WordFlag;
+            words[Count] = MixWord(Hash);
+            Count += PrevWord & ~isWord;
+            words[Count] = PunctuationToken(c);
+            Count += (f >> 1) & 1; // PunctFlag
+            Hash = (BitOperations.RotateLeft(Hash, 5) ^ c) & (uint)-isWord;
+            PrevWord = isWord;
+        }
+
+        // The last word, when the text ends inside one; returns the number of tokens.
+        public int Finish(Span<int> words)
+        {
+            if (PrevWord != 0)
+                words[Count++] = MixWord(Hash);
+            return Count;
+        }
+    }
+
+    // The hot loop of the split: what WordSplit.Add does, for a run of ASCII characters that cannot start a template
+    // token (flags carry TriggerFlag for those). Returns where it stopped: the end of the text or a rare character.
+    // A method of its own, so that the state lives in registers rather than being spilled around the rare-character
+    // code; indexing is unchecked: i < text.Length, count <= i + 1 < words.Length (a token ends no earlier than its
+    // last character), c < 128 = flags.Length.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int SplitAscii(ReadOnlySpan<char> text, int i, Span<int> words, ReadOnlySpan<byte> flags, ref WordSplit split)
+    {
+        ref var t0 = ref MemoryMarshal.GetReference(text);
+        ref var w0 = ref MemoryMarshal.GetReference(words);
+        ref var flags0 = ref MemoryMarshal.GetReference(flags);
+        int count = split.Count, prevWord = split.PrevWord;
+        var hash = split.Hash;
+        for (; i < text.Length; i++)
+        {
+            var c = Unsafe.Add(ref t0, i);
+            if (c >= 128)
+                break;
+            int f = Unsafe.Add(ref flags0, c);
+            if ((f & TriggerFlag) != 0)
+                break;
+            var isWord = f & WordFlag;
+            Unsafe.Add(ref w0, count) = MixWord(hash);
+            count += prevWord & ~isWord;
+            Unsafe.Add(ref w0, count) = PunctuationToken(c);
+            count += (f >> 1) & 1; // PunctFlag
+            hash = (BitOperations.RotateLeft(hash, 5) ^ c) & (uint)-isWord;
+            prevWord = isWord;
+        }
+        (split.Count, split.PrevWord, split.Hash) = (count, prevWord, hash);
+        return i;
+    }
+}
