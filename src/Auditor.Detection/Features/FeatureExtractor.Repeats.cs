@@ -156,13 +156,24 @@ public static partial class FeatureExtractor
     }
 
     // The smallest divisor q of the found period d for which the loop span still has period q ("ab ab ab" is period 3, not 6).
+    // Divisors come in pairs q <= d / q, so only q up to sqrt(d) needs a division: the small ones are tried upwards,
+    // then the large ones (d / q for those q, downwards), which keeps the order of increasing q.
     private static int MinimalPeriod(ReadOnlySpan<char> loop, int d)
     {
-        for (var q = 1; q < d; q++)
+        var small = 1;
+        for (; small * small <= d; small++)
         {
-            if (d % q == 0 && loop[q..].SequenceEqual(loop[..^q]))
-                return q;
+            if (d % small == 0 && small < d && HasPeriod(loop, small))
+                return small;
+        }
+        for (var q = small - 1; q >= 1; q--)
+        {
+            var large = d / q;
+            if (d % q == 0 && large > q && large < d && HasPeriod(loop, large))
+                return large;
         }
         return d;
+
+        static bool HasPeriod(ReadOnlySpan<char> loop, int q) => loop[q..].SequenceEqual(loop[..^q]);
     }
 }

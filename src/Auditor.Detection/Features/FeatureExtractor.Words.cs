@@ -91,12 +91,21 @@ public static partial class FeatureExtractor
     }
 
     // The longest loop at the end of the word sequence: smallest period p whose copies cover the most words.
+    // Only a period p whose word p back equals the last word can hold, so a vectorised search finds those, in
+    // increasing p (positions from the end backwards), and only they are checked.
     private static (int Period, int Words) TrailingWordLoop(ReadOnlySpan<int> w)
     {
         var t = w.Length;
         int bestPeriod = 0, bestCover = 0;
-        for (var p = 1; p <= Math.Min(MaxWordPeriod, t / 2); p++)
+        var maxPeriod = Math.Min(MaxWordPeriod, t / 2);
+        if (maxPeriod == 0)
+            return (0, 0);
+        // window[e] is the word p = maxPeriod - e back from the last.
+        var window = w.Slice(t - 1 - maxPeriod, maxPeriod);
+        var end = window.Length;
+        while ((end = window[..end].LastIndexOf(w[^1])) >= 0)
         {
+            var p = maxPeriod - end;
             if (bestPeriod > 0 && p % bestPeriod == 0)
                 continue;
             var k = 0;
