@@ -127,9 +127,6 @@ public static partial class FeatureExtractor
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;
 
-    // In a token set's copy of the ASCII flags (Scratch.AsciiFlags): the character may start a template token.
-    private const int TriggerFlag = 64;
-
     private static readonly byte[] s_asciiFlags = BuildAsciiFlags();
 
     private static byte[] BuildAsciiFlags()

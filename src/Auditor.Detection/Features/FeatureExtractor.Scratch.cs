@@ -23,26 +23,6 @@ public static partial class FeatureExtractor
             }
         }
 
-        private TemplateTokenSet? _flagsTokens;
-        private byte[] _flags = [];
-
-        // The ASCII class flags with TriggerFlag on the characters that may start one of these tokens, so the hot loop
-        // tests both with one lookup. Built once per token set in use (the rules' set changes only on a reload).
-        public byte[] AsciiFlags(TemplateTokenSet tokens)
-        {
-            if (!ReferenceEquals(_flagsTokens, tokens))
-            {
-                var flags = (byte[])s_asciiFlags.Clone();
-                for (var c = 0; c < flags.Length; c++)
-                {
-                    if (tokens.AsciiTriggers[c])
-                        flags[c] |= TriggerFlag;
-                }
-                (_flags, _flagsTokens) = (flags, tokens);
-            }
-            return _flags;
-        }
-
         private int _nextStamp = 1;
 
         // The LZ77 hash table is never cleared: each output gets a stamp above every position stored before it.

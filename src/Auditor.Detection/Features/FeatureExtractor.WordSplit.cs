@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -37,31 +38,30 @@ public static partial class FeatureExtractor
         }
     }
 
-    // The hot loop of the split: what WordSplit.Add does, for a run of ASCII characters that cannot start a template
-    // token (flags carry TriggerFlag for those). Returns where it stopped: the end of the text or a rare character.
-    // A method of its own, so that the state lives in registers rather than being spilled around the rare-character
-    // code; indexing is unchecked: i < text.Length, count <= i + 1 < words.Length (a token ends no earlier than its
-    // last character), c < 128 = flags.Length.
+    // The hot loop of the split: what WordSplit.Add does, for the run of ASCII characters that cannot start a template
+    // token from i on (found by a vectorised search, so the loop itself tests no character). Returns where it stopped:
+    // the end of the text or a rare character. A method of its own, so that the state lives in registers rather than
+    // being spilled around the rare-character code; indexing is unchecked: i < end <= text.Length,
+    // count <= i + 1 < words.Length (a token ends no earlier than its last character), c < 128 = table lengths.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int SplitAscii(ReadOnlySpan<char> text, int i, Span<int> words, ReadOnlySpan<byte> flags, ref WordSplit split)
+    private static int SplitAscii(ReadOnlySpan<char> text, int i, Span<int> words, SearchValues<char> plainAscii, ref WordSplit split)
     {
+        var run = text[i..].IndexOfAnyExcept(plainAscii);
+        var end = run < 0 ? text.Length : i + run;
         ref var t0 = ref MemoryMarshal.GetReference(text);
         ref var w0 = ref MemoryMarshal.GetReference(words);
-        ref var flags0 = ref MemoryMarshal.GetReference(flags);
+        ref var flags0 = ref MemoryMarshal.GetArrayDataReference(s_asciiFlags);
+        ref var punct0 = ref MemoryMarshal.GetArrayDataReference(s_asciiPunctuationTokens);
         int count = split.Count, prevWord = split.PrevWord;
         var hash = split.Hash;
-        for (; i < text.Length; i++)
+        for (; i < end; i++)
         {
             var c = Unsafe.Add(ref t0, i);
-            if (c >= 128)
-                break;
             int f = Unsafe.Add(ref flags0, c);
-            if ((f & TriggerFlag) != 0)
-                break;
             var isWord = f & WordFlag;
             Unsafe.Add(ref w0, count) = MixWord(hash);
             count += prevWord & ~isWord;
-            Unsafe.Add(ref w0, count) = PunctuationToken(c);
+            Unsafe.Add(ref w0, count) = Unsafe.Add(ref punct0, c);
             count += (f >> 1) & 1; // PunctFlag
             hash = (BitOperations.RotateLeft(hash, 5) ^ c) & (uint)-isWord;
             prevWord = isWord;
@@ -69,4 +69,7 @@ public static partial class FeatureExtractor
         (split.Count, split.PrevWord, split.Hash) = (count, prevWord, hash);
         return i;
     }
+
+    // PunctuationToken of every ASCII character (stored for every character, kept only for punctuation).
+    private static readonly int[] s_asciiPunctuationTokens = Enumerable.Range(0, 128).Select(c => PunctuationToken((char)c)).ToArray();
 }

@@ -46,12 +46,11 @@ public static partial class FeatureExtractor
         var folded = scratch.Folded.AsSpan(0, text.Length);
         var words = scratch.Words.AsSpan(0, text.Length + 1);
         var ascii = CountAsciiAndFoldDigits(text, folded);
-        ReadOnlySpan<byte> flags = scratch.AsciiFlags(tokens);
         var split = default(WordSplit);
         var nonAsciiSpaces = 0;
         var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
         var i = 0;
-        while ((i = SplitAscii(text, i, words, flags, ref split)) < text.Length)
+        while ((i = SplitAscii(text, i, words, tokens.PlainAscii, ref split)) < text.Length)
         {
             var c = text[i];
             int f;
