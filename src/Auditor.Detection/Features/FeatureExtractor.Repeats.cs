@@ -94,27 +94,28 @@ public static partial class FeatureExtractor
     {
         ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
         ref var head0 = ref MemoryMarshal.GetReference(head);
-        var p = i;
-        for (; p + MatchKey <= s.Length; p++)
+        // Native-sized positions: addressing with them needs no sign extension.
+        nint p = i, last = s.Length - MatchKey;
+        for (; p <= last; p++)
         {
             // The key hashes the first four characters; the candidate is then checked on all eight.
             var k0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
             // Unchecked: the hash has 64 - shift bits, and the table has 2^(64 - shift) entries.
             ref var slot = ref Unsafe.Add(ref head0, (nint)((k0 * 0x9E3779B97F4A7C15UL) >> shift));
-            var candidate = slot - stamp;
-            candidate &= ~(candidate >> 31); // max(candidate, 0)
-            slot = stamp + p;
+            var stored = slot - stamp;
+            nint candidate = stored & ~(stored >> 31); // max(stored, 0)
+            slot = stamp + (int)p;
             // Non-short-circuit tests: every read is in bounds, as candidate <= p and p + 8 <= length.
             var found = (candidate < p)
                 & (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2)) == k0)
                 & (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, candidate * 2 + 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2 + 8)));
             if (found)
             {
-                i = p;
-                return candidate;
+                i = (int)p;
+                return (int)candidate;
             }
         }
-        i = p;
+        i = (int)p;
         return -1;
     }
 

@@ -52,21 +52,23 @@ public static partial class FeatureExtractor
         ref var w0 = ref MemoryMarshal.GetReference(words);
         ref var flags0 = ref MemoryMarshal.GetArrayDataReference(s_asciiFlags);
         ref var punct0 = ref MemoryMarshal.GetArrayDataReference(s_asciiPunctuationTokens);
-        int count = split.Count, prevWord = split.PrevWord;
+        // Native-sized positions and counts: addressing with them needs no sign extension.
+        nint at = i, count = split.Count, prevWord = split.PrevWord;
         var hash = split.Hash;
-        for (; i < end; i++)
+        for (; at < end; at++)
         {
-            var c = Unsafe.Add(ref t0, i);
-            int f = Unsafe.Add(ref flags0, c);
+            var c = Unsafe.Add(ref t0, at);
+            nint f = Unsafe.Add(ref flags0, (nint)c);
             var isWord = f & WordFlag;
             Unsafe.Add(ref w0, count) = MixWord(hash);
             count += prevWord & ~isWord;
-            Unsafe.Add(ref w0, count) = Unsafe.Add(ref punct0, c);
+            Unsafe.Add(ref w0, count) = Unsafe.Add(ref punct0, (nint)c);
             count += (f >> 1) & 1; // PunctFlag
             hash = (BitOperations.RotateLeft(hash, 5) ^ c) & (uint)-isWord;
             prevWord = isWord;
         }
-        (split.Count, split.PrevWord, split.Hash) = (count, prevWord, hash);
+        (split.Count, split.PrevWord, split.Hash) = ((int)count, (int)prevWord, hash);
+        i = (int)at;
         return i;
     }
 
