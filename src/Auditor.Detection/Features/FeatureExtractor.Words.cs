@@ -39,10 +39,10 @@ public static partial class FeatureExtractor
         ref var w0 = ref MemoryMarshal.GetReference(words);
         ref var k0 = ref MemoryMarshal.GetReference(keys);
         ref var set0 = ref MemoryMarshal.GetReference(set);
-        var mask = set.Length - 1;
+        nint mask = set.Length - 1;
         var distinct = 0;
-        // Unchecked: i < words.Length <= keys.Length.
-        for (var i = 0; i < words.Length; i++)
+        // Unchecked: i < words.Length <= keys.Length. Native-sized indexes need no sign extension.
+        for (nint i = 0; i < words.Length; i++)
         {
             var key = ((ulong)(uint)Unsafe.Add(ref w0, i) + 1) * 0x9E3779B97F4A7C15UL;
             Unsafe.Add(ref k0, i) = key;
@@ -57,10 +57,10 @@ public static partial class FeatureExtractor
         ref var w0 = ref MemoryMarshal.GetReference(words);
         ref var k0 = ref MemoryMarshal.GetReference(keys);
         ref var set0 = ref MemoryMarshal.GetReference(set);
-        var mask = set.Length - 1;
+        nint mask = set.Length - 1;
         var distinct = 0;
-        // Unchecked: i + n - 1 < words.Length <= keys.Length.
-        for (var i = 0; i + n <= words.Length; i++)
+        // Unchecked: i + n - 1 < words.Length <= keys.Length. Native-sized indexes need no sign extension.
+        for (nint i = 0; i + n <= words.Length; i++)
         {
             ref var key = ref Unsafe.Add(ref k0, i);
             key = (key ^ (uint)Unsafe.Add(ref w0, i + n - 1)) * multiplier;
@@ -75,10 +75,10 @@ public static partial class FeatureExtractor
     // (probe on), which is 0 < difference < 2^32. The sets are at most a quarter full, so the first slot almost always
     // settles it, and "found" versus "new" is not a branch (it would mispredict on every other word).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Add(ref ulong set0, ulong key, ulong tag, int mask)
+    private static int Add(ref ulong set0, ulong key, ulong tag, nint mask)
     {
         var entry = tag | (key >> 32);
-        var slot = (int)key & mask;
+        var slot = (nint)key & mask;
         // Unchecked: slot <= mask, the last index.
         var difference = Unsafe.Add(ref set0, slot) ^ entry;
         while (difference - 1 < 0xFFFF_FFFFUL)
