@@ -37,6 +37,8 @@ public static partial class FeatureExtractor
     {
         var u = MemoryMarshal.Cast<char, ushort>(text);
         var o = MemoryMarshal.Cast<char, ushort>(folded[..text.Length]);
+        ref var u0 = ref MemoryMarshal.GetReference(u);
+        ref var o0 = ref MemoryMarshal.GetReference(o);
         int letters = 0, spaces = 0, controls = 0, i = 0;
         var width = Vector<ushort>.Count;
         while (i + width <= u.Length)
@@ -45,7 +47,7 @@ public static partial class FeatureExtractor
             var blockEnd = Math.Min(u.Length - width + 1, i + 32_768 * width);
             for (; i < blockEnd; i += width)
             {
-                var v = new Vector<ushort>(u[i..]);
+                var v = Vector.LoadUnsafe(ref u0, (nuint)i); // unchecked: i <= u.Length - width
                 var isLetter = Vector.LessThan((v | new Vector<ushort>(0x20)) - new Vector<ushort>('a'), new Vector<ushort>(26));
                 var isSpace = Vector.Equals(v, new Vector<ushort>(' '))
                     | Vector.LessThan(v - new Vector<ushort>('\t'), new Vector<ushort>(5)); // \t \n \v \f \r
@@ -54,7 +56,7 @@ public static partial class FeatureExtractor
                 accSpaces -= isSpace;
                 accControls -= isControl;
                 var isDigit = Vector.LessThan(v - new Vector<ushort>('0'), new Vector<ushort>(10));
-                Vector.ConditionalSelect(isDigit, new Vector<ushort>('0'), v).CopyTo(o[i..]);
+                Vector.ConditionalSelect(isDigit, new Vector<ushort>('0'), v).StoreUnsafe(ref o0, (nuint)i);
             }
             letters += SumLanes(accLetters);
             spaces += SumLanes(accSpaces);

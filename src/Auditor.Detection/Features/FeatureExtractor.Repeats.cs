@@ -22,7 +22,6 @@ public static partial class FeatureExtractor
         var bits = Math.Clamp(BitOperations.Log2((uint)n) + 2, 8, 20);
         var head = scratch.Head(1 << bits, n, out var stamp);
         var shift = 64 - bits;
-        ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
         var copied = 0.0;
 
         int matched = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
@@ -50,11 +49,7 @@ public static partial class FeatureExtractor
             // Index the copied stretch only when short: inside a long copy every key is already indexed one copy back.
             var end = i + length;
             var indexFrom = length <= 32 ? i + 1 : Math.Max(i + 1, end - MatchKey);
-            for (var p = indexFrom; p + MatchKey <= n && p < end; p++)
-            {
-                var a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
-                head[(int)((a * 0x9E3779B97F4A7C15UL) >> shift)] = stamp + p;
-            }
+            Index(s, head, stamp, shift, indexFrom, Math.Min(end, n - MatchKey + 1));
             i = end;
         }
         var literals = n - matched;
@@ -117,6 +112,20 @@ public static partial class FeatureExtractor
         }
         i = (int)p;
         return -1;
+    }
+
+    // Stores positions from..to-1 as the last ones of their keys (positions inside a copy), like the literal run does.
+    // Its own small method for the same reason as NextMatch.
+    private static void Index(ReadOnlySpan<char> s, Span<int> head, int stamp, int shift, int from, int to)
+    {
+        ref var b0 = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(s));
+        ref var head0 = ref MemoryMarshal.GetReference(head);
+        // Unchecked: to <= s.Length - MatchKey + 1, so each 8-byte key read is in bounds; the hash is below head.Length.
+        for (nint p = from; p < to; p++)
+        {
+            var key = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b0, p * 2));
+            Unsafe.Add(ref head0, (nint)((key * 0x9E3779B97F4A7C15UL) >> shift)) = stamp + (int)p;
+        }
     }
 
     private readonly record struct Verbatim(int Chars, int Stretches, double Weight);
