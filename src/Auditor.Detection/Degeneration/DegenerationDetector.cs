@@ -63,15 +63,11 @@ public sealed class DegenerationDetector : IDetector
             return new DetectorResult(Name, score, settings.Threshold, false, [], NotDegenerate);
         }
 
-        // The repeat count appears in the loop's evidence and explanation: formatted once, when first needed (a double's
-        // custom format is the costly part of a flagged result).
-        string? repeatsText = null;
-        string RepeatsText() => repeatsText ??= repeats.ToString("0.#", CultureInfo.InvariantCulture);
         var evidence = new List<EvidenceSpan>(3);
         if (f.TrailingLoopLength > 0)
         {
             evidence.Add(new EvidenceSpan(f.TrailingLoopStart, f.TrailingLoopLength,
-                string.Create(CultureInfo.InvariantCulture, $"the text ends in a loop: a {f.TrailingLoopPeriod}-character unit repeated {RepeatsText()} times")));
+                string.Create(CultureInfo.InvariantCulture, $"the text ends in a loop: a {f.TrailingLoopPeriod}-character unit repeated {repeats:0.#} times")));
         }
         if (f.LongestRepeatLength >= FeatureExtractor.MinRepeatChars && !(f.TrailingLoopLength > 0 && f.LongestRepeatStart >= f.TrailingLoopStart))
         {
@@ -88,7 +84,7 @@ public sealed class DegenerationDetector : IDetector
         if (loopScore >= settings.Threshold && loopScore >= copyScore)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
-                $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {RepeatsText()} times.");
+                $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
         }
         else if (copyScore >= settings.Threshold)
         {
