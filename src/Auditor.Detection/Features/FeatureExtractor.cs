@@ -4,9 +4,10 @@ using Auditor.Contracts;
 namespace Auditor.Detection.Features;
 
 /// <summary>
-/// Builds an output's feature vector. One forward pass over the characters gathers character, script, word,
-/// line and template-token statistics and writes a digit-folded copy of the text into a reused buffer; an LZ77
-/// parse then visits each position of that buffer once. Word n-gram statistics work on the word-hash array.
+/// Builds an output's feature vector. A vectorised pass counts character classes and writes a digit-folded copy of
+/// the text into a reused buffer; the word split (with script and template-token statistics for rare characters)
+/// walks the characters once; an LZ77 parse then visits each position of the folded copy once. Word n-gram
+/// statistics work on the word-hash array. The stages live in the partial files FeatureExtractor.*.cs.
 /// Scratch buffers are per thread and reused, so the only allocation per sample is the result record.
 /// </summary>
 public static partial class FeatureExtractor
