@@ -81,11 +81,13 @@ public sealed class DetectorRegistry
         var context = new DetectionContext(sample, features) { Baselines = _baselines, Rules = rules };
         var overrides = _calibrated?.Overrides;
         var settings = rules is null ? Resolve(_settings!, overrides, context.Model, context.Route) : ResolveCached(rules, overrides, context.Model, context.Route);
-        var results = new List<DetectorResult>(_detectors.Length);
+        // An array of the exact size: one allocation fewer per sample than a list.
+        var results = new DetectorResult[settings.Count(s => s.Enabled)];
+        var next = 0;
         for (var i = 0; i < _detectors.Length; i++)
         {
             if (settings[i].Enabled)
-                results.Add(_detectors[i].Evaluate(context, settings[i]));
+                results[next++] = _detectors[i].Evaluate(context, settings[i]);
         }
         return new Inspection(features, results);
     }

@@ -30,6 +30,24 @@ public class FeatureExtractorTests
         Assert.True(f.SeqRep4 > 0.9);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(9)]
+    [InlineData(30)]
+    public void Finds_the_smallest_period_of_a_trailing_loop_in_characters_and_in_words(int unitWords)
+    {
+        // Distinct words, so the unit itself has no shorter period: the loop's period is the unit, whatever multiple of
+        // it the parse first finds.
+        var unit = string.Concat(Enumerable.Range(0, unitWords).Select(k => $"word{(char)('a' + k % 26)}{(char)('a' + k / 26)} "));
+        var output = "An opening sentence that is not repeated. " + string.Concat(Enumerable.Repeat(unit, 6));
+        var f = FeatureExtractor.Extract(Sample(output));
+        Assert.Equal(unit.Length, f.TrailingLoopPeriod);
+        Assert.Equal(output.Length, f.TrailingLoopStart + f.TrailingLoopLength);
+        Assert.Equal(unitWords, f.TrailingLoopPeriodWords);
+        Assert.True(f.TrailingLoopWords >= 6 * unitWords);
+    }
+
     [Fact]
     public void Reports_no_repetition_in_text_that_does_not_repeat()
     {

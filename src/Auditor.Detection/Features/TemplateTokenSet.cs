@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Auditor.Detection.Features;
 
 /// <summary>
@@ -24,10 +26,14 @@ public sealed class TemplateTokenSet
             else
                 _nonAscii[group.Key] = list;
         }
+        PlainAscii = SearchValues.Create(Enumerable.Range(0, 128).Where(c => !AsciiTriggers[c]).Select(c => (char)c).ToArray());
     }
 
     /// <summary>For each ASCII character, whether a token starts with it (the hot-path test).</summary>
     internal bool[] AsciiTriggers { get; } = new bool[128];
+
+    /// <summary>The ASCII characters no token starts with: the feature pass's hot loop runs while the text holds only these.</summary>
+    internal SearchValues<char> PlainAscii { get; }
 
     internal bool HasNonAsciiTriggers => _nonAscii.Count > 0;
 

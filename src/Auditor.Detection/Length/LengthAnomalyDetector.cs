@@ -29,11 +29,10 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
         var z = baseline.ZScore(f.LogLength);
         var score = Math.Abs(z);
         var flagged = score >= settings.Threshold;
-        var typical = Math.Exp(baseline.MedianLog) - 1;
-        var direction = z < 0 ? "shorter" : "longer";
+        // The typical length is only needed to explain a flag (most samples are not flagged).
         var explanation = flagged
             ? string.Create(CultureInfo.InvariantCulture,
-                $"{f.CharLength} characters where this stream's median is {typical:0}: unusually {direction} ({score:0.0} robust deviations, threshold {settings.Threshold:0.0}).")
+                $"{f.CharLength} characters where this stream's median is {Math.Exp(baseline.MedianLog) - 1:0}: unusually {(z < 0 ? "shorter" : "longer")} ({score:0.0} robust deviations, threshold {settings.Threshold:0.0}).")
             : "The length is within this stream's usual range.";
         IReadOnlyList<EvidenceSpan> evidence = flagged && f.CharLength > 0
             ? [new EvidenceSpan(0, f.CharLength, z < 0 ? "the whole (short) output" : "the whole (long) output")]

@@ -1,0 +1,70 @@
+using System.Numerics;
+
+namespace Auditor.Detection.Features;
+
+// Per-thread scratch buffers.
+public static partial class FeatureExtractor
+{
+    /// <summary>Per-thread buffers, grown to the largest output seen and reused.</summary>
+    private sealed class Scratch
+    {
+        public char[] Folded = [];
+        public int[] Words = [];
+        private int[] _head = [];
+        private ulong[] _set = [];
+
+        public void Ensure(int length)
+        {
+            // Words holds one more entry than characters: an empty output on a fresh thread still needs one.
+            if (Folded.Length < length || Words.Length < length + 1)
+            {
+                Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
+                Words = new int[Folded.Length + 1];
+            }
+        }
+
+        private int _nextStamp = 1;
+
+        // The LZ77 hash table is never cleared: each output gets a stamp above every position stored before it.
+        public Span<int> Head(int size, int length, out int stamp)
+        {
+            if (_head.Length < size || _nextStamp > int.MaxValue - length - 1)
+            {
+                _head = new int[Math.Max(size, _head.Length)];
+                _nextStamp = 1;
+            }
+            stamp = _nextStamp;
+            _nextStamp += length + 1;
+            return _head.AsSpan(0, size);
+        }
+
+        private ulong[] _keys = [];
+
+        // n-gram hashes, one per word (at most MaxNGramWords).
+        public Span<ulong> NGramKeys(int words)
+        {
+            if (_keys.Length < words)
+                _keys = new ulong[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(words, 1024))];
+            return _keys.AsSpan(0, words);
+        }
+
+        private uint _epoch;
+
+        public Span<ulong> Set(int size, out uint epoch)
+        {
+            if (_set.Length < size)
+            {
+                _set = new ulong[size];
+                _epoch = 0;
+            }
+            if (++_epoch == 0)
+            {
+                // After 2^32 counts the tags would repeat: start over from a clean table.
+                Array.Clear(_set);
+                _epoch = 1;
+            }
+            epoch = _epoch;
+            return _set.AsSpan(0, size);
+        }
+    }
+}
