@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Auditor.Contracts;
 using Auditor.Detection.Features;
 using Auditor.Detection.Length;
@@ -92,26 +91,12 @@ public sealed class DetectorRegistry
         return new Inspection(features, results);
     }
 
-    // Resolved settings per stream for the current rule set, so globs and lookups run once per stream, not per sample.
-    // Replaced as a whole when the rule set changes; bounded, because hostile input may invent streams.
-    private const int MaxCachedStreams = 10_000;
-    private volatile SettingsCache? _cache;
+    // Resolved settings per stream for the current rule set and calibrated thresholds, so globs and lookups run once per
+    // stream, not per sample; a new rule set or a new table of thresholds starts over.
+    private readonly PerStreamCache<DetectorSettings[]> _streams = new();
 
-    private sealed record SettingsCache(RuleSet Rules, object? Overrides, ConcurrentDictionary<(string Model, string Route), DetectorSettings[]> Streams);
-
-    private DetectorSettings[] ResolveCached(RuleSet rules, IReadOnlyDictionary<(string, string, string), double>? overrides, string model, string route)
-    {
-        var cache = _cache;
-        // A new rule set or a new table of calibrated thresholds starts a new cache.
-        if (cache is null || !ReferenceEquals(cache.Rules, rules) || !ReferenceEquals(cache.Overrides, overrides))
-            _cache = cache = new SettingsCache(rules, overrides, new());
-        if (cache.Streams.TryGetValue((model, route), out var hit))
-            return hit;
-        var resolved = Resolve(rules, overrides, model, route);
-        if (cache.Streams.Count < MaxCachedStreams)
-            cache.Streams.TryAdd((model, route), resolved);
-        return resolved;
-    }
+    private DetectorSettings[] ResolveCached(RuleSet rules, IReadOnlyDictionary<(string, string, string), double>? overrides, string model, string route) =>
+        _streams.Get(rules, overrides, model, route, (Registry: this, rules, overrides), static (s, m, r) => s.Registry.Resolve(s.rules, s.overrides, m, r));
 
     private DetectorSettings[] Resolve(IDetectorSettingsSource source, IReadOnlyDictionary<(string, string, string), double>? overrides, string model, string route)
     {
