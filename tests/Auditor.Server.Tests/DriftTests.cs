@@ -51,8 +51,7 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task A_repetition_onset_is_alerted_on_the_api_and_the_streams_page()
     {
-        await SeedBaselineAsync(400);
-        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        await TrainedRegistryAsync();
         var published = new TaskCompletionSource<DriftDetected>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handle = _app.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint("drift-test-" + Guid.NewGuid().ToString("N"),
             e => e.Handler<DriftDetected>(context => { published.TrySetResult(context.Message); return Task.CompletedTask; }));
@@ -84,8 +83,7 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task Two_server_processes_on_one_database_score_with_the_same_model_version()
     {
-        await SeedBaselineAsync(400);
-        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        await TrainedRegistryAsync();
         var file = _app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["ConnectionStrings:Sqlite"];
         await using var other = new AuditorApp(new() { ["ConnectionStrings:Sqlite"] = file, ["Auditor:Drift:MonitorSeconds"] = "3600" });
         await other.Services.GetRequiredService<DriftModelJob>().ReloadAsync(default);
@@ -104,8 +102,7 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task A_drift_alert_whose_publish_failed_is_published_on_a_later_pass()
     {
-        await SeedBaselineAsync(400);
-        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        await TrainedRegistryAsync();
         var publisher = new FailingOncePublisher();
         var sp = _app.Services;
         var monitor = new DriftMonitor(sp.GetRequiredService<DriftWindowSketches>(), sp.GetRequiredService<DriftWindowStore>(), sp.GetRequiredService<DriftAlertStore>(),
@@ -132,9 +129,7 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task A_drift_alert_whose_incident_could_not_be_opened_opens_it_and_is_published_on_a_later_pass()
     {
-        await SeedBaselineAsync(400);
-        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
-        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        var registry = await TrainedRegistryAsync();
         for (var i = 0; i < 300; i++)
             registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
         var monitor = _app.Services.GetRequiredService<DriftMonitor>();
@@ -164,9 +159,7 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task Stopping_the_monitor_job_flushes_the_window_counts_judged_since_the_last_pass()
     {
-        await SeedBaselineAsync(400);
-        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
-        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
+        var registry = await TrainedRegistryAsync();
         for (var i = 0; i < 50; i++)
             registry.Inspect(Sample(Prose()));
         var store = _app.Services.GetRequiredService<DriftWindowStore>();
@@ -190,6 +183,14 @@ public sealed class DriftTests : IAsyncLifetime
             Published.Add(message);
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>Stores 400 uniform-stratum samples of ordinary prose, trains the stream's model, and returns the registry that scores with it.</summary>
+    private async Task<DetectorRegistry> TrainedRegistryAsync()
+    {
+        await SeedBaselineAsync(400);
+        await _app.Services.GetRequiredService<DriftModelJob>().TrainAsync("test", default);
+        return _app.Services.GetRequiredService<DetectorRegistry>();
     }
 
     private async Task SeedBaselineAsync(int n)

@@ -5,6 +5,12 @@ namespace Auditor.Detection.Tests.Drift;
 /// <summary>Synthetic feature vectors shaped like the corpus: normal prose, looping outputs, and length shifts.</summary>
 internal sealed class DriftStreams(int seed)
 {
+    /// <summary>When replayed streams start.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>2,000 samples an hour: a 500-sample delay is 15 minutes of traffic.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1) / 2000;
+
     private readonly Random _random = new(seed);
 
     public OutputFeatures Normal(double lengthFactor = 1)

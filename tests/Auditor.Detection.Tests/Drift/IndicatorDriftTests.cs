@@ -8,9 +8,6 @@ namespace Auditor.Detection.Tests.Drift;
 
 public sealed class IndicatorDriftTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1) / 2000;
-
     [Fact]
     public void The_looping_rule_is_the_degeneration_detectors_verdict_at_its_default_threshold()
     {
@@ -37,7 +34,7 @@ public sealed class IndicatorDriftTests
         Assert.InRange(baselineShare, 0.005, 0.015);
         var counts = Counts(model, samples: 1000, anomalous: 5, looping: 50, blank: 0);
 
-        var alert = Assert.Single(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", Start, Start.AddMinutes(20), counts)]));
+        var alert = Assert.Single(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", DriftStreams.Start, DriftStreams.Start.AddMinutes(20), counts)]));
 
         Assert.Equal("looping-share", alert.Statistic);
         var rise = Assert.Single(alert.Indicators);
@@ -58,7 +55,7 @@ public sealed class IndicatorDriftTests
         var traffic = streams.Stream(2500, s => random.NextDouble() < 0.01 ? s.Looping() : s.Normal())
             .Concat(streams.Stream(3000, s => random.NextDouble() < 0.08 ? s.Looping() : s.Normal()));
 
-        var alerts = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50);
+        var alerts = DriftReplay.Run(model, traffic, DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50);
 
         Assert.NotEmpty(alerts);
         Assert.True(alerts[0].AfterSample > 2500, alerts[0].Alert.Message);
@@ -80,7 +77,7 @@ public sealed class IndicatorDriftTests
                 return u < 0.01 ? s.Looping() : u < 0.011 ? Blank() : s.Normal();
             }
             var model = DriftModelTrainer.Train("m", "r", streams.Stream(4000, Next).ToList(), new DriftTrainingOptions { Seed = seed });
-            var alerts = DriftReplay.Run(model, streams.Stream(50_000, Next), Start, Interval, evaluateEvery: 50);
+            var alerts = DriftReplay.Run(model, streams.Stream(50_000, Next), DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50);
             Assert.True(alerts.Count == 0, $"seed {seed}: {string.Join(" | ", alerts.Select(a => a.Alert.Message))}");
         }
     }
@@ -90,7 +87,7 @@ public sealed class IndicatorDriftTests
     {
         var model = TrainWithLooping(34, 0);
         Assert.Equal(0, model.Indicators!.CountOf(DriftIndicators.Blank));
-        var window = (int blank) => new DriftWindow(model, "daily", Start, Start.AddDays(1), Counts(model, samples: 20_000, anomalous: 100, looping: 0, blank: blank));
+        var window = (int blank) => new DriftWindow(model, "daily", DriftStreams.Start, DriftStreams.Start.AddDays(1), Counts(model, samples: 20_000, anomalous: 100, looping: 0, blank: blank));
 
         // 0.3% blank: far beyond a baseline of none in 4,000, but under twice the 0.25% floor.
         Assert.Empty(WindowDriftEvaluator.Evaluate([window(60)]));
@@ -107,7 +104,7 @@ public sealed class IndicatorDriftTests
         var model = DriftModelTrainer.Train("m", "r", streams.Vectors(2000, s => s.Normal()).ToList());
         Assert.Null(model.Indicators);
         var counts = Counts(model, samples: 1000, anomalous: 5, looping: 300, blank: 300);
-        Assert.Empty(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", Start, Start.AddMinutes(20), counts)]));
+        Assert.Empty(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", DriftStreams.Start, DriftStreams.Start.AddMinutes(20), counts)]));
     }
 
     [Fact]
@@ -121,7 +118,7 @@ public sealed class IndicatorDriftTests
         Assert.Null(old.Plus(current).IndicatorCounts);
         Assert.Null(current.Plus(current with { IndicatorCounts = [1, 2, 3] }).IndicatorCounts);
         // A window without them is still tested on everything else.
-        Assert.Empty(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", Start, Start.AddMinutes(20), current.Plus(old))]));
+        Assert.Empty(WindowDriftEvaluator.Evaluate([new DriftWindow(model, "recent", DriftStreams.Start, DriftStreams.Start.AddMinutes(20), current.Plus(old))]));
     }
 
     [Fact]

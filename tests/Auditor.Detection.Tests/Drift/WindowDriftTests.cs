@@ -4,18 +4,13 @@ namespace Auditor.Detection.Tests.Drift;
 
 public sealed class WindowDriftTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
-
-    // 2,000 samples an hour: a 500-sample delay is 15 minutes of traffic.
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1) / 2000;
-
     [Fact]
     public void An_injected_length_shift_raises_an_alert_naming_length()
     {
         var streams = new DriftStreams(11);
         var model = DriftModelTrainer.Train("m", "r", streams.Baseline(4000));
         var traffic = streams.Stream(3000, s => s.Normal()).Concat(streams.Stream(3000, s => s.Normal(lengthFactor: 3)));
-        var alert = Assert.Single(DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, stopAtFirst: true));
+        var alert = Assert.Single(DriftReplay.Run(model, traffic, DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50, stopAtFirst: true));
         Assert.InRange(alert.AfterSample, 3001, 3500);
         Assert.Contains(alert.Alert.Features.Take(2), f => f.Feature is "logLength" or "logWordCount");
         Assert.Contains("longer", alert.Alert.Message);
@@ -29,7 +24,7 @@ public sealed class WindowDriftTests
         // From sample 3,000 on, a third of outputs loop.
         var random = new Random(12);
         var traffic = streams.Stream(3000, s => s.Normal()).Concat(streams.Stream(3000, s => random.NextDouble() < 0.33 ? s.Looping() : s.Normal()));
-        var alert = Assert.Single(DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, stopAtFirst: true)).Alert;
+        var alert = Assert.Single(DriftReplay.Run(model, traffic, DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50, stopAtFirst: true)).Alert;
         Assert.Equal("anomalous-share", alert.Statistic);
         Assert.Contains(alert.Features, f => f.Feature.StartsWith("seqRep", StringComparison.Ordinal) || f.Feature is "repeatedShare" or "trailingLoopShare" or "compressionRatio");
         Assert.Contains(" rose from ", alert.Message);
@@ -44,7 +39,7 @@ public sealed class WindowDriftTests
             var model = DriftModelTrainer.Train("m", "r", streams.Baseline(4000));
             var random = new Random(seed);
             var traffic = streams.Stream(2500, s => s.Normal()).Concat(streams.Stream(2000, s => random.NextDouble() < 0.05 ? s.Looping() : s.Normal()));
-            var alerts = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, stopAtFirst: true);
+            var alerts = DriftReplay.Run(model, traffic, DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50, stopAtFirst: true);
             var first = Assert.Single(alerts);
             Assert.True(first.AfterSample - 2500 is >= 1 and <= 500, $"seed {seed}: after {first.AfterSample - 2500}: {first.Alert.Message}");
         }
@@ -57,7 +52,7 @@ public sealed class WindowDriftTests
         {
             var streams = new DriftStreams(200 + seed);
             var model = DriftModelTrainer.Train("m", "r", streams.Baseline(4000), new DriftTrainingOptions { Seed = seed });
-            var alerts = DriftReplay.Run(model, streams.Stream(50_000, s => s.Normal()), Start, Interval, evaluateEvery: 50);
+            var alerts = DriftReplay.Run(model, streams.Stream(50_000, s => s.Normal()), DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50);
             Assert.True(alerts.Count == 0, $"seed {seed}: {string.Join(" | ", alerts.Select(a => a.Alert.Message))}");
         }
     }
