@@ -1,4 +1,7 @@
+using System.Globalization;
 using Auditor.Contracts;
+using Auditor.Detection.Features;
+using Auditor.Detection.Truncation;
 
 namespace Auditor.Detection.Tests;
 
@@ -73,6 +76,39 @@ public class EmptyAndTruncationDetectorTests
         Assert.False(result.Flagged);
         Assert.Empty(result.Evidence);
         Assert.True(result.Score < result.Threshold);
+    }
+
+    [Fact]
+    public void The_budget_sentence_is_the_same_whatever_the_host_culture()
+    {
+        var sample = Sample("Paris is the capital of France.", completion: 375, max: 512);
+        var before = CultureInfo.CurrentCulture;
+        try
+        {
+            // A culture that writes percentages its own way (built by hand: the tests may run without ICU cultures).
+            var odd = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+            odd.NumberFormat.PercentSymbol = "pct";
+            odd.NumberFormat.PercentPositivePattern = 0;
+            CultureInfo.CurrentCulture = odd;
+            var underOdd = Result(sample, "truncation").Explanation;
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            Assert.Equal(Result(sample, "truncation").Explanation, underOdd);
+            Assert.Contains("73 %", underOdd, StringComparison.Ordinal);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = before;
+        }
+    }
+
+    [Fact]
+    public void An_output_flagged_below_the_limit_by_a_lowered_threshold_says_close_to_the_limit()
+    {
+        var sample = Sample("An answer that ran long and then stopped.", completion: 500, max: 512);
+        var result = new TruncationDetector().Evaluate(new DetectionContext(sample, FeatureExtractor.Extract(sample)), new DetectorSettings(true, 0.95));
+
+        Assert.True(result.Flagged);
+        Assert.Equal("output ends here, close to the token limit", Assert.Single(result.Evidence).Note);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Auditor.Detection.Truncation;
 
 /// <summary>
@@ -29,19 +31,22 @@ public sealed class TruncationDetector : IDetector
         else if (budget >= 1)
         {
             score = 1;
-            explanation = $"The output used {sample.CompletionTokens} of {sample.MaxTokens} allowed tokens: it most likely ends mid-answer.";
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The output used {sample.CompletionTokens} of {sample.MaxTokens} allowed tokens: it most likely ends mid-answer.");
         }
         else
         {
             score = budget ?? 0;
             explanation = budget is null
                 ? "Generation ended on its own (no length stop reported, token budget unknown)."
-                : $"Generation ended on its own after {budget:P0} of the token budget.";
+                // Invariant, so every consumer writes the same sentence whatever its host's culture.
+                : string.Create(CultureInfo.InvariantCulture, $"Generation ended on its own after {budget:P0} of the token budget.");
         }
 
         var flagged = score >= settings.Threshold;
         IReadOnlyList<EvidenceSpan> evidence = flagged && f.CharLength > 0
-            ? [new EvidenceSpan(Math.Max(0, f.CharLength - TailChars), Math.Min(TailChars, f.CharLength), "output ends here, at the token limit")]
+            ? [new EvidenceSpan(Math.Max(0, f.CharLength - TailChars), Math.Min(TailChars, f.CharLength),
+                score >= 1 ? "output ends here, at the token limit" : "output ends here, close to the token limit")]
             : [];
         return new DetectorResult(Name, score, settings.Threshold, flagged, evidence, explanation);
     }
