@@ -31,7 +31,12 @@ public static class DriftSimulateCommand
         var stationary = new Option<int>("--stationary") { Description = "Samples in the stationary stream.", DefaultValueFactory = _ => 50_000 };
         var quantile = new Option<double>("--quantile") { Description = "Quantile of baseline scores for drift.anomaly.", DefaultValueFactory = _ => new DriftTrainingOptions().Quantile };
         var alpha = new Option<double>("--alpha") { Description = "False discovery rate of the window tests.", DefaultValueFactory = _ => new WindowDriftOptions().Alpha };
-        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha };
+        var population = new Option<bool>("--population-traffic")
+        {
+            Description = "Draw normal traffic from all normal outputs (the population the training half was drawn from) instead of the held-out half; "
+                + "half of it is then scored in-sample by the model.",
+        };
+        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha, population };
         command.SetAction((ParseResult pr, CancellationToken ct) =>
         {
             var inv = CultureInfo.InvariantCulture;
@@ -59,6 +64,9 @@ public static class DriftSimulateCommand
                 var train = order.Take(normal.Count / 2).Select(i => normal[i]).ToList();
                 var heldIdx = order.Skip(normal.Count / 2).ToArray();
                 var held = heldIdx.Select(i => normal[i]).ToList();
+                // Normal traffic: the held-out half (a fixed pool, so its chance difference from the training half lasts the
+                // whole stream), or the whole population of normal outputs, as fresh production traffic would be.
+                var pool = pr.GetValue(population) ? normal : held;
                 var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed, Quantile = pr.GetValue(quantile) });
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
@@ -75,21 +83,21 @@ public static class DriftSimulateCommand
                 }
                 var scenarios = new (string Name, Func<Random, OutputFeatures> After)[]
                 {
-                    ("5% beam outputs", r => r.NextDouble() < 0.05 ? beam[r.Next(beam.Count)] : held[r.Next(held.Count)]),
-                    ("5% greedy-repetition outputs", r => r.NextDouble() < 0.05 ? looping[r.Next(looping.Count)] : held[r.Next(held.Count)]),
+                    ("5% beam outputs", r => r.NextDouble() < 0.05 ? beam[r.Next(beam.Count)] : pool[r.Next(pool.Count)]),
+                    ("5% greedy-repetition outputs", r => r.NextDouble() < 0.05 ? looping[r.Next(looping.Count)] : pool[r.Next(pool.Count)]),
                     ("all outputs 4x shorter", r => shorter[r.Next(shorter.Count)]),
                     ("all outputs 3x longer", r => longer[r.Next(longer.Count)]),
                 };
                 foreach (var (name, after) in scenarios)
                 {
                     var r = new Random(1000 + seed);
-                    var traffic = Enumerable.Range(0, Onset + 5000).Select(i => i < Onset ? held[r.Next(held.Count)] : after(r));
+                    var traffic = Enumerable.Range(0, Onset + 5000).Select(i => i < Onset ? pool[r.Next(pool.Count)] : after(r));
                     var first = DriftReplay.Run(model, traffic, Start, Interval, evaluateEvery: 50, windowOptions, stopAtFirst: true).FirstOrDefault();
                     Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", name, seed,
                         first is null ? "none" : (first.AfterSample - Onset).ToString(inv), first?.Alert.Message ?? ""));
                 }
                 var s = new Random(2000 + seed);
-                var stationaryAlerts = DriftReplay.Run(model, Enumerable.Range(0, pr.GetValue(stationary)).Select(_ => held[s.Next(held.Count)]), Start, Interval, evaluateEvery: 50, windowOptions);
+                var stationaryAlerts = DriftReplay.Run(model, Enumerable.Range(0, pr.GetValue(stationary)).Select(_ => pool[s.Next(pool.Count)]), Start, Interval, evaluateEvery: 50, windowOptions);
                 Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", $"stationary, {pr.GetValue(stationary):N0} samples", seed, $"{stationaryAlerts.Count} alerts",
                     string.Join(" | ", stationaryAlerts.Select(a => a.Alert.Message))));
             }
