@@ -43,9 +43,12 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
         var rows = await c.QueryAsync<(string Model, string Route, string Features, int Failed)>(
             new CommandDefinition(sql, new { from = end - window, end, perStream, model, route }, cancellationToken: ct));
         return rows.GroupBy(r => (r.Model, r.Route))
-            .Select(g => new DriftBaseline(g.Key.Model, g.Key.Route,
-                g.Where(r => r.Failed == 0).Select(r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!).ToList(),
-                g.Where(r => r.Failed != 0).Select(r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!).ToList()))
+            .Select(g =>
+            {
+                // In the stream's order: fitted samples, and the confirmed failures the fit leaves out.
+                var byFailed = g.ToLookup(r => r.Failed != 0, r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!);
+                return new DriftBaseline(g.Key.Model, g.Key.Route, byFailed[false].ToList(), byFailed[true].ToList());
+            })
             .ToList();
     }
 }
