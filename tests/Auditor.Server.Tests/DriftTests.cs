@@ -15,8 +15,6 @@ using Auditor.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Tests;
 
@@ -100,34 +98,7 @@ public sealed class DriftTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_drift_alert_whose_publish_failed_is_published_on_a_later_pass()
-    {
-        await TrainedRegistryAsync();
-        var publisher = new FailingOncePublisher();
-        var sp = _app.Services;
-        var monitor = new DriftMonitor(sp.GetRequiredService<DriftWindowSketches>(), sp.GetRequiredService<DriftWindowStore>(), sp.GetRequiredService<DriftAlertStore>(),
-            sp.GetRequiredService<SwappableDriftModels>(), sp.GetRequiredService<IncidentRecorder>(), publisher, sp.GetRequiredService<IOptionsMonitor<DriftOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), NullLogger<DriftMonitor>.Instance);
-        var registry = sp.GetRequiredService<DetectorRegistry>();
-        for (var i = 0; i < 300; i++)
-            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
-
-        var raised = await monitor.RunAsync(default); // one alert per window kind; the first publish fails
-        var store = sp.GetRequiredService<DriftAlertStore>();
-        Assert.NotEmpty(raised);
-        Assert.Equal(raised.Count, publisher.Attempts);
-        var unpublished = Assert.Single(await store.ListAsync(10, default), a => a.PublishedAt is null);
-        Assert.DoesNotContain(publisher.Published, e => e.AlertId == unpublished.AlertId);
-
-        Assert.Empty(await monitor.RunAsync(default)); // no new alert, but the stored one is published now
-        Assert.Contains(publisher.Published, e => e.AlertId == unpublished.AlertId);
-        Assert.All(await store.ListAsync(10, default), a => Assert.NotNull(a.PublishedAt));
-        await monitor.RunAsync(default);
-        Assert.Equal(raised.Select(a => a.AlertId).Order(), publisher.Published.Select(e => e.AlertId).Order()); // each once: marked, not published again
-    }
-
-    [Fact]
-    public async Task A_drift_alert_whose_incident_could_not_be_opened_opens_it_and_is_published_on_a_later_pass()
+    public async Task A_pass_whose_incident_write_fails_stores_nothing_and_the_next_pass_stores_alert_incident_and_event()
     {
         var registry = await TrainedRegistryAsync();
         for (var i = 0; i < 300; i++)
@@ -135,17 +106,21 @@ public sealed class DriftTests : IAsyncLifetime
         var monitor = _app.Services.GetRequiredService<DriftMonitor>();
         var store = _app.Services.GetRequiredService<DriftAlertStore>();
         var incidents = _app.Services.GetRequiredService<IncidentStore>();
+        var outbox = _app.Services.GetRequiredService<AlertOutbox>();
 
         // The incidents table is out of reach for one pass (a real failure of the store, not a stand-in).
         await ExecuteAsync("ALTER TABLE incidents RENAME TO incidents_away");
-        Assert.NotEmpty(await monitor.RunAsync(default));
-        Assert.All(await store.ListAsync(10, default), a => Assert.Null(a.PublishedAt));
+        await Assert.ThrowsAnyAsync<Exception>(() => monitor.RunAsync(default));
         await ExecuteAsync("ALTER TABLE incidents_away RENAME TO incidents");
+        Assert.Empty(await store.ListAsync(10, default));
         Assert.Empty(await incidents.ListAsync(10, default));
 
-        Assert.Empty(await monitor.RunAsync(default)); // no new alert: the stored ones open the incident and are published
-        Assert.All(await store.ListAsync(10, default), a => Assert.NotNull(a.PublishedAt));
+        var raised = await monitor.RunAsync(default); // the window counts are still there: the next pass raises the alerts again
+        Assert.NotEmpty(raised);
         Assert.Single(await incidents.ListAsync(10, default), i => i.Source == IncidentSources.Drift);
+        var events = (await outbox.ListAsync(20, default)).Where(d => d.Kind == AlertKinds.DriftDetected)
+            .Select(d => JsonSerializer.Deserialize<DriftDetected>(d.Payload, AlertPayloads.Json)!.AlertId);
+        Assert.Equal(raised.Select(a => a.AlertId).Order(), events.Order());
     }
 
     private async Task ExecuteAsync(string sql)
@@ -169,20 +144,6 @@ public sealed class DriftTests : IAsyncLifetime
         await _app.Services.GetServices<IHostedService>().OfType<DriftMonitorJob>().Single().StopAsync(default);
 
         Assert.Equal(50, (await store.ReadAsync(from, default)).Sum(s => s.Counts.Samples));
-    }
-
-    private sealed class FailingOncePublisher : IDriftEventPublisher
-    {
-        public int Attempts { get; private set; }
-        public List<DriftDetected> Published { get; } = [];
-
-        public Task PublishAsync(DriftDetected message, CancellationToken ct)
-        {
-            if (++Attempts == 1)
-                throw new InvalidOperationException("The broker is unreachable.");
-            Published.Add(message);
-            return Task.CompletedTask;
-        }
     }
 
     /// <summary>Stores 400 uniform-stratum samples of ordinary prose, trains the stream's model, and returns the registry that scores with it.</summary>

@@ -1,7 +1,10 @@
 using System.Text.Json;
+using Auditor.Contracts.Events;
 using Auditor.Detection.Drift;
 using Auditor.Detection.Features;
+using Auditor.Review.Incidents;
 using Auditor.Storage.Drift;
+using Auditor.Storage.Incidents;
 using Auditor.Testing;
 using Dapper;
 
@@ -129,7 +132,7 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
     [Fact]
     public async Task An_alert_is_stored_once_per_stream_and_window_and_lists_newest_first()
     {
-        var store = new DriftAlertStore(Database, TimeProvider.System);
+        var store = AlertStore();
         var alert = new DriftAlert("m", "r", "hourly", Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3,
             [new DriftFeatureShift("seqRep4", 0.9, 0.4, 1e-12, 0.02, 0.31, "repetition (seq-rep-4) rose from 2% to 31%"),
              new DriftFeatureShift("logLength", 0, 0, null, 6, 7, "in the anomalous outputs, outputs got 2.7x longer", AmongAnomalous: true)],
@@ -149,51 +152,40 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
     }
 
     [Fact]
-    public async Task An_unpublished_alert_is_claimed_by_one_monitor_until_published_or_its_lease_ends()
+    public async Task Storing_an_alert_writes_its_DriftDetected_delivery_and_opens_the_streams_drift_incident()
     {
-        var clock = new MovableClock(Now);
-        var store = new DriftAlertStore(Database, clock);
-        var stored = await store.TryAddAsync(SimpleAlert("hourly"), default);
-        Assert.Null(stored!.PublishedAt);
+        var store = AlertStore();
+        var first = await store.TryAddAsync(SimpleAlert("recent"), default);
+        var second = await store.TryAddAsync(SimpleAlert("hourly"), default);
+        Assert.Null(await store.TryAddAsync(SimpleAlert("hourly"), default)); // the same window again: nothing new
 
-        var first = Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
-        Assert.Equal(stored.AlertId, first.AlertId);
-        Assert.Empty(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)); // a second monitor, within the lease
-        clock.Advance(TimeSpan.FromMinutes(3));
-        var again = Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)); // the claimer died: claimed again
-        Assert.Equal(stored.AlertId, again.AlertId);
-
-        await store.MarkPublishedAsync(again.AlertId, default);
-        clock.Advance(TimeSpan.FromMinutes(3));
-        Assert.Empty(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
-        Assert.Equal(clock.GetUtcNow().AddMinutes(-3), Assert.Single(await store.ListAsync(10, default)).PublishedAt);
+        var deliveries = (await new AlertOutbox(Database, TimeProvider.System).ListAsync(10, default)).Where(d => d.Kind == AlertKinds.DriftDetected).ToList();
+        Assert.Equal([second!.AlertId, first!.AlertId], deliveries.Select(d => JsonSerializer.Deserialize<DriftDetected>(d.Payload, AlertPayloads.Json)!.AlertId));
+        Assert.All(deliveries, d => Assert.Equal((AlertChannels.Bus, "pending"), (d.Channel, d.State)));
+        // One drift incident for the stream: the second alert joins the one the first opened.
+        var incident = Assert.Single(await new IncidentStore(Database, TimeProvider.System).ListAsync(10, default));
+        Assert.Equal((IncidentSources.Drift, "m", "r"), (incident.Source, incident.Stream.Model, incident.Stream.Route));
     }
 
     [Fact]
-    public async Task A_released_claim_is_claimed_again_on_the_next_pass()
+    public async Task An_alert_whose_incident_cannot_be_written_is_not_stored_and_is_stored_whole_on_the_next_try()
     {
-        var store = new DriftAlertStore(Database, new MovableClock(Now));
-        var stored = await store.TryAddAsync(SimpleAlert("recent"), default);
-        Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default));
+        var store = AlertStore();
+        await using (var c = await Database.OpenAsync(default))
+            await c.ExecuteAsync("ALTER TABLE incidents RENAME TO incidents_away");
+        await Assert.ThrowsAnyAsync<Exception>(() => store.TryAddAsync(SimpleAlert("hourly"), default));
+        await using (var c = await Database.OpenAsync(default))
+            await c.ExecuteAsync("ALTER TABLE incidents_away RENAME TO incidents");
+        Assert.Empty(await store.ListAsync(10, default));
+        Assert.Empty(await new AlertOutbox(Database, TimeProvider.System).ListAsync(10, default));
 
-        await store.ReleaseAsync(stored!.AlertId, default); // the publish failed
-
-        Assert.Equal(stored.AlertId, Assert.Single(await store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default)).AlertId);
+        Assert.NotNull(await store.TryAddAsync(SimpleAlert("hourly"), default)); // the next pass raises it again
+        Assert.Single(await store.ListAsync(10, default));
+        Assert.Single(await new AlertOutbox(Database, TimeProvider.System).ListAsync(10, default), d => d.Kind == AlertKinds.DriftDetected);
+        Assert.Single(await new IncidentStore(Database, TimeProvider.System).ListAsync(10, default));
     }
 
-    [Fact]
-    public async Task Concurrent_claims_hand_each_unpublished_alert_to_one_monitor()
-    {
-        var store = new DriftAlertStore(Database, new MovableClock(Now));
-        foreach (var kind in new[] { "recent", "hourly", "daily" })
-            await store.TryAddAsync(SimpleAlert(kind), default);
-
-        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ClaimUnpublishedAsync(10, TimeSpan.FromMinutes(2), default))));
-
-        var ids = claims.SelectMany(c => c.Select(a => a.AlertId)).ToList();
-        Assert.Equal(3, ids.Count);
-        Assert.Equal(3, ids.Distinct().Count());
-    }
+    private DriftAlertStore AlertStore() => new(Database, new IncidentRecorder(Database, TimeProvider.System, AlertSettings.None), TimeProvider.System);
 
     private static DriftAlert SimpleAlert(string kind) =>
         new("m", "r", kind, Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3, [], "m / r: drift.");

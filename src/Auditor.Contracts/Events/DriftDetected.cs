@@ -2,9 +2,9 @@ namespace Auditor.Contracts.Events;
 
 /// <summary>
 /// Published when a stream's window drifts from its baseline (see docs/drift.md): the share of anomalous outputs, the
-/// share of looping or blank outputs, or the distribution of output features moved beyond chance (Benjamini-Hochberg across streams and features) and
-/// beyond a minimum effect size. Subscribe to page someone or to pause a rollout. Delivery is at least once (the stored
-/// alert is the outbox): treat <c>AlertId</c> as an idempotency key.
+/// share of looping or blank outputs, or the distribution of output features moved beyond chance (Benjamini-Hochberg across
+/// streams, rules and features) and beyond a minimum effect size. Subscribe to page someone or to pause a rollout. Delivery
+/// is at least once (through the alert outbox, like <see cref="IncidentOpened"/>): treat <c>AlertId</c> as an idempotency key.
 /// </summary>
 /// <param name="AlertId">The stored alert (GET /api/v1/drift).</param>
 /// <param name="Model">The stream's model.</param>

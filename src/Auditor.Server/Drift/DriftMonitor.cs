@@ -1,40 +1,19 @@
-using Auditor.Contracts.Events;
 using Auditor.Detection.Drift;
-using Auditor.Review.Estimation;
 using Auditor.Server.Hosting;
 using Auditor.Storage.Drift;
-using Auditor.Storage.Incidents;
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Drift;
 
-/// <summary>Where <see cref="DriftMonitor"/> announces alerts (the bus; a seam so a failing publish can be tested).</summary>
-public interface IDriftEventPublisher
-{
-    Task PublishAsync(DriftDetected message, CancellationToken ct);
-}
-
-/// <summary>Publishes <see cref="DriftDetected"/> on the MassTransit bus.</summary>
-public sealed class BusDriftEventPublisher(IBus bus) : IDriftEventPublisher
-{
-    public Task PublishAsync(DriftDetected message, CancellationToken ct) => bus.Publish(message, ct);
-}
-
 /// <summary>
 /// One monitoring pass: flush this process's window sketches, sum every consumer's sketches, test the open recent,
-/// hourly and daily windows and the just-closed ones of every stream in one Benjamini-Hochberg family, store new alerts and
-/// open (or join) the stream's drift incident, then publish every unpublished alert (this pass's and any earlier pass's
-/// whose publish failed or whose process died) as <see cref="DriftDetected"/>, at least once each.
+/// hourly and daily windows and the just-closed ones of every stream in one Benjamini-Hochberg family, and store new
+/// alerts (the store writes each alert's DriftDetected to the alert outbox and opens or joins the stream's drift
+/// incident in the alert's transaction).
 /// </summary>
-public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
-    IncidentRecorder incidents, IDriftEventPublisher publisher, IOptionsMonitor<DriftOptions> options, TimeProvider clock, ILogger<DriftMonitor> logger)
+public sealed class DriftMonitor(DriftWindowSketches sketches, DriftWindowStore windows, DriftAlertStore alerts, SwappableDriftModels models,
+    IOptionsMonitor<DriftOptions> options, TimeProvider clock)
 {
-    // A claimed alert is left alone by other monitors this long: longer than a publish may take (the bus call is cut off
-    // at PublishTimeout), so a second copy needs a process to die between the bus accepting the event and the mark.
-    internal static readonly TimeSpan PublishLease = TimeSpan.FromMinutes(2);
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
-
     // One name per process: its rows are its running totals, replaced on each flush.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
@@ -71,44 +50,8 @@ public sealed partial class DriftMonitor(DriftWindowSketches sketches, DriftWind
         }
         sketches.Prune(today.AddDays(-1));
         await windows.PruneAsync(today.AddDays(-3), ct);
-        await PublishPendingAsync(ct);
         return raised;
     }
-
-    /// <summary>
-    /// Hands on every unpublished alert this monitor can claim: opens (or joins) the stream's drift incident, publishes
-    /// DriftDetected, and marks the alert after both succeeded; a failure of either gives the claim back for the next pass,
-    /// so neither the incident nor the event is lost. Returns how many were published.
-    /// </summary>
-    public async Task<int> PublishPendingAsync(CancellationToken ct)
-    {
-        var published = 0;
-        foreach (var a in await alerts.ClaimUnpublishedAsync(100, PublishLease, ct))
-        {
-            try
-            {
-                // An open drift incident for the stream absorbs further alerts (opening is idempotent while it is open);
-                // a new one alerts people through the incident outbox.
-                await incidents.OpenFromDriftAsync(new StreamKey(a.Model, a.Route), a.WindowStart, a.WindowEnd, a.Message, ct);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(PublishTimeout);
-                await publisher.PublishAsync(new DriftDetected(a.AlertId, a.Model, a.Route, a.WindowKind, a.WindowStart, a.WindowEnd, a.Samples,
-                    a.Statistic, a.PValue, a.Effect, a.Features.Select(f => f.Feature).ToList(), a.Message, a.CreatedAt), timeout.Token);
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
-            {
-                LogPublishFailed(ex, a.AlertId);
-                await alerts.ReleaseAsync(a.AlertId, CancellationToken.None);
-                continue;
-            }
-            await alerts.MarkPublishedAsync(a.AlertId, CancellationToken.None);
-            published++;
-        }
-        return published;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift: opening the incident or publishing DriftDetected for alert {AlertId} failed; retried on the next pass")]
-    private partial void LogPublishFailed(Exception exception, long alertId);
 }
 
 /// <summary>Runs <see cref="DriftMonitor"/> every Auditor:Drift:MonitorSeconds.</summary>

@@ -27,7 +27,6 @@ public static class DriftRegistration
         services.AddSingleton<DriftTraining>();
         services.AddSingleton<DriftModelJob>();
         services.AddHostedService(sp => sp.GetRequiredService<DriftModelJob>());
-        services.AddSingleton<IDriftEventPublisher, BusDriftEventPublisher>();
         services.AddSingleton<DriftMonitor>();
         services.AddHostedService<DriftMonitorJob>();
         return services;

@@ -93,14 +93,18 @@ public sealed partial class AlertSender(
                 }
                 break;
             case AlertChannels.Bus when d.Kind == AlertKinds.IncidentOpened:
-                var message = JsonSerializer.Deserialize<IncidentOpened>(d.Payload, AlertPayloads.Json)
-                    ?? throw new InvalidOperationException("The outbox payload is not an IncidentOpened event.");
-                await bus.Publish(message, timeout.Token);
+                await bus.Publish(Payload<IncidentOpened>(d), timeout.Token);
+                break;
+            case AlertChannels.Bus when d.Kind == AlertKinds.DriftDetected:
+                await bus.Publish(Payload<DriftDetected>(d), timeout.Token);
                 break;
             default:
                 throw new InvalidOperationException($"No sender for channel '{d.Channel}' and kind '{d.Kind}'.");
         }
     }
+
+    private static T Payload<T>(AlertDelivery d) where T : class =>
+        JsonSerializer.Deserialize<T>(d.Payload, AlertPayloads.Json) ?? throw new InvalidOperationException($"The outbox payload is not a {typeof(T).Name} event.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {DeliveryId} ({Channel}, {Kind}) failed on attempt {Attempts}; retrying at {RetryAt:O}: {Error}")]
     private partial void LogRetry(long deliveryId, string channel, string kind, int attempts, DateTimeOffset retryAt, string error);

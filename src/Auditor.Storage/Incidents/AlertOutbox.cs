@@ -14,6 +14,7 @@ public static class AlertKinds
 {
     public const string IncidentOpened = "incident-opened";
     public const string WeeklyReport = "weekly-report";
+    public const string DriftDetected = "drift-detected";
 }
 
 /// <summary>One delivery in the outbox.</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Auditor.Contracts.Events;
 using Auditor.Review.Estimation;
@@ -19,7 +20,7 @@ public sealed record OpenedIncident(Incident Incident, bool New);
 /// Opens incidents, and in the same transaction writes their alerts to the outbox (an <see cref="IncidentOpened"/> bus
 /// event always; a webhook POST when one is configured), so an incident is never recorded without its alert. At most one
 /// incident per stream, source and category is open at a time: opening another returns the open one.
-/// This is the entry point for every signal, including the drift model: <see cref="OpenFromDriftAsync"/>.
+/// This is the entry point for every signal, including the drift model: <see cref="OpenFromDriftAsync(StreamKey, DateTimeOffset, DateTimeOffset, string, CancellationToken)"/>.
 /// </summary>
 public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider clock, AlertSettings alerts)
 {
@@ -29,8 +30,10 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
     /// are in the window that moved); detection time is now; <paramref name="summary"/> should name the features that moved.
     /// </summary>
     public Task<OpenedIncident> OpenFromDriftAsync(StreamKey stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string summary, CancellationToken ct) =>
-        OpenAsync(new IncidentCandidate(stream, IncidentSources.Drift, "", windowStart, "drift model",
-            $"Drift in window {windowStart:yyyy-MM-dd HH:mm}Z–{windowEnd:yyyy-MM-dd HH:mm}Z: {summary}"), ct);
+        OpenAsync(DriftCandidate(stream, windowStart, windowEnd, summary), ct);
+
+    private static IncidentCandidate DriftCandidate(StreamKey stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string summary) =>
+        new(stream, IncidentSources.Drift, "", windowStart, "drift model", $"Drift in window {windowStart:yyyy-MM-dd HH:mm}Z–{windowEnd:yyyy-MM-dd HH:mm}Z: {summary}");
 
     /// <summary>Opens an incident for a flag-rate alarm (the CUSUM's change point is the onset).</summary>
     public Task<OpenedIncident> OpenFromFlagRateAsync(FlagRateAlarm alarm, CancellationToken ct) =>
@@ -42,9 +45,24 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
 
     public async Task<OpenedIncident> OpenAsync(IncidentCandidate candidate, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
+        var opened = await OpenAsync(c, tx, candidate, ct);
+        await tx.CommitAsync(ct);
+        return opened;
+    }
+
+    /// <summary>
+    /// The drift incident of a stream, opened (or joined) inside the caller's transaction, so it is recorded with the
+    /// drift alert that raised it or not at all.
+    /// </summary>
+    internal Task<OpenedIncident> OpenFromDriftAsync(DbConnection c, DbTransaction tx, StreamKey stream, DateTimeOffset windowStart, DateTimeOffset windowEnd,
+        string summary, CancellationToken ct) =>
+        OpenAsync(c, tx, DriftCandidate(stream, windowStart, windowEnd, summary), ct);
+
+    private async Task<OpenedIncident> OpenAsync(DbConnection c, DbTransaction tx, IncidentCandidate candidate, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
         var id = await c.ExecuteScalarAsync<long?>(new CommandDefinition("""
             INSERT INTO incidents (model, route, source, category, status, onset_at, detected_at, detected_by, summary)
             VALUES (@Model, @Route, @Source, @Category, 'open', @OnsetAt, @DetectedAt, @DetectedBy, @Summary)
@@ -74,7 +92,6 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
             if (alerts.WebhookEnabled)
                 await AlertOutbox.EnqueueAsync(c, tx, AlertChannels.Webhook, AlertKinds.IncidentOpened, AlertPayloads.IncidentWebhook(incident, alerts.PublicUrl), incident.IncidentId, null, now, ct);
         }
-        await tx.CommitAsync(ct);
         return new OpenedIncident(incident, isNew);
     }
 }
