@@ -185,6 +185,22 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         Assert.Single(await new IncidentStore(Database, TimeProvider.System).ListAsync(10, default));
     }
 
+    [Fact]
+    public async Task Migration_0005_keeps_every_alert_delivery_and_allows_only_the_new_kind_besides_the_old()
+    {
+        var outbox = new AlertOutbox(Database, TimeProvider.System);
+        var id = await outbox.EnqueueAsync(AlertChannels.Webhook, AlertKinds.WeeklyReport, "{\"text\":\"w47\"}", null, "2026-W47", default);
+        var before = Assert.Single(await outbox.ListAsync(10, default));
+        var script = Migrations.SchemaMigrator.Scripts(Database.Kind).Single(m => m.Version.StartsWith("0005_", StringComparison.Ordinal)).Sql;
+
+        await using (var c = await Database.OpenAsync(default))
+            await c.ExecuteAsync(script); // again, on the migrated schema: as on a database that holds deliveries
+
+        Assert.Equal(before, Assert.Single(await outbox.ListAsync(10, default)));
+        Assert.True(await outbox.EnqueueAsync(AlertChannels.Bus, AlertKinds.DriftDetected, "{}", null, null, default) > id);
+        await Assert.ThrowsAnyAsync<Exception>(() => outbox.EnqueueAsync(AlertChannels.Bus, "something-else", "{}", null, null, default));
+    }
+
     private DriftAlertStore AlertStore() => new(Database, new IncidentRecorder(Database, TimeProvider.System, AlertSettings.None), TimeProvider.System);
 
     private static DriftAlert SimpleAlert(string kind) =>
