@@ -1,10 +1,13 @@
 using System.Text.Json;
 using Auditor.Contracts.Events;
+using Auditor.Detection;
 using Auditor.Detection.Drift;
 using Auditor.Detection.Features;
 using Auditor.Review.Incidents;
 using Auditor.Storage.Drift;
+using Auditor.Review.Routing;
 using Auditor.Storage.Incidents;
+using Auditor.Storage.Samples;
 using Auditor.Testing;
 using Dapper;
 
@@ -62,6 +65,57 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
         Assert.Equal((255, 260), (big.TrainingSamples, big.Indicators!.Samples));
         Assert.Null(outcomes["small"].Version);
         Assert.Contains("200 needed", outcomes["small"].Note);
+    }
+
+    [Fact]
+    public async Task Every_judged_sample_counts_for_the_indicator_rules_once_per_stream_and_hour()
+    {
+        var detectors = new DetectorRegistry(DetectorRegistry.Builtin(), new DefaultDetectorSettings());
+        var hour = new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
+        var loop = "The meeting is at noon. " + string.Concat(Enumerable.Repeat("I will be there on time. ", 20));
+        var outputs = new[] { "Paris is the capital of France.", loop, "   ", loop, "A short, ordinary answer." };
+        var samples = outputs.Select((o, i) => TestSamples.Valid(output: o) with { SampleId = $"i{i}", OccurredAt = hour.AddMinutes(10 + i) })
+            .Append(TestSamples.Valid(output: loop) with { SampleId = "next-hour", OccurredAt = hour.AddMinutes(70) })
+            .Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(null, 0))).ToList();
+        var writer = new SampleBatchWriter(Database, TimeProvider.System);
+        await writer.CommitAsync(samples, [], default);
+        await writer.CommitAsync(samples, [], default); // a redelivered batch is counted once
+
+        await using var c = await Database.OpenAsync(default);
+        var rows = (await c.QueryAsync<(string Indicator, long Samples, long Met)>(
+            "SELECT indicator, samples, met FROM indicator_hour_counters WHERE hour = @hour ORDER BY indicator", new { hour })).ToList();
+        Assert.Equal([("blank", 5L, 1L), ("looping", 5L, 2L)], rows);
+        Assert.Equal(2, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM indicator_hour_counters WHERE hour = @next", new { next = hour.AddHours(1) }));
+    }
+
+    [Fact]
+    public async Task A_training_run_takes_the_indicator_rates_from_every_judged_sample_of_the_window_when_they_are_more()
+    {
+        var features = DriftFeatures.Normal(3, 260);
+        foreach (var stream in new[] { "history", "few", "partial" })
+        {
+            for (var i = 0; i < features.Count; i++)
+                await InsertAsync($"{stream}{i}", stream, "r", Now.AddHours(-3).AddSeconds(i), features[i], "uniform", null);
+        }
+        // "history": 10,000 judged samples in the window, plus hours outside it (15 days back, and the current hour) that
+        // must not count. "few": fewer judged samples than uniform rows. "partial": only one of the rules was counted.
+        await CountIndicatorsAsync("history", Now.AddDays(-2), 6000, looping: 70, blank: 2);
+        await CountIndicatorsAsync("history", Now.AddHours(-5), 4000, looping: 50, blank: 1);
+        await CountIndicatorsAsync("history", Now.AddDays(-15), 9000, looping: 9000, blank: 0);
+        await CountIndicatorsAsync("history", Now, 9000, looping: 9000, blank: 0);
+        await CountIndicatorsAsync("few", Now.AddHours(-5), 100, looping: 50, blank: 0);
+        await CountIndicatorsAsync("partial", Now.AddHours(-5), 4000, looping: 50, blank: null);
+        var clock = new FixedClock(Now);
+        var training = new DriftTraining(new DriftBaselineReader(Database), new DriftModelStore(Database, clock), clock);
+
+        var outcomes = (await training.RunAsync("test", default)).ToDictionary(o => o.Model);
+        var models = (await new DriftModelStore(Database, clock).ActiveAsync(default)).ToDictionary(m => m.Model);
+        Assert.Equal((10_000, 120, 3), (models["history"].Indicators!.Samples, models["history"].Indicators!.CountOf(DriftIndicators.Looping),
+            models["history"].Indicators!.CountOf(DriftIndicators.Blank)));
+        Assert.Contains("indicator rates from 10000 judged samples", outcomes["history"].Note);
+        Assert.Equal(260, models["few"].Indicators!.Samples);
+        Assert.Equal(260, models["partial"].Indicators!.Samples);
+        Assert.Equal(DriftIndicators.Count(features), models["partial"].Indicators!.Counts);
     }
 
     [Fact]
@@ -240,6 +294,16 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
             INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at, retracted_at)
             VALUES (@item, @id, 'ana', @v, @blind, @at, @retracted)
             """, new { item, id, v = verdict == "retracted-failure" ? "failure" : verdict, blind = false, at, retracted = verdict == "retracted-failure" ? at : (DateTimeOffset?)null });
+    }
+
+    private async Task CountIndicatorsAsync(string model, DateTimeOffset at, long samples, long looping, long? blank)
+    {
+        var hour = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero);
+        await using var c = await Database.OpenAsync(default);
+        var rows = new List<object> { new { model, hour, indicator = "looping", samples, met = looping } };
+        if (blank is { } b)
+            rows.Add(new { model, hour, indicator = "blank", samples, met = b });
+        await c.ExecuteAsync("INSERT INTO indicator_hour_counters (model, route, hour, indicator, samples, met) VALUES (@model, 'r', @hour, @indicator, @samples, @met)", rows);
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

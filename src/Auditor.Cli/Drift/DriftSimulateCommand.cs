@@ -10,9 +10,10 @@ using Auditor.Detection.Features;
 namespace Auditor.Cli.Drift;
 
 /// <summary>
-/// <c>auditor drift simulate [--corpus FILE] [--seeds N]</c>: streams built from real outputs of the corpus. Normal traffic
+/// <c>auditor drift simulate [--corpus FILE] [--seeds N] [--history N]</c>: streams built from real outputs of the corpus. Normal traffic
 /// is GPT-2-large top-k and contrastive outputs; half of them train the model, traffic is drawn from the other half. At a
-/// known sample the stream switches: a share of beam-search outputs, much shorter or much longer outputs. Reports the
+/// known sample the stream switches: a share of beam-search outputs, much shorter or much longer outputs. The indicator
+/// rules' baseline rates come from the traffic judged before training (<c>--history</c>), as the server's training run takes them. Reports the
 /// indicator rules' shares, the samples from onset to the first alert, alerts on a stationary stream, and the scoring
 /// cost on one core.
 /// </summary>
@@ -36,7 +37,13 @@ public static class DriftSimulateCommand
             Description = "Draw normal traffic from all normal outputs (the population the training half was drawn from) instead of the held-out half; "
                 + "half of it is then scored in-sample by the model.",
         };
-        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha, population };
+        var history = new Option<int>("--history")
+        {
+            Description = "Samples of normal traffic judged before training, counted by the indicator rules (as indicator_hour_counters holds them); "
+                + "the model's indicator baseline comes from them when they are more than its training rows. 0: the training rows only.",
+            DefaultValueFactory = _ => 20_000,
+        };
+        var command = new Command("simulate", "Measure drift detection on simulated streams built from the corpus.") { corpus, seeds, stationary, quantile, alpha, population, history };
         command.SetAction((ParseResult pr, CancellationToken ct) =>
         {
             var inv = CultureInfo.InvariantCulture;
@@ -68,6 +75,12 @@ public static class DriftSimulateCommand
                 // whole stream), or the whole population of normal outputs, as fresh production traffic would be.
                 var pool = pr.GetValue(population) ? normal : held;
                 var model = DriftModelTrainer.Train("gpt2-large", "open-ended", train, new DriftTrainingOptions { Seed = seed, Quantile = pr.GetValue(quantile) });
+                // The stream's traffic before training, as the server counts it for every judged sample; the training run
+                // takes the indicator rates from it when it holds more samples than the uniform rows (DriftTraining).
+                var h = new Random(3000 + seed);
+                var judged = Enumerable.Range(0, pr.GetValue(history)).Select(_ => pool[h.Next(pool.Count)]).ToList();
+                if (judged.Count > model.Indicators!.Samples)
+                    model = model.WithIndicators(new DriftIndicatorBaseline(judged.Count, DriftIndicators.All.Select(i => i.Name).ToArray(), DriftIndicators.Count(judged)));
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
                 {
@@ -76,8 +89,10 @@ public static class DriftSimulateCommand
                     var loopRecall = looping.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)looping.Count;
                     Console.WriteLine(string.Format(inv, "seed {4}: drift.anomaly at the {0:P1} quantile (expected share {5:P2}): flags {1:P1} of held-out normal outputs, {2:P1} of beam outputs, {3:P1} of greedy-repetition outputs",
                         model.Quantile, fpr, beamRecall, loopRecall, seed, model.ExpectedAnomalousShare));
-                    Console.WriteLine(string.Format(inv, "seed {0}: indicators in the training half / the traffic half: {1}", seed, string.Join(", ", DriftIndicators.All.Select(i =>
-                        string.Format(inv, "{0} {1} / {2} of {3}", i.Name, model.Indicators!.CountOf(i), held.Count(f => (DriftIndicators.Of(f) & (1 << i.Bit)) != 0), held.Count)))));
+                    Console.WriteLine(string.Format(inv, "seed {0}: indicators in the training half / the held-out half: {1}; the model's indicator baseline: {2} samples, {3}", seed,
+                        string.Join(", ", DriftIndicators.All.Select(i => string.Format(inv, "{0} {1} / {2} of {3}", i.Name,
+                            DriftIndicators.Count(train)[i.Bit], held.Count(f => (DriftIndicators.Of(f) & (1 << i.Bit)) != 0), held.Count))),
+                        model.Indicators!.Samples, string.Join(", ", DriftIndicators.All.Select(i => string.Format(inv, "{0} {1:P2}", i.Name, model.Indicators.CountOf(i) / (double)model.Indicators.Samples)))));
                     if (seed == 0)
                         Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));
                 }

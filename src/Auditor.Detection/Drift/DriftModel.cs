@@ -77,7 +77,8 @@ public sealed class DriftModel
     /// </summary>
     public DriftIndicatorBaseline? Indicators { get; init; }
 
-    internal DriftModel WithIndicators(DriftIndicatorBaseline? indicators) =>
+    /// <summary>The same model with another indicator baseline (training takes it from the stream's judged traffic when that holds more samples).</summary>
+    public DriftModel WithIndicators(DriftIndicatorBaseline? indicators) =>
         new(Model, Route, Dimension, Rank, Center, Scale, Components, Threshold, Quantile, ExpectedAnomalousShare, TrainingSamples, ReferenceSamples, Seed,
             BinEdges, BinShares, FeatureMeans) { Version = Version, Indicators = indicators };
 

@@ -7,7 +7,8 @@ public sealed record DriftTrainingOutcome(string Model, string Route, long? Vers
 
 /// <summary>
 /// One training run: read each stream's baseline (uniform samples, confirmed failures left out), train where there are
-/// enough samples, store the new version as active. Used by the server's schedule and by `auditor drift train`.
+/// enough samples, take the indicator rules' baseline from every judged sample of the window when that holds more, store
+/// the new version as active. Used by the server's schedule and by `auditor drift train`.
 /// </summary>
 public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore store, TimeProvider clock)
 {
@@ -31,9 +32,13 @@ public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore st
                 continue;
             }
             var trained = DriftModelTrainer.Train(baseline.Model, baseline.Route, baseline.Features, options, leftOut: baseline.Failures);
+            // The indicator rules' baseline rates from every sample judged in the window when that is more than the
+            // uniform rows: a share near 1% from a few thousand rows is too uncertain to see 5% looping outputs early.
+            if (baseline.IndicatorHistory is { } history && history.Samples > trained.Indicators!.Samples)
+                trained = trained.WithIndicators(history);
             var saved = await store.SaveAsync(trained, new DriftModelProvenance(trainedBy, end - Window, end, baseline.Features.Count, baseline.ExcludedFailures), ct);
             outcomes.Add(new(baseline.Model, baseline.Route, saved.Version, baseline.Features.Count, baseline.ExcludedFailures,
-                $"trained version {saved.Version}: threshold {saved.Threshold:0.###} at the {saved.Quantile:P1} quantile"));
+                $"trained version {saved.Version}: threshold {saved.Threshold:0.###} at the {saved.Quantile:P1} quantile; indicator rates from {saved.Indicators!.Samples} judged samples"));
         }
         return outcomes;
     }

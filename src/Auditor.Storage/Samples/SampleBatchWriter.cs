@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
 using Dapper;
 
@@ -90,6 +91,35 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
             }).ToList();
         if (detectors.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
+
+        await UpsertIndicatorCountersAsync(c, tx, counted, ct);
+    }
+
+    // Every judged sample counts for every drift indicator rule (met or not), so a rule's share per stream and hour is
+    // met / samples over the whole traffic: the drift model's indicator baseline (DriftIndicatorHistory).
+    private static async Task UpsertIndicatorCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO indicator_hour_counters (model, route, hour, indicator, samples, met)
+            VALUES (@Model, @Route, @Hour, @Indicator, @Samples, @Met)
+            ON CONFLICT (model, route, hour, indicator) DO UPDATE SET
+                samples = indicator_hour_counters.samples + excluded.samples,
+                met = indicator_hour_counters.met + excluded.met
+            """;
+        var rows = counted
+            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, HourOf(a.Sample.OccurredAt!.Value)))
+            .OrderBy(g => g.Key)
+            .SelectMany(g =>
+            {
+                var met = DriftIndicators.Count(g.Select(a => a.Inspection.Features));
+                return DriftIndicators.All.Select((indicator, i) => new
+                {
+                    Model = g.Key.Item1, Route = g.Key.Item2, Hour = g.Key.Item3, Indicator = indicator.Name,
+                    Samples = (long)g.Count(), Met = (long)met[i],
+                });
+            }).ToList();
+        if (rows.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(sql, rows, tx, cancellationToken: ct));
     }
 
     private async Task InsertSamplesAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)

@@ -83,6 +83,46 @@ public sealed class IndicatorDriftTests
     }
 
     [Fact]
+    public void A_rate_known_from_the_streams_judged_traffic_alerts_on_a_window_that_a_thousand_uniform_rows_cannot_judge()
+    {
+        // The same 1% looping rate, once from 1,000 uniform rows and once from 20,000 judged samples (what training takes
+        // from indicator_hour_counters), and a window of 400 outputs of which 16 loop (4%): the small baseline's rate is
+        // too uncertain to call that a rise; the large one's is not.
+        var model = TrainWithLooping(35, 0.01);
+        var names = DriftIndicators.All.Select(i => i.Name).ToArray();
+        var fromRows = model.WithIndicators(new DriftIndicatorBaseline(1000, names, [10, 0]));
+        var fromTraffic = model.WithIndicators(new DriftIndicatorBaseline(20_000, names, [200, 0]));
+        DriftWindow Window(DriftModel m) => new(m, "recent", DriftStreams.Start, DriftStreams.Start.AddMinutes(20), Counts(m, samples: 400, anomalous: 2, looping: 16, blank: 0));
+
+        Assert.Empty(WindowDriftEvaluator.Evaluate([Window(fromRows)]));
+        var alert = Assert.Single(WindowDriftEvaluator.Evaluate([Window(fromTraffic)]));
+        Assert.Equal("looping-share", alert.Statistic);
+        Assert.Contains("looping or repetitive outputs rose from 1.0% to 4.0% (p = ", alert.Message);
+    }
+
+    [Fact]
+    public void Stationary_streams_tested_against_rates_from_their_judged_traffic_raise_no_alert_across_seeds()
+    {
+        // As above, but with the indicator baseline counted over 20,000 judged samples of the same traffic: a precise rate
+        // makes the test sharper, and the stream's own window-to-window variation must still raise nothing.
+        for (var seed = 0; seed < 4; seed++)
+        {
+            var streams = new DriftStreams(400 + seed);
+            var random = new Random(400 + seed);
+            OutputFeatures Next(DriftStreams s)
+            {
+                var u = random.NextDouble();
+                return u < 0.01 ? s.Looping() : u < 0.011 ? Blank() : s.Normal();
+            }
+            var model = DriftModelTrainer.Train("m", "r", streams.Stream(4000, Next).ToList(), new DriftTrainingOptions { Seed = seed });
+            var judged = streams.Stream(20_000, Next).ToList();
+            model = model.WithIndicators(new DriftIndicatorBaseline(judged.Count, DriftIndicators.All.Select(i => i.Name).ToArray(), DriftIndicators.Count(judged)));
+            var alerts = DriftReplay.Run(model, streams.Stream(50_000, Next), DriftStreams.Start, DriftStreams.Interval, evaluateEvery: 50);
+            Assert.True(alerts.Count == 0, $"seed {seed}: {string.Join(" | ", alerts.Select(a => a.Alert.Message))}");
+        }
+    }
+
+    [Fact]
     public void A_rule_that_never_held_in_the_baseline_needs_its_absolute_floor_to_alert()
     {
         var model = TrainWithLooping(34, 0);
