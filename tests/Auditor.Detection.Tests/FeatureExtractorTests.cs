@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Auditor.Detection.Features;
 using static Auditor.Detection.Tests.DetectorTestKit;
 
@@ -81,6 +82,32 @@ public class FeatureExtractorTests
     }
 
     [Fact]
+    public void Finds_the_first_end_of_sequence_token_in_utf16_offsets_after_non_ascii_text()
+    {
+        // Cyrillic, Han and an emoji (a surrogate pair: two UTF-16 characters) before the tokens; a start token first,
+        // which is a template token but does not end a sequence.
+        var head = "<|im_start|>assistant\nПривет, 世界! 👋 Voilà.";
+        var after = "\n<|im_start|>user\nEt après ?";
+        var output = head + "<|im_end|>" + after + " \n\t";
+        var f = FeatureExtractor.Extract(Sample(output));
+        Assert.Equal(3, f.TemplateTokenHits);
+        Assert.Equal(0, f.FirstTemplateTokenStart);
+        Assert.Equal(head.Length, f.EndOfSequenceTokenStart);
+        Assert.Equal("<|im_end|>", output.Substring(f.EndOfSequenceTokenStart, f.EndOfSequenceTokenLength));
+        Assert.Equal(after.Length, f.RunOnChars);
+        Assert.Equal(output.Length - " \n\t".Length - 1, f.LastNonWhitespace);
+    }
+
+    [Fact]
+    public void Has_no_run_on_without_an_end_of_sequence_token_or_with_only_white_space_after_it()
+    {
+        var none = FeatureExtractor.Extract(Sample("Plain text, no tokens."));
+        Assert.Equal((-1, 0, 0), (none.EndOfSequenceTokenStart, none.EndOfSequenceTokenLength, none.RunOnChars));
+        var trailing = FeatureExtractor.Extract(Sample("Всё готово.<|eot_id|>\n\n"));
+        Assert.Equal((11, 10, 0), (trailing.EndOfSequenceTokenStart, trailing.EndOfSequenceTokenLength, trailing.RunOnChars));
+    }
+
+    [Fact]
     public void Gives_the_same_features_whatever_was_extracted_before_on_the_thread()
     {
         // Scratch tables are reused without clearing (stamps and epochs): earlier outputs must not leak into later ones.
@@ -104,5 +131,22 @@ public class FeatureExtractorTests
         Assert.Equal(f, JsonSerializer.Deserialize<OutputFeatures>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
         Assert.Equal(OutputFeatures.VectorNames.Count, f.ToVector().Length);
         Assert.Equal(OutputFeatures.VectorNames.Count, OutputFeatures.VectorNames.Distinct().Count());
+    }
+
+    [Fact]
+    public void Reads_features_stored_before_the_run_on_fields_as_having_no_end_of_sequence_token()
+    {
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var f = FeatureExtractor.Extract(Sample("def f():\n    return 1\n<|endoftext|>import os\nimport sys\n"));
+        Assert.True(f.RunOnChars > 0);
+        var stored = JsonNode.Parse(JsonSerializer.Serialize(f, web))!.AsObject();
+        Assert.Equal(f.RunOnChars, (int)stored["runOnChars"]!);
+        foreach (var added in new[] { "endOfSequenceTokenStart", "endOfSequenceTokenLength", "runOnChars" })
+            Assert.True(stored.Remove(added), added);
+
+        var old = JsonSerializer.Deserialize<OutputFeatures>(stored.ToJsonString(), web)!;
+
+        Assert.Equal(f with { EndOfSequenceTokenStart = -1, EndOfSequenceTokenLength = 0, RunOnChars = 0 }, old);
+        Assert.Equal(f.ToVector(), old.ToVector());
     }
 }

@@ -4,7 +4,7 @@ using Auditor.Detection.Features;
 namespace Auditor.Detection.Degeneration;
 
 /// <summary>
-/// Flags looping or degenerate text. Three signs, each scaled so that 1 is its limit; the score is the largest:
+/// Flags looping or degenerate text. Four signs, each scaled so that 1 is its limit; the score is the largest:
 /// <list type="bullet">
 /// <item>copies: weighted verbatim copies of earlier text (<see cref="OutputFeatures.WeightedCopiedChars"/>) reach
 /// <see cref="CopiedCharsLimit"/> characters and <see cref="CopiedShareLimit"/> of the output (both must hold, so the
@@ -12,7 +12,10 @@ namespace Auditor.Detection.Degeneration;
 /// <item>loop: the output ends in a loop repeating its unit <see cref="LoopRepeatsLimit"/> times over
 /// <see cref="LoopCharsLimit"/> characters (digits folded, so counting loops count);</item>
 /// <item>low information: the compression ratio reaches <see cref="CompressionThreshold"/> for the output's length
-/// (counted only past its limit, so it never lowers the ranking of the other two).</item>
+/// (counted only past its limit, so it never lowers the ranking of the other signs);</item>
+/// <item>run-on: <see cref="RunOnCharsLimit"/> visible characters follow an end-of-sequence token
+/// (<see cref="OutputFeatures.RunOnChars"/>): the model did not stop (non-termination, which Welleck et al. 2020 count
+/// as degenerate decoding). A template token with nothing after it is a leak, the leakage detector's business.</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -28,7 +31,13 @@ public sealed class DegenerationDetector : IDetector
 
     public const double LoopCharsLimit = 200;
 
-    private const string NotDegenerate = "No loop, long verbatim copy or low-information stretch: the text does not repeat itself beyond what natural text does.";
+    /// <summary>
+    /// A short line of text after an end-of-sequence token. Fewer visible characters can be a stray fragment, such as a
+    /// second special token (<c>&lt;/s&gt;</c> is 4), rather than a generation that went on.
+    /// </summary>
+    public const double RunOnCharsLimit = 20;
+
+    private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch or run-on past an end-of-sequence token: the text does not repeat itself beyond what natural text does.";
 
     public string Name => "degeneration";
 
@@ -41,8 +50,9 @@ public sealed class DegenerationDetector : IDetector
     public static double CompressionThreshold(int chars) => 5 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
 
     /// <summary>
-    /// The three signs and the score of one output, from its features alone: the one formula both this detector and the
-    /// drift window tests (<see cref="Drift.DriftIndicators"/>) use, so "looping" means the same thing in both.
+    /// The four signs and the score of one output, from its features alone: the one formula both this detector and the
+    /// drift window tests (<see cref="Drift.DriftIndicators"/>, which read <see cref="DegenerationSigns.RepetitionScore"/>)
+    /// use, so "looping" means the same thing in both.
     /// </summary>
     public static DegenerationSigns Signs(OutputFeatures features)
     {
@@ -55,10 +65,11 @@ public sealed class DegenerationDetector : IDetector
         var loopScore = Math.Min(f.TrailingLoopLength / LoopCharsLimit, repeats / LoopRepeatsLimit);
         var compressionLimit = CompressionThreshold(f.CharLength);
         var compressionScore = f.CompressionRatio / compressionLimit;
-        var score = Math.Max(copyScore, loopScore);
+        var repetition = Math.Max(copyScore, loopScore);
         if (compressionScore >= 1)
-            score = Math.Max(score, compressionScore);
-        return new DegenerationSigns(score, copyScore, loopScore, repeats, compressionLimit);
+            repetition = Math.Max(repetition, compressionScore);
+        var runOnScore = f.RunOnChars / RunOnCharsLimit;
+        return new DegenerationSigns(Math.Max(repetition, runOnScore), repetition, copyScore, loopScore, runOnScore, repeats, compressionLimit);
     }
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -68,7 +79,7 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, copyScore, loopScore, repeats, compressionLimit) = Signs(f);
+        var (score, repetition, copyScore, loopScore, runOnScore, repeats, compressionLimit) = Signs(f);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -77,7 +88,7 @@ public sealed class DegenerationDetector : IDetector
             return new DetectorResult(Name, score, settings.Threshold, false, [], NotDegenerate);
         }
 
-        var evidence = new List<EvidenceSpan>(3);
+        var evidence = new List<EvidenceSpan>(4);
         if (f.TrailingLoopLength > 0)
         {
             evidence.Add(new EvidenceSpan(f.TrailingLoopStart, f.TrailingLoopLength,
@@ -93,9 +104,22 @@ public sealed class DegenerationDetector : IDetector
             evidence.Add(new EvidenceSpan(f.RepeatedLineRunStart, f.RepeatedLineRunLength,
                 string.Create(CultureInfo.InvariantCulture, $"the same line {f.LongestRepeatedLineRun} times in a row")));
         }
+        // The token's text is read from the output, as the leakage detector reads its token: the features say where it is.
+        var endToken = "";
+        if (f.RunOnChars > 0)
+        {
+            endToken = (context.Sample.Output ?? "").Substring(f.EndOfSequenceTokenStart, f.EndOfSequenceTokenLength);
+            evidence.Add(new EvidenceSpan(f.EndOfSequenceTokenStart + f.EndOfSequenceTokenLength, f.RunOnChars,
+                $"text after the end-of-sequence token {endToken}"));
+        }
 
         string explanation;
-        if (loopScore >= settings.Threshold && loopScore >= copyScore)
+        if (runOnScore >= settings.Threshold && runOnScore >= repetition)
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The model did not stop: {f.RunOnChars} characters follow its end-of-sequence token {endToken}.");
+        }
+        else if (loopScore >= settings.Threshold && loopScore >= copyScore)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
@@ -116,8 +140,12 @@ public sealed class DegenerationDetector : IDetector
 
 /// <summary>The degeneration score of one output and the parts its explanation names.</summary>
 /// <param name="Score">The largest sign (the compression sign only when past its limit); 1 is the default threshold.</param>
+/// <param name="RepetitionScore">The largest of the repetition signs (copies, loop, compression past its limit), without
+/// the run-on: what the drift indicator "looping or repetitive outputs" counts.</param>
 /// <param name="CopyScore">Verbatim copies against both their limits (the smaller ratio).</param>
 /// <param name="LoopScore">The trailing loop against its length and repeat limits (the smaller ratio).</param>
+/// <param name="RunOnScore">Visible characters after the first end-of-sequence token / <see cref="DegenerationDetector.RunOnCharsLimit"/>.</param>
 /// <param name="Repeats">How many times the trailing loop's unit repeats (0 without a loop).</param>
 /// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
-public readonly record struct DegenerationSigns(double Score, double CopyScore, double LoopScore, double Repeats, double CompressionLimit);
+public readonly record struct DegenerationSigns(
+    double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double Repeats, double CompressionLimit);

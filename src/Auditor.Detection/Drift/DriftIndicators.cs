@@ -14,9 +14,11 @@ public sealed record DriftIndicator(string Name, string Words, int Bit);
 /// rather than the stream's calibrated ones, so the baseline count kept with the model and the window count are of the
 /// same rule. Few on purpose: each adds one test per window to the Benjamini-Hochberg family.
 /// <list type="bullet">
-/// <item>looping: <see cref="DegenerationDetector"/>'s score at its default threshold (1): a trailing loop, long verbatim
-/// copies or a low-information stretch. It is what a looping build changes, and a share of it is what a reviewer reads
-/// ("repetition rose from 2% to 31%"), where the PCA outlier share depends on how the model happens to lie.</item>
+/// <item>looping: <see cref="DegenerationDetector"/>'s repetition score (<see cref="DegenerationSigns.RepetitionScore"/>)
+/// at its default threshold (1): a trailing loop, long verbatim copies or a low-information stretch. It is what a looping
+/// build changes, and a share of it is what a reviewer reads ("repetition rose from 2% to 31%"), where the PCA outlier
+/// share depends on how the model happens to lie. The run-on sign is left out: stored models keep baseline counts of
+/// this rule, so what it counts must not change.</item>
 /// <item>blank: no non-white-space character; a serving fault (a stop sequence hit at once) that no content rule sees.</item>
 /// </list>
 /// The order is the order of <see cref="DriftWindowCounts.IndicatorCounts"/>: append only, like the feature vector.
@@ -33,7 +35,7 @@ public static class DriftIndicators
     {
         ArgumentNullException.ThrowIfNull(features);
         var bits = 0;
-        if (DegenerationDetector.Signs(features).Score >= DegenerationThreshold)
+        if (DegenerationDetector.Signs(features).RepetitionScore >= DegenerationThreshold)
             bits |= 1 << Looping.Bit;
         if (features.IsBlank)
             bits |= 1 << Blank.Bit;

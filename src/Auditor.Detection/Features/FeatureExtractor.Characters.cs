@@ -86,6 +86,7 @@ public static partial class FeatureExtractor
     {
         public int Latin, Greek, Cyrillic, ArabicHebrew, Cjk, OtherScript, Replacement, Control;
         public int TemplateHits, TemplateStart, TemplateLength, TemplateIndex;
+        public int EndOfSequenceStart, EndOfSequenceLength; // the first token that ends a sequence
     }
 
     // Counts a non-ASCII character by script (and looks for a template token there); returns its class flags.
@@ -123,8 +124,12 @@ public static partial class FeatureExtractor
     private static void MatchTemplateToken(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
     {
         var (index, length) = tokens.MatchAt(text, i);
-        if (index >= 0 && cold.TemplateHits++ == 0)
+        if (index < 0)
+            return;
+        if (cold.TemplateHits++ == 0)
             (cold.TemplateStart, cold.TemplateLength, cold.TemplateIndex) = (i, length, index);
+        if (cold.EndOfSequenceStart < 0 && tokens.EndsSequence(index))
+            (cold.EndOfSequenceStart, cold.EndOfSequenceLength) = (i, length);
     }
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;

@@ -49,7 +49,7 @@ public static partial class FeatureExtractor
         var ascii = CountAsciiAndFoldDigits(text, folded);
         var split = default(WordSplit);
         var nonAsciiSpaces = 0;
-        var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1 };
+        var cold = new ColdCounts { TemplateStart = -1, TemplateIndex = -1, EndOfSequenceStart = -1 };
         var i = 0;
         while ((i = SplitAscii(text, i, words, tokens.PlainAscii, ref split)) < text.Length)
         {
@@ -77,6 +77,8 @@ public static partial class FeatureExtractor
         // data-dependent branch on every character).
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
+        // Visible text after the first end-of-sequence token: from the token's end to the last visible character.
+        var runOn = cold.EndOfSequenceStart < 0 ? 0 : Math.Max(0, last + 1 - (cold.EndOfSequenceStart + cold.EndOfSequenceLength));
 
         var lineStats = RepeatedLines(text);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
@@ -111,6 +113,9 @@ public static partial class FeatureExtractor
             FirstTemplateTokenStart = cold.TemplateStart,
             FirstTemplateTokenLength = cold.TemplateLength,
             FirstTemplateTokenIndex = cold.TemplateIndex,
+            EndOfSequenceTokenStart = cold.EndOfSequenceStart,
+            EndOfSequenceTokenLength = cold.EndOfSequenceLength,
+            RunOnChars = runOn,
             Utf8Bytes = Encoding.UTF8.GetByteCount(text),
             FinishedByLength = sample.FinishReason == FinishReasons.Length,
             TokenBudgetUsed = budget,

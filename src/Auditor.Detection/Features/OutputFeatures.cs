@@ -112,6 +112,19 @@ public sealed record OutputFeatures
     public int FirstTemplateTokenLength { get; init; }
     public int FirstTemplateTokenIndex { get; init; } = -1;
 
+    /// <summary>
+    /// The first token that ends a sequence (<see cref="TemplateTokenSet.EndOfSequenceMarkers"/>): its offset (-1 when
+    /// there is none) and length. Features stored before these were added read as none.
+    /// </summary>
+    public int EndOfSequenceTokenStart { get; init; } = -1;
+    public int EndOfSequenceTokenLength { get; init; }
+
+    /// <summary>
+    /// Characters from the end of that token to the last visible character, inclusive (0 when only white space follows):
+    /// the model emitted its end-of-sequence token and generation went on.
+    /// </summary>
+    public int RunOnChars { get; init; }
+
     [JsonIgnore]
     public bool IsBlank => NonWhitespaceChars == 0;
 

@@ -10,10 +10,12 @@ public sealed class TemplateTokenSet
 {
     private readonly string[][] _byFirstChar = new string[128][];
     private readonly Dictionary<char, string[]> _nonAscii = [];
+    private readonly bool[] _endsSequence;
 
     public TemplateTokenSet(IEnumerable<string> tokens)
     {
         Tokens = tokens.Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        _endsSequence = Tokens.Select(t => EndOfSequenceMarkers.Any(m => t.StartsWith(m, StringComparison.Ordinal))).ToArray();
         foreach (var group in Tokens.GroupBy(t => t[0]))
         {
             // Longest first, so "<|eot_id|><|start_header_id|>" wins over "<|eot_id|>" at the same offset.
@@ -39,6 +41,24 @@ public sealed class TemplateTokenSet
 
     /// <summary>The tokens, in the order their indexes refer to.</summary>
     public IReadOnlyList<string> Tokens { get; }
+
+    // Declared before Default: static initializers run in text order, and Default's constructor reads this list.
+    /// <summary>
+    /// The markers of a sequence's end (of a turn, a message or the text) in common chat templates and tokenizers, in
+    /// order: ChatML, Llama 3 (end of turn), GPT-2/CodeGen, Llama 3 (end of text), Llama 3.1 (end of a tool-call message),
+    /// Phi-3, Gemma, SmolVLM, Llama 2/Mistral. The model emits one when it means to stop; text after it is a run-on.
+    /// A configured token ends a sequence when it starts with one of these, so a rules/ token such as
+    /// <c>&lt;|eot_id|&gt;&lt;|start_header_id|&gt;assistant</c> counts. Start tokens (<c>&lt;|im_start|&gt;</c>,
+    /// <c>[INST]</c>, <c>&lt;|fim_prefix|&gt;</c>...) are not end markers: text after them is a leak, not a run-on.
+    /// </summary>
+    public static IReadOnlyList<string> EndOfSequenceMarkers { get; } =
+    [
+        "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>", "<|eom_id|>", "<|end|>", "<end_of_turn>",
+        "<end_of_utterance>", "</s>",
+    ];
+
+    /// <summary>Whether the token at <paramref name="index"/> in <see cref="Tokens"/> starts with an end-of-sequence marker.</summary>
+    internal bool EndsSequence(int index) => _endsSequence[index];
 
     /// <summary>Tokens leaked by common serving stacks (ChatML, Llama 3, GPT-2/CodeGen, FIM, SmolVLM, Llama 2/Mistral).</summary>
     public static TemplateTokenSet Default { get; } = new(

@@ -22,9 +22,10 @@ public sealed class TemplateLeakageDetector : IDetector
 
         var output = context.Sample.Output ?? "";
         var token = output.Substring(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength);
-        var after = f.CharLength - (f.FirstTemplateTokenStart + f.FirstTemplateTokenLength);
-        var explanation = after > 0
-            ? $"The template token {token} leaked into the output ({f.TemplateTokenHits} template token(s) in all) and {after} more characters follow it: the model ran on past the end of its turn."
+        // "Ran on" only where text follows an end-of-sequence token (the degeneration detector's run-on sign); text after a
+        // start token such as <|im_start|> is the turn the template opened, shown because the token was not stripped.
+        var explanation = f.RunOnChars > 0
+            ? $"The template token {token} leaked into the output ({f.TemplateTokenHits} template token(s) in all), and {f.RunOnChars} characters follow an end-of-sequence token: the model ran on past the end of its turn."
             : $"The template token {token} leaked into the output ({f.TemplateTokenHits} template token(s) in all): the serving stack did not strip it.";
         return new DetectorResult(Name, f.TemplateTokenHits, settings.Threshold, flagged,
             [new EvidenceSpan(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength, $"leaked template token {token}")], explanation);
