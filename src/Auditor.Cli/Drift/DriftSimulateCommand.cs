@@ -79,8 +79,10 @@ public static class DriftSimulateCommand
                 // takes the indicator rates from it when it holds more samples than the uniform rows (DriftTraining).
                 var h = new Random(3000 + seed);
                 var judged = Enumerable.Range(0, pr.GetValue(history)).Select(_ => pool[h.Next(pool.Count)]).ToList();
-                if (judged.Count > model.Indicators!.Samples)
-                    model = model.WithIndicators(new DriftIndicatorBaseline(judged.Count, DriftIndicators.All.Select(i => i.Name).ToArray(), DriftIndicators.Count(judged)));
+                var hours = judged.Chunk(2000).SelectMany((hour, i) => DriftIndicators.Count(hour)
+                    .Select((met, r) => new IndicatorHour(DriftIndicators.All[r].Name, Start.AddHours(i - 24), hour.Length, met)));
+                if (IndicatorHistory.Baseline(hours) is { } counted && counted.Samples > model.Indicators!.Samples)
+                    model = model.WithIndicators(counted);
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
                 {

@@ -8,8 +8,8 @@ namespace Auditor.Storage.Drift;
 /// <summary>
 /// A stream's baseline: the features of its uniform-stratum samples without confirmed failures (what the model is fitted
 /// on), those of the confirmed failures left out (the indicator rules count them: a window counts every output), and
-/// the indicator rules counted over every sample judged in the same window (<c>indicator_hour_counters</c>), when every
-/// current rule was counted over the same samples there.
+/// the indicator rules counted over every sample judged in the same window (<c>indicator_hour_counters</c>, as
+/// <see cref="IndicatorHistory.Baseline"/> weighs them), when every current rule was counted over the same samples there.
 /// </summary>
 public sealed record DriftBaseline(string Model, string Route, IReadOnlyList<OutputFeatures> Features, IReadOnlyList<OutputFeatures> Failures,
     DriftIndicatorBaseline? IndicatorHistory = null)
@@ -46,10 +46,9 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<(string Model, string Route, string Features, int Failed)>(
             new CommandDefinition(sql, new { from = end - window, end, perStream, model, route }, cancellationToken: ct));
-        var history = await c.QueryAsync<(string Model, string Route, string Indicator, long Samples, long Met)>(new CommandDefinition("""
-            SELECT model, route, indicator, SUM(samples), SUM(met) FROM indicator_hour_counters
+        var history = await c.QueryAsync<(string Model, string Route, string Indicator, DateTimeOffset Hour, long Samples, long Met)>(new CommandDefinition("""
+            SELECT model, route, indicator, hour, samples, met FROM indicator_hour_counters
             WHERE hour >= @from AND hour < @end AND (@model IS NULL OR model = @model) AND (@route IS NULL OR route = @route)
-            GROUP BY model, route, indicator
             """, new { from = end - window, end, model, route }, cancellationToken: ct));
         var historyByStream = history.ToLookup(h => (h.Model, h.Route));
         return rows.GroupBy(r => (r.Model, r.Route))
@@ -58,24 +57,8 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
                 // In the stream's order: fitted samples, and the confirmed failures the fit leaves out.
                 var byFailed = g.ToLookup(r => r.Failed != 0, r => JsonSerializer.Deserialize<OutputFeatures>(r.Features, Json)!);
                 return new DriftBaseline(g.Key.Model, g.Key.Route, byFailed[false].ToList(), byFailed[true].ToList(),
-                    HistoryOf(historyByStream[g.Key].Select(h => (h.Indicator, h.Samples, h.Met))));
+                    IndicatorHistory.Baseline(historyByStream[g.Key].Select(h => new IndicatorHour(h.Indicator, h.Hour, h.Samples, h.Met))));
             })
             .ToList();
-    }
-
-    /// <summary>
-    /// The indicator baseline of a stream's counters, or null unless every current rule was counted over the same samples
-    /// (a rule added by a newer release has fewer until the window has passed; the uniform rows count them all meanwhile).
-    /// </summary>
-    internal static DriftIndicatorBaseline? HistoryOf(IEnumerable<(string Indicator, long Samples, long Met)> counters)
-    {
-        var byName = counters.ToDictionary(h => h.Indicator, h => (h.Samples, h.Met), StringComparer.Ordinal);
-        var rules = DriftIndicators.All;
-        if (!rules.All(r => byName.ContainsKey(r.Name)))
-            return null;
-        var samples = byName[rules[0].Name].Samples;
-        if (samples <= 0 || samples > int.MaxValue || rules.Any(r => byName[r.Name].Samples != samples))
-            return null;
-        return new DriftIndicatorBaseline((int)samples, rules.Select(r => r.Name).ToArray(), rules.Select(r => (int)byName[r.Name].Met).ToArray());
     }
 }
