@@ -1,3 +1,4 @@
+using Auditor.Detection.Degeneration;
 using Auditor.Detection.Leakage;
 using Auditor.Detection.Rules;
 using static Auditor.Detection.Tests.DetectorTestKit;
@@ -27,6 +28,25 @@ public class LeakageAndRulesTests
         Assert.True(result.Flagged);
         Assert.Equal(ranOn, result.Explanation.Contains("ran on past the end of its turn", StringComparison.Ordinal));
         Assert.Equal(!ranOn, result.Explanation.Contains("did not strip it", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("The jacket was <s>$30</s> and is now $20 for the whole weekend, so order it today.")]
+    [InlineData("<p>Price: <S class=\"old\">$30</S> <s>$25</s> now $20, and shipping is free this week.</p>")]
+    public void An_html_strikethrough_is_neither_a_leak_nor_a_run_on(string output)
+    {
+        Assert.False(Run(new TemplateLeakageDetector(), output).Flagged);
+        Assert.False(Run(new DegenerationDetector(), output).Flagged);
+    }
+
+    [Theory]
+    [InlineData("Done.</s>The next document starts here and goes on for a while.")]
+    [InlineData("<s>[INST] What is 2+2? [/INST] 4</s> and then the model keeps writing another turn")]
+    [InlineData("It was <s>wrong</s> fixed.</s>And the model then ran on into a second answer.")]
+    public void A_bare_end_of_sequence_token_or_llama_2_turn_still_counts(string output)
+    {
+        Assert.True(Run(new TemplateLeakageDetector(), output).Flagged);
+        Assert.True(Run(new DegenerationDetector(), output).Flagged);
     }
 
     [Fact]

@@ -87,6 +87,7 @@ public static partial class FeatureExtractor
         public int Latin, Greek, Cyrillic, ArabicHebrew, Cjk, OtherScript, Replacement, Control;
         public int TemplateHits, TemplateStart, TemplateLength, TemplateIndex;
         public int EndOfSequenceStart, EndOfSequenceLength; // the first token that ends a sequence
+        public bool StrikeOpen; // an HTML <s> element is open, so the next "</s>" closes it
     }
 
     // Counts a non-ASCII character by script (and looks for a template token there); returns its class flags.
@@ -123,13 +124,30 @@ public static partial class FeatureExtractor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void MatchTemplateToken(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
     {
+        if (OpensHtmlStrike(text, i))
+            cold.StrikeOpen = true;
         var (index, length) = tokens.MatchAt(text, i);
         if (index < 0)
             return;
+        // "</s>" closing an HTML strikethrough ("was <s>$30</s> now $20") is markup, not Llama 2's end of sequence.
+        if (cold.StrikeOpen && length == 4 && text.Slice(i, 4).SequenceEqual("</s>"))
+        {
+            cold.StrikeOpen = false;
+            return;
+        }
         if (cold.TemplateHits++ == 0)
             (cold.TemplateStart, cold.TemplateLength, cold.TemplateIndex) = (i, length, index);
         if (cold.EndOfSequenceStart < 0 && tokens.EndsSequence(index))
             (cold.EndOfSequenceStart, cold.EndOfSequenceLength) = (i, length);
+    }
+
+    // An HTML <s> or <s ...> element opening, unless it is Llama 2's begin-of-sequence token before an [INST] turn.
+    private static bool OpensHtmlStrike(ReadOnlySpan<char> text, int i)
+    {
+        if (i + 2 >= text.Length || text[i] != '<' || (text[i + 1] | 0x20) != 's' || text[i + 2] is not ('>' or ' '))
+            return false;
+        var rest = text[(i + 3)..].TrimStart();
+        return !rest.StartsWith("[INST]", StringComparison.Ordinal);
     }
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;
