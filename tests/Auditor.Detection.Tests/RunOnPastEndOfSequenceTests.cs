@@ -39,6 +39,20 @@ public class RunOnPastEndOfSequenceTests
         Assert.True(Run(_leakage, output).Flagged);
     }
 
+    [Fact]
+    public void The_white_space_a_template_puts_after_its_token_is_not_run_on_text()
+    {
+        // ChatML: the model ended its turn and went on to write the user's next one.
+        var next = "<|im_start|>user\nThanks! And what about the weekend?";
+        var output = "The shop opens at nine.<|im_end|>\n\n" + next;
+        var result = Run(_degeneration, output);
+
+        Assert.True(result.Flagged, result.Explanation);
+        var span = Assert.Single(result.Evidence);
+        Assert.Equal(next, output.Substring(span.Start, span.Length));
+        Assert.Equal(next.Length / DegenerationDetector.RunOnCharsLimit, result.Score, 9);
+    }
+
     [Theory]
     [InlineData("Sure, here it is.<|im_end|>")]
     [InlineData("Sure, here it is.<|im_end|>\n\n  \t")]

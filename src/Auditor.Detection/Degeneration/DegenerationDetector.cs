@@ -109,7 +109,7 @@ public sealed class DegenerationDetector : IDetector
         if (f.RunOnChars > 0)
         {
             endToken = (context.Sample.Output ?? "").Substring(f.EndOfSequenceTokenStart, f.EndOfSequenceTokenLength);
-            evidence.Add(new EvidenceSpan(f.EndOfSequenceTokenStart + f.EndOfSequenceTokenLength, f.RunOnChars,
+            evidence.Add(new EvidenceSpan(f.LastNonWhitespace + 1 - f.RunOnChars, f.RunOnChars,
                 $"text after the end-of-sequence token {endToken}"));
         }
 

@@ -78,7 +78,7 @@ public static partial class FeatureExtractor
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
         // Visible text after the first end-of-sequence token: from the token's end to the last visible character.
-        var runOn = cold.EndOfSequenceStart < 0 ? 0 : Math.Max(0, last + 1 - (cold.EndOfSequenceStart + cold.EndOfSequenceLength));
+        var runOn = cold.EndOfSequenceStart < 0 ? 0 : RunOnChars(text, cold.EndOfSequenceStart + cold.EndOfSequenceLength, last);
 
         var lineStats = RepeatedLines(text);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
@@ -134,6 +134,16 @@ public static partial class FeatureExtractor
             TrailingLoopPeriodWords = wordLoop.Period,
             TrailingLoopWords = wordLoop.Words,
         };
+    }
+
+    // From the first visible character after the end-of-sequence token to the last visible one: the white space a
+    // template puts after its token ("<|im_end|>\n") is not text the model went on to write.
+    private static int RunOnChars(ReadOnlySpan<char> text, int afterToken, int lastVisible)
+    {
+        var start = afterToken;
+        while (start <= lastVisible && char.IsWhiteSpace(text[start]))
+            start++;
+        return Math.Max(0, lastVisible + 1 - start);
     }
 
     private static int FirstVisible(ReadOnlySpan<char> text)

@@ -120,8 +120,9 @@ public sealed record OutputFeatures
     public int EndOfSequenceTokenLength { get; init; }
 
     /// <summary>
-    /// Characters from the end of that token to the last visible character, inclusive (0 when only white space follows):
-    /// the model emitted its end-of-sequence token and generation went on.
+    /// Characters from the first visible character after that token to the last visible character, inclusive (0 when only
+    /// white space follows; the white space a template puts after its token does not count): the model emitted its
+    /// end-of-sequence token and generation went on. The run-on text ends at <see cref="LastNonWhitespace"/>.
     /// </summary>
     public int RunOnChars { get; init; }
 
