@@ -30,23 +30,18 @@ public class LeakageAndRulesTests
         Assert.Equal(!ranOn, result.Explanation.Contains("did not strip it", StringComparison.Ordinal));
     }
 
+    // An HTML strikethrough is neither a leak nor a run-on; a bare "</s>", one after a closed strikethrough, or Llama 2's
+    // "<s>[INST] ... </s>" still is both (text follows it).
     [Theory]
-    [InlineData("The jacket was <s>$30</s> and is now $20 for the whole weekend, so order it today.")]
-    [InlineData("<p>Price: <S class=\"old\">$30</S> <s>$25</s> now $20, and shipping is free this week.</p>")]
-    public void An_html_strikethrough_is_neither_a_leak_nor_a_run_on(string output)
+    [InlineData("The jacket was <s>$30</s> and is now $20 for the whole weekend, so order it today.", false)]
+    [InlineData("<p>Price: <S class=\"old\">$30</S> <s>$25</s> now $20, and shipping is free this week.</p>", false)]
+    [InlineData("Done.</s>The next document starts here and goes on for a while.", true)]
+    [InlineData("<s>[INST] What is 2+2? [/INST] 4</s> and then the model keeps writing another turn", true)]
+    [InlineData("It was <s>wrong</s> fixed.</s>And the model then ran on into a second answer.", true)]
+    public void Tells_an_html_strikethrough_from_an_end_of_sequence_token(string output, bool endOfSequence)
     {
-        Assert.False(Run(new TemplateLeakageDetector(), output).Flagged);
-        Assert.False(Run(new DegenerationDetector(), output).Flagged);
-    }
-
-    [Theory]
-    [InlineData("Done.</s>The next document starts here and goes on for a while.")]
-    [InlineData("<s>[INST] What is 2+2? [/INST] 4</s> and then the model keeps writing another turn")]
-    [InlineData("It was <s>wrong</s> fixed.</s>And the model then ran on into a second answer.")]
-    public void A_bare_end_of_sequence_token_or_llama_2_turn_still_counts(string output)
-    {
-        Assert.True(Run(new TemplateLeakageDetector(), output).Flagged);
-        Assert.True(Run(new DegenerationDetector(), output).Flagged);
+        Assert.Equal(endOfSequence, Run(new TemplateLeakageDetector(), output).Flagged);
+        Assert.Equal(endOfSequence, Run(new DegenerationDetector(), output).Flagged);
     }
 
     [Fact]
