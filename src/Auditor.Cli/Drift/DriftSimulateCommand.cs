@@ -86,6 +86,7 @@ public static class DriftSimulateCommand
                 var shorter = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output[..(normalRows[i].Output.Length / 4)] })).ToList();
                 var longer = heldIdx.Select(i => Features(normalRows[i] with { Output = normalRows[i].Output + normalRows[heldIdx[(i + 1) % heldIdx.Length]].Output + normalRows[heldIdx[(i + 7) % heldIdx.Length]].Output })).ToList();
                 {
+                    var inTraining = DriftIndicators.Count(train);
                     var fpr = held.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)held.Count;
                     var beamRecall = beam.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)beam.Count;
                     var loopRecall = looping.Count(f => model.Score(f.ToVector()) >= model.Threshold) / (double)looping.Count;
@@ -93,7 +94,7 @@ public static class DriftSimulateCommand
                         model.Quantile, fpr, beamRecall, loopRecall, seed, model.ExpectedAnomalousShare));
                     Console.WriteLine(string.Format(inv, "seed {0}: indicators in the training half / the held-out half: {1}; the model's indicator baseline: {2} samples, {3}", seed,
                         string.Join(", ", DriftIndicators.All.Select(i => string.Format(inv, "{0} {1} / {2} of {3}", i.Name,
-                            DriftIndicators.Count(train)[i.Bit], held.Count(f => (DriftIndicators.Of(f) & (1 << i.Bit)) != 0), held.Count))),
+                            inTraining[i.Bit], held.Count(f => (DriftIndicators.Of(f) & (1 << i.Bit)) != 0), held.Count))),
                         model.Indicators!.Samples, string.Join(", ", DriftIndicators.All.Select(i => string.Format(inv, "{0} {1:P2}", i.Name, model.Indicators.CountOf(i) / (double)model.Indicators.Samples)))));
                     if (seed == 0)
                         Console.WriteLine(string.Format(inv, "{0,-34} {1,6} {2,18} {3}", "scenario", "seed", "samples to alert", "first alert"));

@@ -77,7 +77,7 @@ public static partial class FeatureExtractor
         // data-dependent branch on every character).
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
-        // Visible text after the first end-of-sequence token: from the token's end to the last visible character.
+        // Visible text after the first end-of-sequence token (see RunOnChars).
         var runOn = cold.EndOfSequenceStart < 0 ? 0 : RunOnChars(text, cold.EndOfSequenceStart + cold.EndOfSequenceLength, last);
 
         var lineStats = RepeatedLines(text);

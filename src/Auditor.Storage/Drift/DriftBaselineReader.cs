@@ -12,7 +12,7 @@ namespace Auditor.Storage.Drift;
 /// <see cref="IndicatorHistory.Baseline"/> weighs them), when every current rule was counted over the same samples there.
 /// </summary>
 public sealed record DriftBaseline(string Model, string Route, IReadOnlyList<OutputFeatures> Features, IReadOnlyList<OutputFeatures> Failures,
-    DriftIndicatorBaseline? IndicatorHistory = null)
+    DriftIndicatorBaseline? JudgedIndicators = null)
 {
     public int ExcludedFailures => Failures.Count;
 }

@@ -34,8 +34,8 @@ public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore st
             var trained = DriftModelTrainer.Train(baseline.Model, baseline.Route, baseline.Features, options, leftOut: baseline.Failures);
             // The indicator rules' baseline rates from every sample judged in the window when that is more than the
             // uniform rows: a share near 1% from a few thousand rows is too uncertain to see 5% looping outputs early.
-            if (baseline.IndicatorHistory is { } history && history.Samples > trained.Indicators!.Samples)
-                trained = trained.WithIndicators(history);
+            if (baseline.JudgedIndicators is { } judged && judged.Samples > trained.Indicators!.Samples)
+                trained = trained.WithIndicators(judged);
             var saved = await store.SaveAsync(trained, new DriftModelProvenance(trainedBy, end - Window, end, baseline.Features.Count, baseline.ExcludedFailures), ct);
             outcomes.Add(new(baseline.Model, baseline.Route, saved.Version, baseline.Features.Count, baseline.ExcludedFailures,
                 $"trained version {saved.Version}: threshold {saved.Threshold:0.###} at the {saved.Quantile:P1} quantile; indicator rates from {saved.Indicators!.Samples} judged samples"));

@@ -96,7 +96,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
     }
 
     // Every judged sample counts for every drift indicator rule (met or not), so a rule's share per stream and hour is
-    // met / samples over the whole traffic: the drift model's indicator baseline (DriftIndicatorHistory).
+    // met / samples over the whole traffic: the drift model's indicator baseline (IndicatorHistory).
     private static async Task UpsertIndicatorCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
     {
         const string sql = """

@@ -6,7 +6,7 @@
 CREATE TABLE indicator_hour_counters (
     model     text NOT NULL,
     route     text NOT NULL,
-    hour      text        NOT NULL,
+    hour      text NOT NULL,
     indicator text NOT NULL,
     samples   bigint NOT NULL,
     met       bigint NOT NULL,
