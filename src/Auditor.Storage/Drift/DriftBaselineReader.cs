@@ -29,8 +29,7 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
     public async Task<IReadOnlyList<DriftBaseline>> ReadAsync(DateTimeOffset now, TimeSpan window, int perStream, CancellationToken ct,
         string? model = null, string? route = null)
     {
-        var t = now.UtcDateTime;
-        var end = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
+        var end = UtcHour.Floor(now);
         var failed = "EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.verdict = 'failure' AND v.retracted_at IS NULL)";
         var sql = $"""
             SELECT Model, Route, Features, Failed FROM (

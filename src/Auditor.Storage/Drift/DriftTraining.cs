@@ -20,8 +20,7 @@ public sealed class DriftTraining(DriftBaselineReader reader, DriftModelStore st
     {
         options ??= new DriftTrainingOptions();
         var now = clock.GetUtcNow();
-        var t = now.UtcDateTime;
-        var end = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
+        var end = UtcHour.Floor(now);
         var outcomes = new List<DriftTrainingOutcome>();
         foreach (var baseline in await reader.ReadAsync(now, Window, PerStream, ct, model, route))
         {

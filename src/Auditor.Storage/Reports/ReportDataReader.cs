@@ -63,7 +63,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
             var category = settled == ReviewVerdict.Failure
                 ? vs.Where(v => v.Verdict == "failure").GroupBy(v => v.Category ?? "other").OrderByDescending(g => g.Count()).First().Key
                 : null;
-            return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), Hour(r.OccurredAt),
+            return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), UtcHour.Floor(r.OccurredAt),
                 r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
                 flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled, category);
         }).ToList();
@@ -104,11 +104,6 @@ public sealed class ReportDataReader(AuditorDatabase database)
             i.Category, i.FlaggedBy, outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
     }
 
-    private static DateTimeOffset Hour(DateTimeOffset t)
-    {
-        var u = t.UtcDateTime;
-        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
-    }
 
     private sealed class CountRow
     {

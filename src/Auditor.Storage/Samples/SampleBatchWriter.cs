@@ -66,7 +66,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 flagged_volume = detector_hour_counters.flagged_volume + excluded.flagged_volume
             """;
         var streams = counted
-            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, a.Sample.Deployment ?? "", HourOf(a.Sample.OccurredAt!.Value)))
+            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, a.Sample.Deployment ?? "", UtcHour.Floor(a.Sample.OccurredAt!.Value)))
             .OrderBy(g => g.Key)
             .Select(g => new
             {
@@ -81,7 +81,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
 
         var detectors = counted
             .SelectMany(a => a.Inspection.Results.Where(r => r.Flagged).Select(r => (a, r.Detector)))
-            .GroupBy(x => (x.a.Sample.Model!, x.a.Sample.Route!, x.a.Sample.Deployment ?? "", HourOf(x.a.Sample.OccurredAt!.Value), x.Detector))
+            .GroupBy(x => (x.a.Sample.Model!, x.a.Sample.Route!, x.a.Sample.Deployment ?? "", UtcHour.Floor(x.a.Sample.OccurredAt!.Value), x.Detector))
             .OrderBy(g => g.Key)
             .Select(g => new
             {
@@ -107,7 +107,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 met = indicator_hour_counters.met + excluded.met
             """;
         var rows = counted
-            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, HourOf(a.Sample.OccurredAt!.Value)))
+            .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, UtcHour.Floor(a.Sample.OccurredAt!.Value)))
             .OrderBy(g => g.Key)
             .SelectMany(g =>
             {
@@ -194,11 +194,6 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
 
     private static string StorableJson<T>(T value) => JsonSerializer.Serialize(value, Json).Replace("\\u0000", "\\uFFFD");
 
-    internal static DateTimeOffset HourOf(DateTimeOffset t)
-    {
-        var u = t.ToUniversalTime();
-        return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
-    }
 
     internal static string StratumName(ReviewStratum stratum) => stratum switch
     {
