@@ -89,4 +89,38 @@ public class DegenerationDetectorTests
         Assert.False(Run(_detector, rows).Flagged, Run(_detector, rows).Explanation);
         Assert.False(Run(_detector, csv).Flagged, Run(_detector, csv).Explanation);
     }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("!")]
+    [InlineData("...")]
+    [InlineData("\n\n  —  \n")]
+    [InlineData("。")]
+    [InlineData("?!")]
+    public void Flags_an_answer_of_punctuation_alone_and_points_at_it(string output)
+    {
+        var result = Run(_detector, output);
+        Assert.True(result.Flagged, result.Explanation);
+        Assert.Equal(1.0, result.Score);
+        Assert.Contains("no word", result.Explanation, StringComparison.Ordinal);
+        var span = Assert.Single(result.Evidence);
+        Assert.Equal(output.Trim(), output.Substring(span.Start, span.Length));
+    }
+
+    [Theory]
+    [InlineData("{}")]           // an empty JSON object or array is a complete structured answer
+    [InlineData("[]")]
+    [InlineData("\"\"")]
+    [InlineData("👍")]           // a symbol carries meaning
+    [InlineData("$")]
+    [InlineData("0")]
+    [InlineData("No.")]
+    [InlineData("")]             // blank: the empty detector's finding, not this one
+    [InlineData("   \n")]
+    public void Does_not_call_a_structure_a_symbol_a_number_or_a_blank_punctuation_alone(string output)
+    {
+        var result = Run(_detector, output);
+        Assert.False(result.Flagged, result.Explanation);
+        Assert.Equal(0, result.Score);
+    }
 }

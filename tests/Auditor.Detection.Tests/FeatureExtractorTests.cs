@@ -149,4 +149,32 @@ public class FeatureExtractorTests
         Assert.Equal(f with { EndOfSequenceTokenStart = -1, EndOfSequenceTokenLength = 0, RunOnChars = 0 }, old);
         Assert.Equal(f.ToVector(), old.ToVector());
     }
+
+    [Fact]
+    public void Reads_features_stored_before_the_punctuation_only_field_as_not_punctuation_only()
+    {
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var f = FeatureExtractor.Extract(Sample(" ... "));
+        Assert.True(f.PunctuationOnly);
+        var stored = JsonNode.Parse(JsonSerializer.Serialize(f, web))!.AsObject();
+        Assert.True(stored.Remove("punctuationOnly"));
+
+        var old = JsonSerializer.Deserialize<OutputFeatures>(stored.ToJsonString(), web)!;
+
+        Assert.Equal(f with { PunctuationOnly = false }, old);
+    }
+
+    [Theory]
+    [InlineData(".", true)]
+    [InlineData(" -- \n", true)]
+    [InlineData("¿?", true)]
+    [InlineData(".a", false)]      // a letter
+    [InlineData("., 7", false)]    // a digit
+    [InlineData("(.)", false)]     // brackets
+    [InlineData("'.'", false)]     // quotes
+    [InlineData("+", false)]       // a symbol
+    [InlineData("", false)]
+    [InlineData(" \t", false)]
+    public void Punctuation_only_means_visible_marks_that_are_neither_brackets_nor_quotes(string output, bool expected) =>
+        Assert.Equal(expected, FeatureExtractor.Extract(Sample(output)).PunctuationOnly);
 }

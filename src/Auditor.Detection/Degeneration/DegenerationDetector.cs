@@ -4,7 +4,7 @@ using Auditor.Detection.Features;
 namespace Auditor.Detection.Degeneration;
 
 /// <summary>
-/// Flags looping or degenerate text. Four signs, each scaled so that 1 is its limit; the score is the largest:
+/// Flags looping or degenerate text. Five signs, each scaled so that 1 is its limit; the score is the largest:
 /// <list type="bullet">
 /// <item>copies: weighted verbatim copies of earlier text (<see cref="OutputFeatures.WeightedCopiedChars"/>) reach
 /// <see cref="CopiedCharsLimit"/> characters and <see cref="CopiedShareLimit"/> of the output (both must hold, so the
@@ -16,6 +16,9 @@ namespace Auditor.Detection.Degeneration;
 /// <item>run-on: <see cref="RunOnCharsLimit"/> visible characters follow an end-of-sequence token
 /// (<see cref="OutputFeatures.RunOnChars"/>): the model did not stop (non-termination, which Welleck et al. 2020 count
 /// as degenerate decoding). A template token with nothing after it is a leak, the leakage detector's business.</item>
+/// <item>no words: the visible text is punctuation alone (<see cref="OutputFeatures.PunctuationOnly"/>: ".", "!", "...").
+/// The low-information limit the compression sign cannot reach (its limit grows without bound as texts get shorter):
+/// the model stopped before it wrote a word. Scored 1, at the limit. Blank outputs are the empty detector's.</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -37,7 +40,7 @@ public sealed class DegenerationDetector : IDetector
     /// </summary>
     public const double RunOnCharsLimit = 20;
 
-    private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch or run-on past an end-of-sequence token: the text does not repeat itself beyond what natural text does.";
+    private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch, run-on past an end-of-sequence token or punctuation-only answer: the text does not repeat itself beyond what natural text does.";
 
     public string Name => "degeneration";
 
@@ -50,7 +53,7 @@ public sealed class DegenerationDetector : IDetector
     public static double CompressionThreshold(int chars) => 5 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
 
     /// <summary>
-    /// The four signs and the score of one output, from its features alone: the one formula both this detector and the
+    /// The five signs and the score of one output, from its features alone: the one formula both this detector and the
     /// drift window tests (<see cref="Drift.DriftIndicators"/>, which read <see cref="DegenerationSigns.RepetitionScore"/>)
     /// use, so "looping" means the same thing in both.
     /// </summary>
@@ -69,7 +72,9 @@ public sealed class DegenerationDetector : IDetector
         if (compressionScore >= 1)
             repetition = Math.Max(repetition, compressionScore);
         var runOnScore = f.RunOnChars / RunOnCharsLimit;
-        return new DegenerationSigns(Math.Max(repetition, runOnScore), repetition, copyScore, loopScore, runOnScore, repeats, compressionLimit);
+        var noWordsScore = f.PunctuationOnly ? 1.0 : 0.0;
+        return new DegenerationSigns(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), repetition, copyScore, loopScore, runOnScore,
+            noWordsScore, repeats, compressionLimit);
     }
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -79,7 +84,7 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, repeats, compressionLimit) = Signs(f);
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit) = Signs(f);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -113,8 +118,19 @@ public sealed class DegenerationDetector : IDetector
                 $"text after the end-of-sequence token {endToken}"));
         }
 
+        if (f.PunctuationOnly)
+        {
+            evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
+                "punctuation and nothing else"));
+        }
+
         string explanation;
-        if (runOnScore >= settings.Threshold && runOnScore >= repetition)
+        if (noWordsScore >= settings.Threshold && noWordsScore >= Math.Max(repetition, runOnScore))
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The output holds no word: only {f.NonWhitespaceChars} punctuation mark(s); the model stopped before it wrote a word.");
+        }
+        else if (runOnScore >= settings.Threshold && runOnScore >= repetition)
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The model did not stop: {f.RunOnChars} characters follow its end-of-sequence token {endToken}.");
@@ -141,11 +157,13 @@ public sealed class DegenerationDetector : IDetector
 /// <summary>The degeneration score of one output and the parts its explanation names.</summary>
 /// <param name="Score">The largest sign (the compression sign only when past its limit); 1 is the default threshold.</param>
 /// <param name="RepetitionScore">The largest of the repetition signs (copies, loop, compression past its limit), without
-/// the run-on: what the drift indicator "looping or repetitive outputs" counts.</param>
+/// the run-on and no-words signs: what the drift indicator "looping or repetitive outputs" counts.</param>
 /// <param name="CopyScore">Verbatim copies against both their limits (the smaller ratio).</param>
 /// <param name="LoopScore">The trailing loop against its length and repeat limits (the smaller ratio).</param>
 /// <param name="RunOnScore">Visible characters after the first end-of-sequence token / <see cref="DegenerationDetector.RunOnCharsLimit"/>.</param>
+/// <param name="NoWordsScore">1 when the visible text is punctuation alone (<see cref="OutputFeatures.PunctuationOnly"/>), else 0.</param>
 /// <param name="Repeats">How many times the trailing loop's unit repeats (0 without a loop).</param>
 /// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
 public readonly record struct DegenerationSigns(
-    double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double Repeats, double CompressionLimit);
+    double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double NoWordsScore, double Repeats,
+    double CompressionLimit);

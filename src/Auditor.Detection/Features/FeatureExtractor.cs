@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Auditor.Contracts;
 
@@ -73,12 +74,16 @@ public static partial class FeatureExtractor
         var latin = ascii.Letters + cold.Latin;
         var control = ascii.Controls + cold.Control;
         var nonWhitespace = text.Length - ascii.Spaces - nonAsciiSpaces;
+        var letters = latin + cold.Cyrillic + cold.Greek + cold.ArabicHebrew + cold.Cjk + cold.OtherScript;
         // First and last visible characters: a short walk from either end (tracking them in the loop would put a
         // data-dependent branch on every character).
         var first = nonWhitespace == 0 ? -1 : FirstVisible(text);
         var last = nonWhitespace == 0 ? -1 : LastVisible(text);
         // Visible text after the first end-of-sequence token (see RunOnChars).
         var runOn = cold.EndOfSequenceStart < 0 ? 0 : RunOnChars(text, cold.EndOfSequenceStart + cold.EndOfSequenceLength, last);
+
+        // Only an output without a letter can be punctuation-only: a rare, short walk.
+        var punctuationOnly = nonWhitespace > 0 && letters == 0 && IsPunctuationOnly(text);
 
         var lineStats = RepeatedLines(text);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
@@ -87,7 +92,6 @@ public static partial class FeatureExtractor
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
-        var letters = latin + cold.Cyrillic + cold.Greek + cold.ArabicHebrew + cold.Cjk + cold.OtherScript;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
         return new OutputFeatures
         {
@@ -116,6 +120,7 @@ public static partial class FeatureExtractor
             EndOfSequenceTokenStart = cold.EndOfSequenceStart,
             EndOfSequenceTokenLength = cold.EndOfSequenceLength,
             RunOnChars = runOn,
+            PunctuationOnly = punctuationOnly,
             Utf8Bytes = Encoding.UTF8.GetByteCount(text),
             FinishedByLength = sample.FinishReason == FinishReasons.Length,
             TokenBudgetUsed = budget,
@@ -144,6 +149,19 @@ public static partial class FeatureExtractor
         while (start <= lastVisible && char.IsWhiteSpace(text[start]))
             start++;
         return Math.Max(0, lastVisible + 1 - start);
+    }
+
+    // See OutputFeatures.PunctuationOnly: brackets and quotes make an (empty) structure, not punctuation alone.
+    private static bool IsPunctuationOnly(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+                continue;
+            if (c is '"' or '\'' || char.GetUnicodeCategory(c) is not (UnicodeCategory.OtherPunctuation or UnicodeCategory.DashPunctuation))
+                return false;
+        }
+        return true;
     }
 
     private static int FirstVisible(ReadOnlySpan<char> text)

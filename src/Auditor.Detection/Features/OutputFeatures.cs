@@ -126,6 +126,13 @@ public sealed record OutputFeatures
     /// </summary>
     public int RunOnChars { get; init; }
 
+    /// <summary>
+    /// The output has visible characters and every one is a punctuation mark other than a bracket or a quote (Unicode
+    /// categories Po and Pd, without ' and "): ".", "!", "...", "-". It holds no word, number or symbol; an empty
+    /// structure such as "{}", "[]" or "\"\"" is not punctuation-only, and a blank output is not either.
+    /// </summary>
+    public bool PunctuationOnly { get; init; }
+
     [JsonIgnore]
     public bool IsBlank => NonWhitespaceChars == 0;
 
