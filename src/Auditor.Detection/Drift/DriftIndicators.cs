@@ -17,7 +17,7 @@ public sealed record DriftIndicator(string Name, string Words, int Bit);
 /// <item>looping: <see cref="DegenerationDetector"/>'s repetition score (<see cref="DegenerationSigns.RepetitionScore"/>)
 /// at its default threshold (1): a trailing loop, long verbatim copies or a low-information stretch. It is what a looping
 /// build changes, and a share of it is what a reviewer reads ("repetition rose from 2% to 31%"), where the PCA outlier
-/// share depends on how the model happens to lie. The run-on sign is left out: stored models keep baseline counts of
+/// share depends on how the model happens to lie. The run-on and no-words signs are left out: stored models keep baseline counts of
 /// this rule, so what it counts must not change.</item>
 /// <item>blank: no non-white-space character; a serving fault (a stop sequence hit at once) that no content rule sees.</item>
 /// </list>
