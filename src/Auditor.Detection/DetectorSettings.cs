@@ -1,7 +1,26 @@
+using System.Collections.Frozen;
+
 namespace Auditor.Detection;
 
-/// <summary>The settings of one detector for one stream: whether it runs, and the threshold its score is compared with.</summary>
-public sealed record DetectorSettings(bool Enabled, double Threshold);
+/// <summary>
+/// The settings of one detector for one stream: whether it runs, the threshold its score is compared with, and the
+/// parts of its score switched off on the stream (<see cref="SignsOff"/>).
+/// </summary>
+public sealed record DetectorSettings(bool Enabled, double Threshold)
+{
+    private static readonly FrozenSet<string> AllOn = FrozenSet<string>.Empty;
+
+    /// <summary>
+    /// Names of the detector's signs that do not count on this stream (degeneration's, from rules/); empty: all count.
+    /// </summary>
+    public IReadOnlySet<string> SignsOff { get; init; } = AllOn;
+
+    // Value equality over the set's members, not its instance.
+    public bool Equals(DetectorSettings? other) =>
+        other is not null && Enabled == other.Enabled && Threshold.Equals(other.Threshold) && SignsOff.SetEquals(other.SignsOff);
+
+    public override int GetHashCode() => HashCode.Combine(Enabled, Threshold, SignsOff.Count);
+}
 
 /// <summary>Resolves the settings in force for a detector on a stream (from defaults, rules/ and calibrated versions).</summary>
 public interface IDetectorSettingsSource

@@ -29,6 +29,46 @@ public class RulesTests
     }
 
     [Fact]
+    public void Switches_a_degeneration_sign_off_on_matching_streams_only()
+    {
+        // A code-completion stream, where a lone ";" is a whole answer, switches the no-words sign off; a later entry
+        // switches it back on for one model.
+        var yaml = "streams:\n  - model: \"*\"\n    route: \"fim*\"\n    detectors:\n      degeneration: { signs: { noWords: off, runOn: off } }\n"
+            + "  - model: \"strict-*\"\n    route: \"*\"\n    detectors:\n      degeneration: { signs: { noWords: on } }\n";
+        var set = RulesLoader.Load([("a.yaml", yaml)]).RuleSet!;
+        var d = new DegenerationDetector();
+        var registry = new DetectorRegistry([d], (IRuleSetSource)set);
+
+        Assert.Empty(set.For(d, "coder", "chat").SignsOff);
+        Assert.Equal(new HashSet<string> { "noWords", "runOn" }, set.For(d, "coder", "fim-python").SignsOff);
+        Assert.Equal(new HashSet<string> { "runOn" }, set.For(d, "strict-coder", "fim-python").SignsOff);
+        Assert.Equal(new DetectorSettings(true, 1.0) { SignsOff = new HashSet<string> { "runOn", "noWords" } }, set.For(d, "coder", "fim-go"));
+
+        Assert.True(registry.Inspect(DetectorTestKit.Sample(";", "coder", "chat")).Results.Single().Flagged);
+        var fim = registry.Inspect(DetectorTestKit.Sample(";", "coder", "fim-python")).Results.Single();
+        Assert.False(fim.Flagged);
+        Assert.Equal(0, fim.Score);
+        Assert.True(registry.Inspect(DetectorTestKit.Sample(";", "strict-coder", "fim-python")).Results.Single().Flagged);
+        // The signs left on still count: a loop is flagged on the completion stream.
+        var loop = string.Concat(Enumerable.Repeat("x = x + 1;\n", 40));
+        Assert.True(registry.Inspect(DetectorTestKit.Sample(loop, "coder", "fim-python")).Results.Single().Flagged);
+    }
+
+    [Theory]
+    [InlineData("detectors:\n  degeneration: { signs: { noWord: off } }\n", 2, "unknown sign 'noWord'")]
+    [InlineData("detectors:\n  length: { signs: { noWords: off } }\n", 2, "has no signs")]
+    [InlineData("detectors:\n  degeneration:\n    signs:\n      runOn: maybe\n", 4, "expected true/false")]
+    [InlineData("detectors:\n  degeneration: { signs: [noWords] }\n", 2, "signs is a mapping")]
+    public void Names_file_and_line_of_a_bad_sign_switch(string yaml, int line, string problem)
+    {
+        var result = RulesLoader.Load([("signs.yaml", yaml)]);
+        Assert.False(result.Succeeded);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("signs.yaml", line), (error.File, error.Line));
+        Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ships_a_valid_default_configuration()
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "rules");

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Auditor.Detection.Features;
 
@@ -42,6 +43,11 @@ public sealed class DegenerationDetector : IDetector
 
     private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch, run-on past an end-of-sequence token or punctuation-only answer: the text does not repeat itself beyond what natural text does.";
 
+    /// <summary>The names rules/ uses to switch a sign off per stream (<c>signs: { noWords: off }</c>).</summary>
+    public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords";
+
+    public static IReadOnlyList<string> SignNames { get; } = [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign];
+
     public string Name => "degeneration";
 
     public double DefaultThreshold => 1.0;
@@ -57,22 +63,27 @@ public sealed class DegenerationDetector : IDetector
     /// drift window tests (<see cref="Drift.DriftIndicators"/>, which read <see cref="DegenerationSigns.RepetitionScore"/>)
     /// use, so "looping" means the same thing in both.
     /// </summary>
-    public static DegenerationSigns Signs(OutputFeatures features)
+    public static DegenerationSigns Signs(OutputFeatures features) => Signs(features, FrozenSet<string>.Empty);
+
+    /// <summary>The signs with those named in <paramref name="off"/> (<see cref="SignNames"/>) counted as 0.</summary>
+    public static DegenerationSigns Signs(OutputFeatures features, IReadOnlySet<string> off)
     {
         ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(off);
         var f = features;
+        var any = off.Count > 0;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var copyScore = Math.Min(copied / CopiedCharsLimit, copied / n / CopiedShareLimit);
+        var copyScore = any && off.Contains(CopiesSign) ? 0 : Math.Min(copied / CopiedCharsLimit, copied / n / CopiedShareLimit);
         var repeats = f.TrailingLoopPeriod > 0 ? (double)f.TrailingLoopLength / f.TrailingLoopPeriod : 0;
-        var loopScore = Math.Min(f.TrailingLoopLength / LoopCharsLimit, repeats / LoopRepeatsLimit);
+        var loopScore = any && off.Contains(LoopSign) ? 0 : Math.Min(f.TrailingLoopLength / LoopCharsLimit, repeats / LoopRepeatsLimit);
         var compressionLimit = CompressionThreshold(f.CharLength);
         var compressionScore = f.CompressionRatio / compressionLimit;
         var repetition = Math.Max(copyScore, loopScore);
-        if (compressionScore >= 1)
+        if (compressionScore >= 1 && !(any && off.Contains(LowInformationSign)))
             repetition = Math.Max(repetition, compressionScore);
-        var runOnScore = f.RunOnChars / RunOnCharsLimit;
-        var noWordsScore = f.PunctuationOnly ? 1.0 : 0.0;
+        var runOnScore = any && off.Contains(RunOnSign) ? 0 : f.RunOnChars / RunOnCharsLimit;
+        var noWordsScore = f.PunctuationOnly && !(any && off.Contains(NoWordsSign)) ? 1.0 : 0.0;
         return new DegenerationSigns(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), repetition, copyScore, loopScore, runOnScore,
             noWordsScore, repeats, compressionLimit);
     }
@@ -84,7 +95,7 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit) = Signs(f);
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit) = Signs(f, settings.SignsOff);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -111,14 +122,14 @@ public sealed class DegenerationDetector : IDetector
         }
         // The token's text is read from the output, as the leakage detector reads its token: the features say where it is.
         var endToken = "";
-        if (f.RunOnChars > 0)
+        if (runOnScore > 0)
         {
             endToken = (context.Sample.Output ?? "").Substring(f.EndOfSequenceTokenStart, f.EndOfSequenceTokenLength);
             evidence.Add(new EvidenceSpan(f.LastNonWhitespace + 1 - f.RunOnChars, f.RunOnChars,
                 $"text after the end-of-sequence token {endToken}"));
         }
 
-        if (f.PunctuationOnly)
+        if (noWordsScore > 0)
         {
             evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
                 "punctuation and nothing else"));

@@ -1,10 +1,14 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using Auditor.Detection.Features;
 
 namespace Auditor.Detection.Rules;
 
-/// <summary>A detector's settings as written in rules/: either part may be left out to inherit.</summary>
-public sealed record DetectorOverride(bool? Enabled, double? Threshold);
+/// <summary>
+/// A detector's settings as written in rules/: any part may be left out to inherit. <paramref name="Signs"/> switches
+/// named signs of the detector's score on or off (degeneration's); a sign not named keeps what it inherits.
+/// </summary>
+public sealed record DetectorOverride(bool? Enabled, double? Threshold, IReadOnlyDictionary<string, bool>? Signs = null);
 
 /// <summary>Review fractions of a stream: the uniform stratum and the share of flagged samples also reviewed.</summary>
 public sealed record ReviewFractionSettings(double Uniform, double Flagged)
@@ -102,10 +106,12 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
         ArgumentNullException.ThrowIfNull(matchingStreams);
         var enabled = true;
         var threshold = detector.DefaultThreshold;
+        HashSet<string>? signsOff = null;
         Apply(Detectors);
         foreach (var stream in matchingStreams)
             Apply(stream.Detectors);
-        return new DetectorSettings(enabled, threshold);
+        var settings = new DetectorSettings(enabled, threshold);
+        return signsOff is { Count: > 0 } ? settings with { SignsOff = signsOff.ToFrozenSet(StringComparer.Ordinal) } : settings;
 
         void Apply(IReadOnlyDictionary<string, DetectorOverride> overrides)
         {
@@ -113,6 +119,13 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
                 return;
             enabled = o.Enabled ?? enabled;
             threshold = o.Threshold ?? threshold;
+            foreach (var (sign, on) in o.Signs ?? new Dictionary<string, bool>())
+            {
+                if (on)
+                    signsOff?.Remove(sign);
+                else
+                    (signsOff ??= new HashSet<string>(StringComparer.Ordinal)).Add(sign);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Auditor.Detection.Degeneration;
 using Auditor.Detection.Features;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -29,6 +30,10 @@ public static class RulesLoader
 {
     /// <summary>The detector names rules/ may configure, unless the caller passes its own list.</summary>
     public static IReadOnlyCollection<string> BuiltinDetectorNames { get; } = ["empty", "truncation", "degeneration", "length", "leakage", "rules"];
+
+    /// <summary>The detectors whose score is made of named signs that rules/ may switch per stream, with those names.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> SignsByDetector { get; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["degeneration"] = DegenerationDetector.SignNames };
 
     public static RulesLoadResult LoadDirectory(string directory, IReadOnlyCollection<string>? detectorNames = null)
     {
@@ -253,7 +258,7 @@ public static class RulesLoader
             var result = new Dictionary<string, DetectorOverride>(StringComparer.Ordinal);
             if (node is not YamlMappingNode map)
             {
-                Error(node.Start.Line, "detectors is a mapping of detector name to {enabled, threshold}");
+                Error(node.Start.Line, "detectors is a mapping of detector name to {enabled, threshold, signs}");
                 return result;
             }
             foreach (var (keyNode, value) in map.Children)
@@ -266,6 +271,7 @@ public static class RulesLoader
                 }
                 bool? enabled = null;
                 double? threshold = null;
+                Dictionary<string, bool>? signs = null;
                 if (value is YamlScalarNode)
                 {
                     // Shorthand: "degeneration: off".
@@ -283,17 +289,42 @@ public static class RulesLoader
                                 if (threshold is { } t && (double.IsNaN(t) || double.IsInfinity(t)))
                                     Error(v.Start.Line, "threshold must be a finite number");
                                 break;
-                            default: Error(k.Start.Line, $"unknown key '{Key(k)}' for detector '{name}' (expected enabled, threshold)"); break;
+                            case "signs": signs = Signs(name, v); break;
+                            default: Error(k.Start.Line, $"unknown key '{Key(k)}' for detector '{name}' (expected enabled, threshold, signs)"); break;
                         }
                     }
                 }
                 else
                 {
-                    Error(value.Start.Line, $"detector '{name}' takes {{enabled, threshold}} or on/off");
+                    Error(value.Start.Line, $"detector '{name}' takes {{enabled, threshold, signs}} or on/off");
                 }
-                result[name] = new DetectorOverride(enabled, threshold);
+                result[name] = new DetectorOverride(enabled, threshold, signs);
             }
             return result;
+        }
+
+        // "signs: { noWords: off }": a detector's named signs switched on or off.
+        private Dictionary<string, bool>? Signs(string detector, YamlNode node)
+        {
+            if (!SignsByDetector.TryGetValue(detector, out var known))
+            {
+                Error(node.Start.Line, $"detector '{detector}' has no signs to switch (only {string.Join(", ", SignsByDetector.Keys)} has)");
+                return null;
+            }
+            if (node is not YamlMappingNode map)
+            {
+                Error(node.Start.Line, $"signs is a mapping of sign name to on/off (signs of {detector}: {string.Join(", ", known)})");
+                return null;
+            }
+            var signs = new Dictionary<string, bool>(StringComparer.Ordinal);
+            foreach (var (k, v) in map.Children)
+            {
+                if (!known.Contains(Key(k)))
+                    Error(k.Start.Line, $"unknown sign '{Key(k)}' for detector '{detector}' (known: {string.Join(", ", known)})");
+                else if (Bool(v) is { } on)
+                    signs[Key(k)] = on;
+            }
+            return signs;
         }
 
         private (double? Uniform, double? Flagged) Review(YamlNode node)
