@@ -113,6 +113,7 @@ public class DegenerationDetectorTests
     [InlineData("\"\"")]
     [InlineData("👍")]           // a symbol carries meaning
     [InlineData("$")]
+    [InlineData("#")]            // "Which character starts a comment in Python?"
     [InlineData("0")]
     [InlineData("No.")]
     [InlineData("")]             // blank: the empty detector's finding, not this one

@@ -155,19 +155,24 @@ public class FeatureExtractorTests
     {
         var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         var f = FeatureExtractor.Extract(Sample(" ... "));
-        Assert.True(f.PunctuationOnly);
+        Assert.True(f.SentencePunctuationOnly);
         var stored = JsonNode.Parse(JsonSerializer.Serialize(f, web))!.AsObject();
-        Assert.True(stored.Remove("punctuationOnly"));
+        Assert.True(stored.Remove("sentencePunctuationOnly"));
 
         var old = JsonSerializer.Deserialize<OutputFeatures>(stored.ToJsonString(), web)!;
 
-        Assert.Equal(f with { PunctuationOnly = false }, old);
+        Assert.Equal(f with { SentencePunctuationOnly = false }, old);
     }
 
     [Theory]
     [InlineData(".", true)]
     [InlineData(" -- \n", true)]
     [InlineData("¿?", true)]
+    [InlineData("…", true)]
+    [InlineData("。", true)]
+    [InlineData("#", false)]       // marks that work as symbols can be a whole answer ("Which character starts a comment?")
+    [InlineData("@", false)]
+    [InlineData("/", false)]
     [InlineData(".a", false)]      // a letter
     [InlineData("., 7", false)]    // a digit
     [InlineData("(.)", false)]     // brackets
@@ -175,6 +180,6 @@ public class FeatureExtractorTests
     [InlineData("+", false)]       // a symbol
     [InlineData("", false)]
     [InlineData(" \t", false)]
-    public void Punctuation_only_means_visible_marks_that_are_neither_brackets_nor_quotes(string output, bool expected) =>
-        Assert.Equal(expected, FeatureExtractor.Extract(Sample(output)).PunctuationOnly);
+    public void Sentence_punctuation_only_means_visible_marks_that_end_pause_or_join_sentences(string output, bool expected) =>
+        Assert.Equal(expected, FeatureExtractor.Extract(Sample(output)).SentencePunctuationOnly);
 }

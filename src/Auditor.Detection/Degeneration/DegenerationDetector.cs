@@ -17,7 +17,8 @@ namespace Auditor.Detection.Degeneration;
 /// <item>run-on: <see cref="RunOnCharsLimit"/> visible characters follow an end-of-sequence token
 /// (<see cref="OutputFeatures.RunOnChars"/>): the model did not stop (non-termination, which Welleck et al. 2020 count
 /// as degenerate decoding). A template token with nothing after it is a leak, the leakage detector's business.</item>
-/// <item>no words: the visible text is punctuation alone (<see cref="OutputFeatures.PunctuationOnly"/>: ".", "!", "...").
+/// <item>no words: the visible text is sentence punctuation alone (<see cref="OutputFeatures.SentencePunctuationOnly"/>:
+/// ".", "!", "...").
 /// The low-information limit the compression sign cannot reach (its limit grows without bound as texts get shorter):
 /// the model stopped before it wrote a word. Scored 1, at the limit. Blank outputs are the empty detector's.</item>
 /// </list>
@@ -83,7 +84,7 @@ public sealed class DegenerationDetector : IDetector
         if (compressionScore >= 1 && !(any && off.Contains(LowInformationSign)))
             repetition = Math.Max(repetition, compressionScore);
         var runOnScore = any && off.Contains(RunOnSign) ? 0 : f.RunOnChars / RunOnCharsLimit;
-        var noWordsScore = f.PunctuationOnly && !(any && off.Contains(NoWordsSign)) ? 1.0 : 0.0;
+        var noWordsScore = f.SentencePunctuationOnly && !(any && off.Contains(NoWordsSign)) ? 1.0 : 0.0;
         return new DegenerationSigns(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), repetition, copyScore, loopScore, runOnScore,
             noWordsScore, repeats, compressionLimit);
     }
@@ -172,7 +173,7 @@ public sealed class DegenerationDetector : IDetector
 /// <param name="CopyScore">Verbatim copies against both their limits (the smaller ratio).</param>
 /// <param name="LoopScore">The trailing loop against its length and repeat limits (the smaller ratio).</param>
 /// <param name="RunOnScore">Visible characters after the first end-of-sequence token / <see cref="DegenerationDetector.RunOnCharsLimit"/>.</param>
-/// <param name="NoWordsScore">1 when the visible text is punctuation alone (<see cref="OutputFeatures.PunctuationOnly"/>), else 0.</param>
+/// <param name="NoWordsScore">1 when the visible text is sentence punctuation alone (<see cref="OutputFeatures.SentencePunctuationOnly"/>), else 0.</param>
 /// <param name="Repeats">How many times the trailing loop's unit repeats (0 without a loop).</param>
 /// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
 public readonly record struct DegenerationSigns(

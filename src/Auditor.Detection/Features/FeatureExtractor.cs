@@ -83,7 +83,7 @@ public static partial class FeatureExtractor
         var runOn = cold.EndOfSequenceStart < 0 ? 0 : RunOnChars(text, cold.EndOfSequenceStart + cold.EndOfSequenceLength, last);
 
         // Only an output without a letter can be punctuation-only: a rare, short walk.
-        var punctuationOnly = nonWhitespace > 0 && letters == 0 && IsPunctuationOnly(text);
+        var sentencePunctuationOnly = nonWhitespace > 0 && letters == 0 && IsSentencePunctuationOnly(text);
 
         var lineStats = RepeatedLines(text);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
@@ -120,7 +120,7 @@ public static partial class FeatureExtractor
             EndOfSequenceTokenStart = cold.EndOfSequenceStart,
             EndOfSequenceTokenLength = cold.EndOfSequenceLength,
             RunOnChars = runOn,
-            PunctuationOnly = punctuationOnly,
+            SentencePunctuationOnly = sentencePunctuationOnly,
             Utf8Bytes = Encoding.UTF8.GetByteCount(text),
             FinishedByLength = sample.FinishReason == FinishReasons.Length,
             TokenBudgetUsed = budget,
@@ -151,18 +151,23 @@ public static partial class FeatureExtractor
         return Math.Max(0, lastVisible + 1 - start);
     }
 
-    // See OutputFeatures.PunctuationOnly: brackets and quotes make an (empty) structure, not punctuation alone.
-    private static bool IsPunctuationOnly(ReadOnlySpan<char> text)
+    // See OutputFeatures.SentencePunctuationOnly.
+    private static bool IsSentencePunctuationOnly(ReadOnlySpan<char> text)
     {
         foreach (var c in text)
         {
-            if (char.IsWhiteSpace(c))
-                continue;
-            if (c is '"' or '\'' || char.GetUnicodeCategory(c) is not (UnicodeCategory.OtherPunctuation or UnicodeCategory.DashPunctuation))
+            if (!char.IsWhiteSpace(c) && !IsSentencePunctuation(c))
                 return false;
         }
         return true;
     }
+
+    private static bool IsSentencePunctuation(char c) =>
+        c is '.' or ',' or ':' or ';' or '!' or '?'
+            or '\u2026' or '\u2025' or '\u00B7' or '\u00A1' or '\u00BF'      // … ‥ · ¡ ¿
+            or '\u3002' or '\u3001' or '\uFF0C' or '\uFF0E' or '\uFF01' or '\uFF1F' or '\uFF1A' or '\uFF1B' // 。、，．！？：；
+            or '\u061F' or '\u060C' or '\u061B' or '\u0964' or '\u0965' or '\u037E'                 // ؟ ، ؛ । ॥ ;
+        || char.GetUnicodeCategory(c) == UnicodeCategory.DashPunctuation;
 
     private static int FirstVisible(ReadOnlySpan<char> text)
     {

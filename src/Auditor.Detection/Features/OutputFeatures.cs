@@ -127,11 +127,13 @@ public sealed record OutputFeatures
     public int RunOnChars { get; init; }
 
     /// <summary>
-    /// The output has visible characters and every one is a punctuation mark other than a bracket or a quote (Unicode
-    /// categories Po and Pd, without ' and "): ".", "!", "...", "-". It holds no word, number or symbol; an empty
-    /// structure such as "{}", "[]" or "\"\"" is not punctuation-only, and a blank output is not either.
+    /// The output has visible characters and every one is sentence punctuation: a mark that ends, pauses or joins
+    /// sentences (. , : ; ! ? and the ellipsis, the middle dot, inverted marks and dashes, with their CJK, Arabic and
+    /// Indic forms): ".", "!", "...", "—". Such marks never answer anything alone. Brackets and quotes ("{}", "[]", "\"\"":
+    /// empty structures), digits, symbols, and marks that work as symbols (# % &amp; * @ / \) are not sentence
+    /// punctuation; a blank output is not punctuation-only.
     /// </summary>
-    public bool PunctuationOnly { get; init; }
+    public bool SentencePunctuationOnly { get; init; }
 
     [JsonIgnore]
     public bool IsBlank => NonWhitespaceChars == 0;
