@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Auditor.Cli.Eval;
 using Auditor.Detection.Benchmarks;
-using Auditor.Detection.Evaluation;
 
 namespace Auditor.Cli.Bench;
 
@@ -20,7 +19,11 @@ public static class BenchDetectorsCommand
             var ruleSet = EvalCommand.LoadRules(pr.GetValue(rules)!);
             if (ruleSet is null)
                 return Task.FromResult(1);
-            var samples = LabelledOutput.ReadJsonLines(pr.GetValue(corpus)!.FullName).Select((r, i) => r.ToSample(i)).ToList();
+            // Throughput needs outputs only: labels may be left out.
+            var rows = EvalCommand.ReadCorpus(pr.GetValue(corpus)!, requireLabels: false);
+            if (rows is null)
+                return Task.FromResult(2);
+            var samples = rows.Select((r, i) => r.ToSample(i)).ToList();
             Thread.CurrentThread.Priority = ThreadPriority.Highest;
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "{0} samples, one thread{1}", samples.Count, System.Diagnostics.Debugger.IsAttached ? " (debugger attached: figures are not representative)" : ""));

@@ -20,7 +20,9 @@ public static class EvalCommand
             var ruleSet = LoadRules(pr.GetValue(rules)!);
             if (ruleSet is null)
                 return Task.FromResult(1);
-            var rows = LabelledOutput.ReadJsonLines(pr.GetValue(corpus)!.FullName);
+            var rows = ReadCorpus(pr.GetValue(corpus)!, requireLabels: true);
+            if (rows is null)
+                return Task.FromResult(2);
             var result = CorpusEvaluator.Evaluate(rows, ruleSet);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "{0} rows, {1} labelled failures", result.Rows, result.Positives));
@@ -43,6 +45,24 @@ public static class EvalCommand
 
     // JSON has no NaN: an undefined figure (no flags, one class missing) is null.
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>The corpus, or null after saying on stderr what is wrong with it (a missing file, each bad line).</summary>
+    internal static IReadOnlyList<LabelledOutput>? ReadCorpus(FileInfo file, bool requireLabels)
+    {
+        try
+        {
+            return LabelledOutput.ReadJsonLines(file.FullName, requireLabels);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{file.FullName}: cannot read the corpus: {e.Message}");
+        }
+        catch (CorpusFormatException e)
+        {
+            Console.Error.WriteLine($"{file.FullName}: {e.Message}");
+        }
+        return null;
+    }
 
     internal static RuleSet? LoadRules(DirectoryInfo dir)
     {

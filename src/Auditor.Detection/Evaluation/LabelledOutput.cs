@@ -33,36 +33,102 @@ public sealed record LabelledOutput
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
 
-    /// <summary>Reads a JSON Lines corpus; a malformed line throws with its line number.</summary>
-    public static IReadOnlyList<LabelledOutput> ReadJsonLines(TextReader reader)
+    /// <summary>Most problems a <see cref="CorpusFormatException"/> lists one by one.</summary>
+    public const int MaxListedProblems = 20;
+
+    /// <summary>
+    /// Reads a JSON Lines corpus. Every line is checked (a JSON object, <c>output</c> a string, <c>label</c> 0 or 1 when
+    /// <paramref name="requireLabels"/>); any problem throws a <see cref="CorpusFormatException"/> naming each line.
+    /// </summary>
+    public static IReadOnlyList<LabelledOutput> ReadJsonLines(TextReader reader, bool requireLabels = true)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var rows = new List<LabelledOutput>();
+        var problems = new List<string>();
         var lineNumber = 0;
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
                 continue;
-            LabelledOutput? row;
-            try
-            {
-                row = JsonSerializer.Deserialize<LabelledOutput>(line, s_json);
-            }
-            catch (JsonException e)
-            {
-                throw new FormatException($"line {lineNumber}: not a JSON object ({e.Message})", e);
-            }
-            if (row is null || row.Label is not (0 or 1))
-                throw new FormatException($"line {lineNumber}: label must be 0 or 1");
-            rows.Add(row);
+            var problem = Parse(line, requireLabels, out var row);
+            if (problem is not null)
+                problems.Add($"line {lineNumber}: {problem}");
+            else
+                rows.Add(row!);
         }
+        if (problems.Count > 0)
+            throw new CorpusFormatException(problems);
         return rows;
     }
 
-    public static IReadOnlyList<LabelledOutput> ReadJsonLines(string path)
+    /// <summary>Reads a corpus file; a missing file throws <see cref="FileNotFoundException"/>.</summary>
+    public static IReadOnlyList<LabelledOutput> ReadJsonLines(string path, bool requireLabels = true)
     {
         using var reader = new StreamReader(path);
-        return ReadJsonLines(reader);
+        return ReadJsonLines(reader, requireLabels);
+    }
+
+    // The row as written: what is missing can be told from what is 0.
+    private sealed record Row(string? Id, JsonElement? Output, JsonElement? Label, string? FinishReason, int? CompletionTokens, int? MaxTokens,
+        string? Model, string? Route);
+
+    private static string? Parse(string line, bool requireLabels, out LabelledOutput? result)
+    {
+        result = null;
+        Row? row;
+        try
+        {
+            row = JsonSerializer.Deserialize<Row>(line, s_json);
+        }
+        catch (JsonException e)
+        {
+            // A field of the wrong type has a path; otherwise the line is not a JSON object (the reader's message, without
+            // its position inside this one line, says why).
+            return e.Path is { Length: > 2 } path
+                ? $"{path[2..]} has a value of the wrong type"
+                : $"not a JSON object ({e.Message.Split(" Path:")[0]})";
+        }
+        if (row is null)
+            return "not a JSON object (null)";
+        if (row.Output is not { ValueKind: JsonValueKind.String } output)
+            return row.Output is null ? "output is missing" : $"output must be a string, not {row.Output.Value.ValueKind}";
+        var label = 0;
+        if (row.Label is { } l)
+        {
+            // 0 and 1, also written as strings (as some exports do).
+            var ok = l.ValueKind switch
+            {
+                JsonValueKind.Number => l.TryGetInt32(out label),
+                JsonValueKind.String => int.TryParse(l.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out label),
+                _ => false,
+            };
+            if (!ok || label is not (0 or 1))
+                return $"label must be 0 or 1, not {l.GetRawText()}";
+        }
+        else if (requireLabels)
+        {
+            return "label is missing (0 = fine, 1 = failure)";
+        }
+        result = new LabelledOutput
+        {
+            Id = row.Id, Output = output.GetString()!, Label = label, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
+            MaxTokens = row.MaxTokens, Model = row.Model, Route = row.Route,
+        };
+        return null;
+    }
+}
+
+/// <summary>A corpus file with bad lines: <see cref="Problems"/> has one entry per line ("line 3: label is missing ...").</summary>
+public sealed class CorpusFormatException(IReadOnlyList<string> problems)
+    : FormatException(Describe(problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+
+    private static string Describe(IReadOnlyList<string> problems)
+    {
+        var listed = string.Join(Environment.NewLine, problems.Take(LabelledOutput.MaxListedProblems).Select(p => "  " + p));
+        var more = problems.Count > LabelledOutput.MaxListedProblems ? $"{Environment.NewLine}  ... and {problems.Count - LabelledOutput.MaxListedProblems} more" : "";
+        return $"{problems.Count} bad line(s):{Environment.NewLine}{listed}{more}";
     }
 }
