@@ -25,6 +25,46 @@ public static class DriftSimulateCommand
 
     private sealed record Row(string Source, string Output, int Label, string? FinishReason, int? CompletionTokens);
 
+    // The corpus rows, or null after saying on stderr what is wrong (a missing file, each line that is not a row).
+    private static List<Row>? ReadRows(FileInfo file, JsonSerializerOptions json)
+    {
+        if (!file.Exists)
+        {
+            Console.Error.WriteLine($"{file.FullName}: no such corpus file");
+            return null;
+        }
+        var rows = new List<Row>();
+        var bad = 0;
+        var number = 0;
+        foreach (var line in File.ReadLines(file.FullName))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            Row? row = null;
+            try
+            {
+                row = JsonSerializer.Deserialize<Row>(line, json);
+            }
+            catch (JsonException)
+            {
+                // reported below, with the other bad lines
+            }
+            if (row is { Source: not null, Output: not null })
+            {
+                rows.Add(row);
+            }
+            else if (++bad <= 20)
+            {
+                Console.Error.WriteLine($"{file.FullName}:{number}: not a corpus row (a JSON object with source, output and label)");
+            }
+        }
+        if (bad == 0)
+            return rows;
+        Console.Error.WriteLine($"{bad} bad line(s)");
+        return null;
+    }
+
     public static Command Create()
     {
         var corpus = new Option<FileInfo>("--corpus") { Description = "The dev corpus (default: ../shared/corpus/dev.jsonl).", DefaultValueFactory = _ => new FileInfo("../shared/corpus/dev.jsonl") };
@@ -48,10 +88,18 @@ public static class DriftSimulateCommand
         {
             var inv = CultureInfo.InvariantCulture;
             var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-            var rows = File.ReadLines(pr.GetValue(corpus)!.FullName).Select(l => JsonSerializer.Deserialize<Row>(l, json)!).ToList();
+            var rows = ReadRows(pr.GetValue(corpus)!, json);
+            if (rows is null)
+                return Task.FromResult(2);
             var normal = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").Select(Features).ToList();
             var beam = rows.Where(r => r.Source == "gpt2-large/beam").Select(Features).ToList();
             var looping = rows.Where(r => r.Source == "codellama-7b/greedy-repetition").Select(Features).ToList();
+            if (normal.Count < 100 || beam.Count == 0 || looping.Count == 0)
+            {
+                Console.Error.WriteLine($"{pr.GetValue(corpus)!.FullName}: drift simulate builds its streams from the dev corpus's sources "
+                    + $"(gpt2-large/topk and /contrastive: {normal.Count}, at least 100 needed; gpt2-large/beam: {beam.Count}; codellama-7b/greedy-repetition: {looping.Count})");
+                return Task.FromResult(2);
+            }
             var normalRows = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").ToList();
             Console.WriteLine(string.Format(inv, "{0} normal outputs (top-k, contrastive), {1} beam, {2} greedy-repetition; 2,000 samples/hour, onset at sample {3}",
                 normal.Count, beam.Count, looping.Count, Onset));
