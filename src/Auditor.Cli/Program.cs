@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Auditor.Cli;
 using Auditor.Cli.Bench;
 using Auditor.Cli.Demo;
 using Auditor.Cli.Drift;
@@ -20,4 +21,22 @@ root.Subcommands.Add(ReportCommand.Create());        // report weekly --week 202
 root.Subcommands.Add(ShipCommand.Create());          // ship --file requests.jsonl [--follow]
 root.Subcommands.Add(DemoCommand.Create());          // demo: generated traffic with an injected incident
 root.Subcommands.Add(DriftCommand.Create());         // drift train [--stream MODEL/ROUTE] | drift simulate [--corpus FILE]
-return await root.Parse(args).InvokeAsync();
+try
+{
+    // Our own handler below for servers that do not answer; anything else still ends with its stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (CliErrors.Unreachable(e) is { } reason)
+{
+    Console.Error.WriteLine($"auditor: {reason}");
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    return 130; // interrupted (Ctrl+C), as shells count SIGINT
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"Unhandled exception: {e}");
+    return 1;
+}

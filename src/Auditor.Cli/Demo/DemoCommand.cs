@@ -55,7 +55,7 @@ public static class DemoCommand
                 backfilled += streams.Normal.Count;
             }
             if (backfilled > 0)
-                Console.WriteLine($"back-dated {backfilled:N0} healthy samples over the last {r.GetValue(history)} minutes");
+                Console.WriteLine($"back-dating {backfilled:N0} healthy samples over the last {r.GetValue(history)} minutes");
 
             var incident = now.AddSeconds(r.GetValue(incidentAt));
             Console.WriteLine($"live traffic at {r.GetValue(rate)}/s on {string.Join(", ", streams.Normal.Select(s => $"{s.Model} {s.Route}"))}");
@@ -105,7 +105,13 @@ public static class DemoCommand
                 Console.Error.WriteLine("the server did not take everything within 30 s; the rest is counted as dropped");
             }
             Console.WriteLine($"done: {sent:N0} live samples ({failing:N0} looping), {backfilled:N0} back-dated, {publisher.Counters.Confirmed:N0} confirmed, {Interlocked.Read(ref rejected)} rejected");
-            return 0;
+            // Every offered sample ends confirmed, rejected (said above) or not delivered.
+            var c = publisher.Counters;
+            var undelivered = c.Offered - c.SampledOut - c.Confirmed - c.Rejected;
+            if (undelivered <= 0)
+                return 0;
+            Console.Error.WriteLine($"{undelivered:N0} samples were not delivered (see the delivery problems above)");
+            return 1;
         });
         return command;
     }
