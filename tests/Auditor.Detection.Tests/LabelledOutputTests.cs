@@ -8,13 +8,13 @@ public class LabelledOutputTests
     public void Reads_rows_with_their_optional_fields_and_skips_blank_lines()
     {
         var jsonl = "{\"id\":\"a\",\"output\":\"Hello.\",\"label\":0,\"model\":\"m\",\"route\":\"r\",\"finishReason\":\"length\",\"completionTokens\":\"7\",\"maxTokens\":7}\n"
-            + "\n{\"output\":\"\",\"label\":\"1\",\"source\":\"ignored\"}\n";
+            + "\n{\"output\":\"\",\"label\":\"1\",\"source\":\"gpt2-large/beam\"}\n";
 
         var rows = LabelledOutput.ReadJsonLines(new StringReader(jsonl));
 
         Assert.Equal(2, rows.Count);
         Assert.Equal(new LabelledOutput { Id = "a", Output = "Hello.", Label = 0, Model = "m", Route = "r", FinishReason = "length", CompletionTokens = 7, MaxTokens = 7 }, rows[0]);
-        Assert.Equal(("", 1), (rows[1].Output, rows[1].Label));
+        Assert.Equal(("", 1, "gpt2-large/beam"), (rows[1].Output, rows[1].Label, rows[1].Source));
         Assert.Equal(("corpus", "default", "1"), (rows[1].ToSample(1).Model, rows[1].ToSample(1).Route, rows[1].ToSample(1).SampleId));
     }
 

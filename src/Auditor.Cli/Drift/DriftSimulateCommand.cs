@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Auditor.Cli.Bench;
+using Auditor.Cli.Eval;
 using Auditor.Contracts;
 using Auditor.Detection.Drift;
+using Auditor.Detection.Evaluation;
 using Auditor.Detection.Features;
 
 namespace Auditor.Cli.Drift;
@@ -22,48 +23,6 @@ public static class DriftSimulateCommand
     private const int Onset = 2500;
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1) / 2000; // 2,000 samples an hour
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
-
-    private sealed record Row(string Source, string Output, int Label, string? FinishReason, int? CompletionTokens);
-
-    // The corpus rows, or null after saying on stderr what is wrong (a missing file, each line that is not a row).
-    private static List<Row>? ReadRows(FileInfo file, JsonSerializerOptions json)
-    {
-        if (!file.Exists)
-        {
-            Console.Error.WriteLine($"{file.FullName}: no such corpus file");
-            return null;
-        }
-        var rows = new List<Row>();
-        var bad = 0;
-        var number = 0;
-        foreach (var line in File.ReadLines(file.FullName))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            Row? row = null;
-            try
-            {
-                row = JsonSerializer.Deserialize<Row>(line, json);
-            }
-            catch (JsonException)
-            {
-                // reported below, with the other bad lines
-            }
-            if (row is { Source: not null, Output: not null })
-            {
-                rows.Add(row);
-            }
-            else if (++bad <= 20)
-            {
-                Console.Error.WriteLine($"{file.FullName}:{number}: not a corpus row (a JSON object with source, output and label)");
-            }
-        }
-        if (bad == 0)
-            return rows;
-        Console.Error.WriteLine($"{bad} bad line(s)");
-        return null;
-    }
 
     public static Command Create()
     {
@@ -87,8 +46,8 @@ public static class DriftSimulateCommand
         command.SetAction((ParseResult pr, CancellationToken ct) =>
         {
             var inv = CultureInfo.InvariantCulture;
-            var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-            var rows = ReadRows(pr.GetValue(corpus)!, json);
+            // The corpus reader eval uses (each bad line said, exit 2); labels are not needed here, the sources are.
+            var rows = EvalCommand.ReadCorpus(pr.GetValue(corpus)!, requireLabels: false);
             if (rows is null)
                 return Task.FromResult(2);
             var normal = rows.Where(r => r.Source is "gpt2-large/topk" or "gpt2-large/contrastive").Select(Features).ToList();
@@ -174,7 +133,7 @@ public static class DriftSimulateCommand
         return command;
     }
 
-    private static OutputFeatures Features(Row row) => FeatureExtractor.Extract(new OutputSample
+    private static OutputFeatures Features(LabelledOutput row) => FeatureExtractor.Extract(new OutputSample
     {
         SampleId = "x", Model = "m", Route = "r", Output = row.Output, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
     });

@@ -8,6 +8,9 @@ namespace Auditor.Detection.Evaluation;
 public sealed record LabelledOutput
 {
     public string? Id { get; init; }
+
+    /// <summary>Where the row comes from (the dev corpus's model/decoding, e.g. "gpt2-large/beam"), when given.</summary>
+    public string? Source { get; init; }
     public string Output { get; init; } = "";
     public int Label { get; init; }
     public string? FinishReason { get; init; }
@@ -70,7 +73,7 @@ public sealed record LabelledOutput
     }
 
     // The row as written: what is missing can be told from what is 0.
-    private sealed record Row(string? Id, JsonElement? Output, JsonElement? Label, string? FinishReason, int? CompletionTokens, int? MaxTokens,
+    private sealed record Row(string? Id, string? Source, JsonElement? Output, JsonElement? Label, string? FinishReason, int? CompletionTokens, int? MaxTokens,
         string? Model, string? Route);
 
     private static string? Parse(string line, bool requireLabels, out LabelledOutput? result)
@@ -112,7 +115,7 @@ public sealed record LabelledOutput
         }
         result = new LabelledOutput
         {
-            Id = row.Id, Output = output.GetString()!, Label = label, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
+            Id = row.Id, Source = row.Source, Output = output.GetString()!, Label = label, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
             MaxTokens = row.MaxTokens, Model = row.Model, Route = row.Route,
         };
         return null;

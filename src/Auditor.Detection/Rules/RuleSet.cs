@@ -119,7 +119,9 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
                 return;
             enabled = o.Enabled ?? enabled;
             threshold = o.Threshold ?? threshold;
-            foreach (var (sign, on) in o.Signs ?? new Dictionary<string, bool>())
+            if (o.Signs is null)
+                return;
+            foreach (var (sign, on) in o.Signs)
             {
                 if (on)
                     signsOff?.Remove(sign);
