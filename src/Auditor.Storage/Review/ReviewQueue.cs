@@ -50,6 +50,15 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         return claimed?.ToItem();
     }
 
+    /// <summary>Gives back an item the reviewer holds (its lease ends now), as if it had never been claimed.</summary>
+    public async Task ReleaseAsync(long itemId, string reviewer, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE review_items SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @itemId AND claimed_by = @reviewer AND state = 'claimed'",
+            new { itemId, reviewer }, cancellationToken: ct));
+    }
+
     /// <summary>Saves a verdict on an item the reviewer holds. Validate the verdict with <see cref="Verdicts.Problem"/> first.</summary>
     public async Task<SaveVerdictResult> SaveVerdictAsync(long itemId, string reviewer, string verdict, string? category, string? note, bool blind, CancellationToken ct)
     {
