@@ -53,6 +53,13 @@ public static class AccountsRegistration
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Say when to come back, as the login lockout does.
+            o.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait))
+                    context.HttpContext.Response.Headers.RetryAfter = LoginThrottle.Seconds(wait);
+                return ValueTask.CompletedTask;
+            };
             // A flood guard on the login form (every post counts); password guessing itself is LoginThrottle's job.
             o.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
