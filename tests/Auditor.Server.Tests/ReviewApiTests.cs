@@ -108,6 +108,25 @@ public sealed class ReviewApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_whose_answer_cannot_be_made_leaves_no_lease_behind()
+    {
+        var sample = TestSamples.Valid(id: ServerTestAccounts.UniformId("unreadable"));
+        await IngestAndWaitStoredAsync(sample);
+        // The item's stored row cannot be read back (its features are not JSON): the answer cannot be built.
+        await using (var c = await _app.Database.OpenAsync(default))
+            await Dapper.SqlMapper.ExecuteAsync(c, "UPDATE samples SET features = '{' WHERE sample_id = @id", new { id = sample.SampleId });
+
+        var response = await _client.PostAsync("/api/v1/review/claim", null);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await using var read = await _app.Database.OpenAsync(default);
+        var (state, claimedBy) = await Dapper.SqlMapper.QuerySingleAsync<(string, string?)>(read,
+            "SELECT state, claimed_by FROM review_items WHERE sample_id = @id", new { id = sample.SampleId });
+        Assert.Equal("pending", state);
+        Assert.Null(claimedBy);
+    }
+
+    [Fact]
     public async Task A_released_claim_leaves_no_lease_behind()
     {
         var sample = TestSamples.Valid(id: ServerTestAccounts.UniformId("release"));
