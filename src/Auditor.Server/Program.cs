@@ -6,6 +6,7 @@ using Auditor.Server.Configuration;
 using Auditor.Server.Health;
 using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
+using Auditor.Server.Rejected;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
@@ -32,6 +33,7 @@ builder.Services.AddAuditorDetection(builder.Configuration);               // ru
 builder.Services.AddAuditorDrift(builder.Configuration);                   // drift.anomaly models (stored, retrained daily), window tests, alerts
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
 builder.Services.AddAuditorReview();                                       // review queue
+builder.Services.AddAuditorRejected();                                     // rejected payloads: admin list and replay
 builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
@@ -50,6 +52,7 @@ app.MapSamplesIngestion();
 app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
+app.MapRejectedApi();
 app.MapThresholdApi();
 app.MapIncidentsAndReports();
 app.MapDriftApi();

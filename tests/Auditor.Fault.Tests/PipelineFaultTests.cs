@@ -36,8 +36,8 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
             ["Auditor__Store"] = "Postgres",
             ["ConnectionStrings__RabbitMq"] = rabbit.Uri.ToString(),
             ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
-            ["Auditor__Ingest__ApiKeys__0"] = "fault-test-key",
-            ["AUDITOR_ADMIN_PASSWORD"] = "fault-test-admin",
+            ["Auditor__Ingest__ApiKeys__0"] = "fault-test-ingest-key",
+            ["AUDITOR_ADMIN_PASSWORD"] = "fault-test-admin-password",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         }, work.FullName);

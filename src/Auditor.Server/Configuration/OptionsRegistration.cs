@@ -17,6 +17,12 @@ public static class OptionsRegistration
             .Validate(o => o.Consumer.BatchSize is > 0 and <= 10_000, "Auditor:Consumer:BatchSize must be between 1 and 10000.")
             .Validate(o => o.Consumer.ConcurrentBatches is > 0 and <= 64, "Auditor:Consumer:ConcurrentBatches must be between 1 and 64.")
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuditorOptions>, SecretLengthValidation>(); // short ingestion keys
+        services.AddOptions<FirstAdminOptions>()
+            .Configure(o => o.Password = configuration[Accounts.FirstAdminService.PasswordVariable])
+            .Validate(o => string.IsNullOrEmpty(o.Password) || o.Password.Length >= Accounts.PasswordCheck.MinimumLength,
+                $"{Accounts.FirstAdminService.PasswordVariable} is shorter than {Accounts.PasswordCheck.MinimumLength} characters: set a longer admin password, or unset it to have one generated.")
+            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -55,7 +55,16 @@ public static class SamplesIngestionEndpoints
                 $"Send application/json (one object or an array) or application/x-ndjson; got '{request.ContentType}'.");
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
+        return TypedResults.Accepted((string?)null, await AcceptAsync(records, "http", validator, queue, writer, ct));
+    }
 
+    /// <summary>
+    /// The intake path every HTTP submission takes (POST /api/v1/samples and an admin's replay of a rejected payload):
+    /// validate each record, keep the rejected ones with their rules, queue the rest for the consumer.
+    /// </summary>
+    internal static async Task<IngestResponse> AcceptAsync(IReadOnlyList<BodyRecord> records, string source,
+        OutputSampleValidator validator, SampleQueue queue, SampleBatchWriter writer, CancellationToken ct)
+    {
         var accepted = new List<OutputSample>(records.Count);
         var rejections = new List<IngestRejection>();
         var rejected = new List<RejectedSample>();
@@ -73,14 +82,14 @@ public static class SamplesIngestionEndpoints
             }
             var id = sample?.SampleId ?? SampleIdOf(record.Json);
             rejections.Add(new IngestRejection(record.Index, id, errors));
-            rejected.Add(new RejectedSample("http", id, errors, record.Text));
+            rejected.Add(new RejectedSample(source, id, errors, record.Text));
         }
 
         // Rejections are kept before anything is queued: a request never half-disappears.
         if (rejected.Count > 0)
             await writer.RecordRejectedAsync(rejected, ct);
         await queue.EnqueueAsync(accepted, ct);
-        return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
+        return new IngestResponse(accepted.Count, rejections);
     }
 
     private static string? SampleIdOf(JsonElement? json) =>
