@@ -9,20 +9,23 @@ public static partial class FeatureExtractor
 {
     private readonly record struct RepeatStats(
         double RepeatedShare, double WeightedCopiedChars, double CompressionRatio, int LongestStart, int LongestLength, int LongestDistance,
-        int LoopStart, int LoopLength, int LoopPeriod);
+        int LoopStart, int LoopLength, int LoopPeriod, double TrailingCopied, int TrailingCopyStart);
 
     // Greedy LZ77 parse with a hash of the last position of every 8-character key. A loop shows up as one long
     // match whose source is one period back; counting "Chapter 12, Chapter 13" works because digits are folded.
-    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, ReadOnlySpan<char> raw, Scratch scratch)
+    private static RepeatStats ParseRepeats(ReadOnlySpan<char> s, ReadOnlySpan<char> raw, Scratch scratch, int lastVisible)
     {
         var n = s.Length;
         if (n < MatchKey * 2)
-            return new RepeatStats(0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0);
+            return new RepeatStats(0, 0, n == 0 ? 0 : 1, -1, 0, 0, -1, 0, 0, 0, -1);
 
         var bits = Math.Clamp(BitOperations.Log2((uint)n) + 2, 8, 20);
         var head = scratch.Head(1 << bits, n, out var stamp);
         var shift = 64 - bits;
         var copied = 0.0;
+        // The copy region being built: copies with little new text between them (see CopyRegionGapChars).
+        int regionStart = -1, regionEnd = -1;
+        var regionCopied = 0.0;
 
         int matched = 0, matches = 0, repeated = 0, longestStart = -1, longestLength = 0, longestDistance = 0;
         int lastMatchStart = -1, lastMatchLength = 0, lastMatchDistance = 0;
@@ -42,6 +45,13 @@ public static partial class FeatureExtractor
             {
                 repeated += length;
                 copied += verbatim.Weight;
+                if (verbatim.Weight > 0)
+                {
+                    if (regionEnd < 0 || i - regionEnd > CopyRegionGapChars)
+                        (regionStart, regionCopied) = (i, 0);
+                    regionCopied += verbatim.Weight;
+                    regionEnd = i + length;
+                }
             }
             if (length > longestLength)
                 (longestStart, longestLength, longestDistance) = (i, length, i - j);
@@ -74,8 +84,9 @@ public static partial class FeatureExtractor
         }
 
         var codeSize = literals + 3 * matches;
+        var trailing = regionEnd >= 0 && regionEnd > lastVisible - TrailingSlackChars;
         return new RepeatStats((double)repeated / n, copied, (double)n / Math.Max(1, codeSize), longestStart, longestLength, longestDistance,
-            loopStart, loopLength, loopPeriod);
+            loopStart, loopLength, loopPeriod, trailing ? regionCopied : 0, trailing ? regionStart : -1);
     }
 
     // The literal run: from position i on, the first position whose eight characters equal those at the last earlier
@@ -147,11 +158,23 @@ public static partial class FeatureExtractor
                 chars += run;
                 stretches++;
             }
-            if (run >= MinRepeatChars)
+            // Runs of white space or punctuation (table padding, a rule of dashes) are layout, not repetition.
+            if (run >= MinRepeatChars && HasWordCharacter(copy.Slice(pos, run)))
                 weight += run * Math.Min(1.0, run / FullWeightCopyChars);
             pos += run + 1; // skip the differing (digit) character
         }
         return new Verbatim(chars, stretches, weight);
+    }
+
+    // True when the stretch holds a letter or digit of some script: a word or a number, not only layout.
+    private static bool HasWordCharacter(ReadOnlySpan<char> stretch)
+    {
+        foreach (var c in stretch)
+        {
+            if (char.IsLetterOrDigit(c))
+                return true;
+        }
+        return false;
     }
 
     // True when the loop unit holds a letter of some script (a word, not only numbers and punctuation).

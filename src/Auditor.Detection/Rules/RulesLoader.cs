@@ -33,7 +33,10 @@ public static class RulesLoader
 
     /// <summary>The detectors whose score is made of named signs that rules/ may switch per stream, with those names.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> SignsByDetector { get; } =
-        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["degeneration"] = DegenerationDetector.SignNames };
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) {
+            ["degeneration"] = DegenerationDetector.SignNames,
+            ["rules"] = RegexRulesDetector.SignNames,
+        };
 
     public static RulesLoadResult LoadDirectory(string directory, IReadOnlyCollection<string>? detectorNames = null)
     {
@@ -235,7 +238,7 @@ public static class RulesLoader
             try
             {
                 var options = RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
-                regex = new Regex(pattern, options, RuleSet.RegexTimeout);
+                regex = new Regex(pattern, options | RegexOptions.Compiled, RuleSet.RegexTimeout);
             }
             catch (ArgumentException e)
             {
