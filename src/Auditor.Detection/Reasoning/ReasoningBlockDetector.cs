@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 
 namespace Auditor.Detection.Reasoning;
@@ -9,14 +8,17 @@ namespace Auditor.Detection.Reasoning;
 /// (the budget ran out while thinking, or the model looped there: the degeneration detector names the loop), or a block
 /// that closes with nothing visible after it (the answer never came). A closing tag alone is normal: some templates put
 /// the opening tag in the prompt. Score 1 when either holds (threshold 1), 0 otherwise; the evidence is the block or the
-/// closing tag. Outputs without such tags cost one vectorised search.
+/// closing tag. An output without '&lt;' or '◁' costs one vectorised search; otherwise, from there, three searches for
+/// single words ("think", "reasoning&gt;", "_of_thought|&gt;"): one search for the set of ten tags (SearchValues of
+/// strings) measured 86 MB per CPU-second alone.
 /// </summary>
 public sealed class ReasoningBlockDetector : IDetector
 {
     // Opening and closing tags, by the same index.
     private static readonly string[] Opens = ["<think>", "<thinking>", "<reasoning>", "<|begin_of_thought|>", "◁think▷"];
     private static readonly string[] Closes = ["</think>", "</thinking>", "</reasoning>", "<|end_of_thought|>", "◁/think▷"];
-    private static readonly SearchValues<string> AnyTag = SearchValues.Create([.. Opens, .. Closes], StringComparison.Ordinal);
+    // Words every tag holds: each is searched for on its own (a vectorised search for one string), then the tag around it is checked.
+    private static readonly string[] Anchors = ["think", "reasoning>", "_of_thought|>"];
 
     public string Name => "reasoning";
 
@@ -27,7 +29,7 @@ public sealed class ReasoningBlockDetector : IDetector
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         var text = (context.Sample.Output ?? "").AsSpan();
-        var first = text.IndexOfAny(AnyTag);
+        var first = FirstTag(text);
         if (first < 0)
             return new DetectorResult(Name, 0, settings.Threshold, false, [], "No thinking block.");
 
@@ -64,6 +66,48 @@ public sealed class ReasoningBlockDetector : IDetector
 
     private DetectorResult Flag(DetectorSettings settings, EvidenceSpan evidence, string explanation) =>
         new(Name, 1, settings.Threshold, 1 >= settings.Threshold, [evidence], explanation);
+
+    // The offset of the first opening or closing tag, or -1.
+    private static int FirstTag(ReadOnlySpan<char> text)
+    {
+        // Every tag starts with '<' or '◁': prose without either is settled by one vectorised search.
+        var from0 = text.IndexOfAny('<', '◁');
+        if (from0 < 0)
+            return -1;
+        text = text[from0..];
+        var found = FirstTagFrom(text);
+        return found < 0 ? -1 : from0 + found;
+    }
+
+    private static int FirstTagFrom(ReadOnlySpan<char> text)
+    {
+        var best = -1;
+        foreach (var anchor in Anchors)
+        {
+            var from = 0;
+            while (from < text.Length)
+            {
+                var rel = text[from..].IndexOf(anchor, StringComparison.Ordinal);
+                if (rel < 0 || (best >= 0 && from + rel > best))
+                    break;
+                var at = from + rel;
+                // A tag starts at most 7 characters before its anchor ("<|begin_of_thought|>").
+                for (var start = Math.Max(0, at - 7); start <= at; start++)
+                {
+                    if (TagAt(text, start, Opens) >= 0 || TagAt(text, start, Closes) >= 0)
+                    {
+                        if (best < 0 || start < best)
+                            best = start;
+                        break;
+                    }
+                }
+                if (best >= 0 && best <= at)
+                    break;
+                from = at + anchor.Length;
+            }
+        }
+        return best;
+    }
 
     private static int TagAt(ReadOnlySpan<char> text, int at, string[] tags)
     {
