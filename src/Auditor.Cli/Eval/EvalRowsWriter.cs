@@ -12,6 +12,9 @@ internal static class EvalRowsWriter
     // Enough of the evidence's text to recognise it; the offsets say where the rest is.
     private const int EvidenceTextChars = 160;
 
+    // The features as the rest of the project writes them (camelCase).
+    private static readonly JsonSerializerOptions CamelCase = new(JsonSerializerDefaults.Web);
+
     public static void Write(string path, CorpusEvaluation result)
     {
         using var stream = File.Create(path);
@@ -50,7 +53,7 @@ internal static class EvalRowsWriter
             }
             json.WriteEndObject();
             json.WritePropertyName("features");
-            JsonSerializer.Serialize(json, row.Features);
+            JsonSerializer.Serialize(json, row.Features, CamelCase);
             json.WriteEndObject();
             json.Flush();
             stream.WriteByte((byte)'\n');
