@@ -32,5 +32,7 @@ public interface IDetectorSettingsSource
 public sealed class DefaultDetectorSettings(IReadOnlyDictionary<string, DetectorSettings>? overrides = null) : IDetectorSettingsSource
 {
     public DetectorSettings For(IDetector detector, string model, string route) =>
-        overrides is not null && overrides.TryGetValue(detector.Name, out var s) ? s : new DetectorSettings(true, detector.DefaultThreshold);
+        overrides is not null && overrides.TryGetValue(detector.Name, out var s)
+            ? s
+            : new DetectorSettings(true, detector.DefaultThreshold) { SignsOff = detector.SignsOffByDefault };
 }

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Auditor.Detection;
 
 /// <summary>
@@ -11,6 +13,12 @@ public interface IDetector
 
     /// <summary>The threshold used when neither rules/ nor calibration sets one.</summary>
     double DefaultThreshold { get; }
+
+    /// <summary>
+    /// Signs of the score that are off unless a stream switches them on in rules/ (the rules detector's <c>refusal</c>:
+    /// a refusal is counted and shown, not flagged, by default).
+    /// </summary>
+    IReadOnlySet<string> SignsOffByDefault => FrozenSet<string>.Empty;
 
     /// <summary>Judges one sample with the settings in force for its stream.</summary>
     DetectorResult Evaluate(DetectionContext context, DetectorSettings settings);

@@ -53,12 +53,12 @@ public class LeakageAndRulesTests
     [Fact]
     public void Flags_a_regex_rule_match_with_its_category()
     {
-        var rules = RulesLoader.Load([("r.yaml", "rules:\n  - name: as-an-ai\n    pattern: 'as an AI language model'\n    category: refusal\n")]).RuleSet!;
+        var rules = RulesLoader.Load([("r.yaml", "rules:\n  - name: stop-word\n    pattern: 'as an AI language model'\n    category: stop-sequence\n")]).RuleSet!;
         var output = "Sure. However, as an AI language model I cannot browse.";
         var result = Run(new RegexRulesDetector(), output, rules: rules);
         Assert.True(result.Flagged);
         var span = Assert.Single(result.Evidence);
         Assert.Equal("as an AI language model", output.Substring(span.Start, span.Length));
-        Assert.Contains("refusal", result.Explanation, StringComparison.Ordinal);
+        Assert.Contains("stop-sequence", result.Explanation, StringComparison.Ordinal);
     }
 }

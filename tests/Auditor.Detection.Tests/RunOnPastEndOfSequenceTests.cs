@@ -140,7 +140,7 @@ public class RunOnPastEndOfSequenceTests
         var signs = DegenerationDetector.Signs(FeatureExtractor.Extract(Sample(copiesThenToken)));
         Assert.Equal(1, signs.RunOnScore, 9);
         Assert.True(signs.CopyScore > 2, signs.ToString());
-        Assert.StartsWith("The model repeats itself", copies.Explanation, StringComparison.Ordinal);
+        Assert.StartsWith("The model got stuck repeating itself", copies.Explanation, StringComparison.Ordinal);
         Assert.Contains(copies.Evidence, e => copiesThenToken.Substring(e.Start, e.Length) == line);
     }
 

@@ -7,9 +7,12 @@ namespace Auditor.Detection.Degeneration;
 /// <summary>
 /// Flags looping or degenerate text. Five signs, each scaled so that 1 is its limit; the score is the largest:
 /// <list type="bullet">
-/// <item>copies: weighted verbatim copies of earlier text (<see cref="OutputFeatures.WeightedCopiedChars"/>) reach
-/// <see cref="CopiedCharsLimit"/> characters and <see cref="CopiedShareLimit"/> of the output (both must hold, so the
-/// score is the smaller ratio);</item>
+/// <item>copies: the weighted verbatim copies of the copy region the text ends in
+/// (<see cref="OutputFeatures.TrailingCopiedChars"/>: repetition the model never got out of) reach
+/// <see cref="CopiedCharsLimit"/> characters and <see cref="CopiedShareLimit"/> of the output, or the copies anywhere
+/// (<see cref="OutputFeatures.WeightedCopiedChars"/>) reach <see cref="CopiedCharsLimit"/> characters and
+/// <see cref="WholeCopiedShareLimit"/> of it (both must hold, so each score is the smaller ratio). A chorus or a second
+/// version of some code, with new text after it, is neither;</item>
 /// <item>loop: the output ends in a loop repeating its unit <see cref="LoopRepeatsLimit"/> times over
 /// <see cref="LoopCharsLimit"/> characters (digits folded, so counting loops count);</item>
 /// <item>low information: the compression ratio reaches <see cref="CompressionThreshold"/> for the output's length
@@ -28,8 +31,14 @@ public sealed class DegenerationDetector : IDetector
     /// <summary>About two sentences or three lines of code copied verbatim.</summary>
     public const double CopiedCharsLimit = 200;
 
-    /// <summary>One fifth of the output: long answers may quote themselves a little.</summary>
+    /// <summary>One fifth of the output, for the repetition the output ends in: long answers may quote themselves a little.</summary>
     public const double CopiedShareLimit = 0.2;
+
+    /// <summary>
+    /// Half of the output, for copies anywhere: an answer that says most things twice, even with new text after. Less is
+    /// structure a reader expects (a chorus between verses, a second version of code, steps shared by two methods).
+    /// </summary>
+    public const double WholeCopiedShareLimit = 0.5;
 
     /// <summary>A unit said three times in a row at the end is a loop, not an emphasis.</summary>
     public const double LoopRepeatsLimit = 3;
@@ -74,8 +83,7 @@ public sealed class DegenerationDetector : IDetector
         var f = features;
         var any = off.Count > 0;
         var n = Math.Max(1, f.CharLength);
-        var copied = f.WeightedCopiedChars;
-        var copyScore = any && off.Contains(CopiesSign) ? 0 : Math.Min(copied / CopiedCharsLimit, copied / n / CopiedShareLimit);
+        var copyScore = any && off.Contains(CopiesSign) ? 0 : CopyScore(f);
         var repeats = f.TrailingLoopPeriod > 0 ? (double)f.TrailingLoopLength / f.TrailingLoopPeriod : 0;
         var loopScore = any && off.Contains(LoopSign) ? 0 : Math.Min(f.TrailingLoopLength / LoopCharsLimit, repeats / LoopRepeatsLimit);
         var compressionLimit = CompressionThreshold(f.CharLength);
@@ -87,6 +95,17 @@ public sealed class DegenerationDetector : IDetector
         var noWordsScore = f.SentencePunctuationOnly && !(any && off.Contains(NoWordsSign)) ? 1.0 : 0.0;
         return new DegenerationSigns(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), repetition, copyScore, loopScore, runOnScore,
             noWordsScore, repeats, compressionLimit);
+    }
+
+    /// <summary>The copies sign: the larger of the trailing-region and the whole-output ratios (each the smaller of its two limits).</summary>
+    public static double CopyScore(OutputFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var n = Math.Max(1, features.CharLength);
+        var trailing = features.TrailingCopiedChars;
+        var whole = features.WeightedCopiedChars;
+        return Math.Max(Math.Min(trailing / CopiedCharsLimit, trailing / n / CopiedShareLimit),
+            Math.Min(whole / CopiedCharsLimit, whole / n / WholeCopiedShareLimit));
     }
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -110,6 +129,11 @@ public sealed class DegenerationDetector : IDetector
         {
             evidence.Add(new EvidenceSpan(f.TrailingLoopStart, f.TrailingLoopLength,
                 string.Create(CultureInfo.InvariantCulture, $"the text ends in a loop: a {f.TrailingLoopPeriod}-character unit repeated {repeats:0.#} times")));
+        }
+        if (f.TrailingCopyStart >= 0 && f.TrailingCopiedChars > 0 && !(f.TrailingLoopLength > 0 && f.TrailingCopyStart >= f.TrailingLoopStart))
+        {
+            evidence.Add(new EvidenceSpan(f.TrailingCopyStart, f.LastNonWhitespace + 1 - f.TrailingCopyStart,
+                string.Create(CultureInfo.InvariantCulture, $"the text ends repeating earlier text ({f.TrailingCopiedChars:0} characters copied)")));
         }
         if (f.LongestRepeatLength >= FeatureExtractor.MinRepeatChars && !(f.TrailingLoopLength > 0 && f.LongestRepeatStart >= f.TrailingLoopStart))
         {
@@ -151,6 +175,11 @@ public sealed class DegenerationDetector : IDetector
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
+        }
+        else if (copyScore >= settings.Threshold && f.TrailingCopiedChars >= copied * 0.5)
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The model got stuck repeating itself: its text ends in about {f.TrailingCopiedChars:0} characters that copy earlier passages, with only small edits between the copies.");
         }
         else if (copyScore >= settings.Threshold)
         {

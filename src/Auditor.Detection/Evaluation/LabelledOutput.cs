@@ -19,6 +19,15 @@ public sealed record LabelledOutput
     public string? Model { get; init; }
     public string? Route { get; init; }
 
+    /// <summary>The prompt, when the corpus gives it (detectors that judge the answer against the question read it).</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>A group of rows the corpus names (chat-dev's "strong" / "weak"), reported apart by eval.</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>The kind of failure of a label-1 row (chat-dev's "loop", "runaway-list", ...), for recall per kind.</summary>
+    public string? Kind { get; init; }
+
     /// <summary>The row as an output sample (stream "corpus"/"default" when the row names none).</summary>
     public OutputSample ToSample(int index) => new()
     {
@@ -26,6 +35,7 @@ public sealed record LabelledOutput
         Model = string.IsNullOrEmpty(Model) ? "corpus" : Model,
         Route = string.IsNullOrEmpty(Route) ? "default" : Route,
         Output = Output,
+        Prompt = Prompt,
         FinishReason = FinishReason,
         CompletionTokens = CompletionTokens,
         MaxTokens = MaxTokens,
@@ -74,7 +84,7 @@ public sealed record LabelledOutput
 
     // The row as written: what is missing can be told from what is 0.
     private sealed record Row(string? Id, string? Source, JsonElement? Output, JsonElement? Label, string? FinishReason, int? CompletionTokens, int? MaxTokens,
-        string? Model, string? Route);
+        string? Model, string? Route, string? Prompt, string? Tier, string? Kind);
 
     private static string? Parse(string line, bool requireLabels, out LabelledOutput? result)
     {
@@ -116,7 +126,7 @@ public sealed record LabelledOutput
         result = new LabelledOutput
         {
             Id = row.Id, Source = row.Source, Output = output.GetString()!, Label = label, FinishReason = row.FinishReason, CompletionTokens = row.CompletionTokens,
-            MaxTokens = row.MaxTokens, Model = row.Model, Route = row.Route,
+            MaxTokens = row.MaxTokens, Model = row.Model, Route = row.Route, Prompt = row.Prompt, Tier = row.Tier, Kind = row.Kind,
         };
         return null;
     }

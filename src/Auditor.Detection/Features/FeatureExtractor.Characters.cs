@@ -87,7 +87,8 @@ public static partial class FeatureExtractor
         public int Latin, Greek, Cyrillic, ArabicHebrew, Cjk, OtherScript, Replacement, Control;
         public int TemplateHits, TemplateStart, TemplateLength, TemplateIndex;
         public int EndOfSequenceStart, EndOfSequenceLength; // the first token that ends a sequence
-        public bool StrikeOpen; // an HTML <s> element is open, so the next "</s>" closes it
+        public bool StrikeOpen; // an HTML <s> element is open, so the next "</s>" on its line closes it
+        public int StrikeOpenAt;
     }
 
     // Counts a non-ASCII character by script (and looks for a template token there); returns its class flags.
@@ -125,12 +126,13 @@ public static partial class FeatureExtractor
     private static void MatchTemplateToken(ReadOnlySpan<char> text, int i, TemplateTokenSet tokens, ref ColdCounts cold)
     {
         if (OpensHtmlStrike(text, i))
-            cold.StrikeOpen = true;
+            (cold.StrikeOpen, cold.StrikeOpenAt) = (true, i);
         var (index, length) = tokens.MatchAt(text, i);
         if (index < 0)
             return;
         // "</s>" closing an HTML strikethrough ("was <s>$30</s> now $20") is markup, not Llama 2's end of sequence.
-        if (cold.StrikeOpen && length == 4 && text.Slice(i, 4).SequenceEqual("</s>"))
+        // Only on the line the element opened on: struck-out text is a price or a phrase, not sentences across lines.
+        if (cold.StrikeOpen && length == 4 && text.Slice(i, 4).SequenceEqual("</s>") && !text[cold.StrikeOpenAt..i].Contains('\n'))
         {
             cold.StrikeOpen = false;
             return;
@@ -141,13 +143,18 @@ public static partial class FeatureExtractor
             (cold.EndOfSequenceStart, cold.EndOfSequenceLength) = (i, length);
     }
 
-    // An HTML <s> or <s ...> element opening, unless it is Llama 2's begin-of-sequence token before an [INST] turn.
+    // An HTML <s> element opening on struck-out text ("<s>$30") or <s attr="...">. Not Llama's begin-of-sequence token:
+    // "<s>" as the output's first visible text, "<s>" followed by white space (the tokenizer's "<s> Hello"), or before an
+    // [INST] turn.
     private static bool OpensHtmlStrike(ReadOnlySpan<char> text, int i)
     {
-        if (i + 2 >= text.Length || text[i] != '<' || (text[i + 1] | 0x20) != 's' || text[i + 2] is not ('>' or ' '))
+        if (i + 3 >= text.Length || text[i] != '<' || (text[i + 1] | 0x20) != 's' || text[i + 2] is not ('>' or ' '))
             return false;
-        var rest = text[(i + 3)..].TrimStart();
-        return !rest.StartsWith("[INST]", StringComparison.Ordinal);
+        if (text[..i].IsWhiteSpace())
+            return false;
+        if (text[i + 2] == ' ')
+            return char.IsAsciiLetter(text[i + 3]) && text[(i + 3)..].IndexOfAny('=', '>') is var eq and >= 0 && text[i + 3 + eq] == '=';
+        return !char.IsWhiteSpace(text[i + 3]) && !text[(i + 3)..].StartsWith("[INST]", StringComparison.Ordinal);
     }
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;

@@ -39,6 +39,16 @@ public static partial class FeatureExtractor
         }
 
         private ulong[] _keys = [];
+        private int[] _previous = [];
+
+        // For each indexed position, the table entry it replaced (the previous position with the same hash): a hash chain.
+        // Written before it is read for every position of the current output, so it is never cleared.
+        public Span<int> Previous(int length)
+        {
+            if (_previous.Length < length)
+                _previous = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
+            return _previous.AsSpan(0, length);
+        }
 
         // n-gram hashes, one per word (at most MaxNGramWords).
         public Span<ulong> NGramKeys(int words)

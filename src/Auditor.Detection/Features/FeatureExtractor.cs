@@ -19,6 +19,15 @@ public static partial class FeatureExtractor
     /// <summary>A verbatim copy counts fully from this length (a long sentence, two lines of code); shorter ones count in proportion.</summary>
     public const double FullWeightCopyChars = 128;
 
+    /// <summary>
+    /// Copies separated by at most this much new text belong to one copy region: an edited line (a counter, a changed
+    /// word) does not end a repetition, a new sentence or a verse does.
+    /// </summary>
+    public const int CopyRegionGapChars = 64;
+
+    /// <summary>A copy region this close to the last visible character is the one the text ends in (a closing fence or quote may follow).</summary>
+    public const int TrailingSlackChars = 32;
+
     // LZ77 parse: a match needs this many equal characters to start (the first four are hashed).
     private const int MatchKey = 8;
     private const int MaxWordPeriod = 256;
@@ -86,7 +95,7 @@ public static partial class FeatureExtractor
         var sentencePunctuationOnly = nonWhitespace > 0 && letters == 0 && IsSentencePunctuationOnly(text);
 
         var lineStats = RepeatedLines(text);
-        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch);
+        var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch, last);
         // n-gram statistics cover the last MaxNGramWords words: bounded memory on a 1 MiB output, and the end is where loops are.
         var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
@@ -129,6 +138,8 @@ public static partial class FeatureExtractor
             Distinct1 = ngrams.Distinct1, Distinct2 = ngrams.Distinct2, Distinct3 = ngrams.Distinct3, Distinct4 = ngrams.Distinct4,
             RepeatedShare = lz.RepeatedShare,
             WeightedCopiedChars = lz.WeightedCopiedChars,
+            TrailingCopiedChars = lz.TrailingCopied,
+            TrailingCopyStart = lz.TrailingCopyStart,
             CompressionRatio = lz.CompressionRatio,
             LongestRepeatStart = lz.LongestStart,
             LongestRepeatLength = lz.LongestLength,

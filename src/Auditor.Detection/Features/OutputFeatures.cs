@@ -63,10 +63,22 @@ public sealed record OutputFeatures
     public double RepeatedShare { get; init; }
 
     /// <summary>
-    /// Characters in verbatim copies of earlier text (digits not folded), each copied stretch of 24+ characters
-    /// weighted by min(1, length / 128): sentence-long copies count fully, shared phrases and code idioms little.
+    /// Characters in verbatim copies of earlier text (digits not folded), each copied stretch of 24+ characters that holds
+    /// a letter or digit weighted by min(1, length / 128): sentence-long copies count fully, shared phrases and code
+    /// idioms little, runs of white space or punctuation (table padding, rules of dashes) not at all.
     /// </summary>
     public double WeightedCopiedChars { get; init; }
+
+    /// <summary>
+    /// The weighted copies (as <see cref="WeightedCopiedChars"/>) of the copy region the text ends in: copies that follow
+    /// one another with at most <see cref="FeatureExtractor.CopyRegionGapChars"/> new characters between them, the last
+    /// reaching to within <see cref="FeatureExtractor.TrailingSlackChars"/> characters of the last visible one. 0 when
+    /// the text ends in new text. Repetition the model never got out of, loops with edits (counters, growing names) included.
+    /// </summary>
+    public double TrailingCopiedChars { get; init; }
+
+    /// <summary>Where the trailing copy region starts (-1 when there is none).</summary>
+    public int TrailingCopyStart { get; init; } = -1;
 
     /// <summary>Characters / estimated LZ77 code size (literals + 3 per back-reference): a zlib-like compression ratio without the header.</summary>
     public double CompressionRatio { get; init; }

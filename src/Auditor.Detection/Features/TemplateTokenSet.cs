@@ -60,12 +60,16 @@ public sealed class TemplateTokenSet
     /// <summary>Whether the token at <paramref name="index"/> in <see cref="Tokens"/> starts with an end-of-sequence marker.</summary>
     internal bool EndsSequence(int index) => _endsSequence[index];
 
-    /// <summary>Tokens leaked by common serving stacks (ChatML, Llama 3, GPT-2/CodeGen, FIM, SmolVLM, Llama 2/Mistral).</summary>
+    /// <summary>
+    /// Tokens leaked by common serving stacks (ChatML, Llama 3, GPT-2/CodeGen, FIM, SmolVLM, Llama 2/Mistral, Zephyr and
+    /// Phi-3 role tokens).
+    /// </summary>
     public static TemplateTokenSet Default { get; } = new(
     [
         "<|im_start|>", "<|im_end|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|endoftext|>",
         "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<end_of_utterance>", "</s>", "[INST]", "[/INST]",
-        "<|begin_of_text|>", "<start_of_turn>", "<end_of_turn>",
+        "<|begin_of_text|>", "<start_of_turn>", "<end_of_turn>", "<|user|>", "<|assistant|>", "<|system|>", "<|end|>",
+        "<|end_of_text|>", "<|eom_id|>",
     ]);
 
     /// <summary>The matching token's index and length at <paramref name="offset"/>, or (-1, 0).</summary>

@@ -3,7 +3,8 @@ namespace Auditor.Detection.Leakage;
 /// <summary>
 /// Flags chat-template tokens in the output (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;/s&gt;</c>...): the serving
 /// stack did not stop on them or did not strip them, and the user sees the rest of the turn. Score: the number of
-/// hits; one is enough (threshold 1), because such tokens never belong in an answer shown to a user.
+/// hits; one is enough (threshold 1), because such tokens never belong in an answer shown to a user. The residue of a
+/// role separator (<see cref="RoleSeparatorResidue"/>: an answer to a finished request that starts with ": ") counts as one hit.
 /// </summary>
 public sealed class TemplateLeakageDetector : IDetector
 {
@@ -18,7 +19,15 @@ public sealed class TemplateLeakageDetector : IDetector
         var f = context.Features;
         var flagged = f.TemplateTokenHits >= settings.Threshold;
         if (f.TemplateTokenHits == 0)
+        {
+            if (RoleSeparatorResidue.Is(context.Sample.Output ?? "", f.FirstNonWhitespace, context.Sample.Prompt))
+            {
+                return new DetectorResult(Name, 1, settings.Threshold, 1 >= settings.Threshold,
+                    [new EvidenceSpan(f.FirstNonWhitespace, 1, "a role separator's colon left at the start")],
+                    "The answer starts with the colon of a role separator (\"### Assistant:\"): the template's residue, shown because the serving stack did not strip it.");
+            }
             return new DetectorResult(Name, 0, settings.Threshold, false, [], "No chat-template token appears in the output.");
+        }
 
         var output = context.Sample.Output ?? "";
         var token = output.Substring(f.FirstTemplateTokenStart, f.FirstTemplateTokenLength);

@@ -1,17 +1,45 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 
 namespace Auditor.Detection.Rules;
 
 /// <summary>
-/// Runs the named regex rules of rules/ on the output: each match is a failure of the rule's category. Score: the
-/// number of rules that matched (threshold 1). The one detector that reads the text itself, because its patterns
-/// are configuration; each pattern runs with <see cref="RuleSet.RegexTimeout"/>, and a timeout is reported, not thrown.
+/// Runs the named regex rules of rules/ on the output. Score: the number of matched rules whose category is a failure
+/// (threshold 1). Rules of a counted category (<see cref="RefusalCategory"/>: refusals and AI disclaimers) are matched,
+/// shown as evidence and counted by eval, but add nothing to the score unless the stream switches the category on in
+/// rules/ (<c>rules: { signs: { refusal: on } }</c>): a refusal or a disclaimer inside a complete answer is a behaviour
+/// worth counting, not a silent failure. The one detector that reads the text itself, because its patterns are
+/// configuration; each pattern runs with <see cref="RuleSet.RegexTimeout"/>, and a timeout is reported, not thrown.
 /// </summary>
 public sealed class RegexRulesDetector : IDetector
 {
+    /// <summary>The category of refusals and disclaimers: counted and shown, a failure only where a stream says so.</summary>
+    public const string RefusalCategory = "refusal";
+
+    /// <summary>The signs rules/ may switch per stream: the counted categories.</summary>
+    public static IReadOnlyList<string> SignNames { get; } = [RefusalCategory];
+
+    private static readonly FrozenSet<string> CountedByDefault = FrozenSet.ToFrozenSet([RefusalCategory], StringComparer.Ordinal);
+
+    /// <summary>How the note of a counted (not flagged) match ends: "rule NAME (CATEGORY, counted, not a failure)".</summary>
+    public const string CountedNoteSuffix = ", counted, not a failure)";
+
     public string Name => "rules";
 
     public double DefaultThreshold => 1;
+
+    public IReadOnlySet<string> SignsOffByDefault => CountedByDefault;
+
+    /// <summary>The category named in an evidence note this detector wrote ("rule NAME (CATEGORY...)").</summary>
+    public static string CategoryOf(string note)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        var open = note.IndexOf('(', StringComparison.Ordinal);
+        if (open < 0)
+            return "";
+        var end = note.IndexOfAny([',', ')'], open + 1);
+        return end < 0 ? note[(open + 1)..] : note[(open + 1)..end];
+    }
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
@@ -23,7 +51,7 @@ public sealed class RegexRulesDetector : IDetector
 
         var output = context.Sample.Output ?? "";
         List<EvidenceSpan>? evidence = null;
-        List<string>? matched = null, timedOut = null;
+        List<string>? matched = null, counted = null, timedOut = null;
         foreach (var rule in rules)
         {
             try
@@ -31,8 +59,17 @@ public sealed class RegexRulesDetector : IDetector
                 var m = rule.Pattern.Match(output);
                 if (!m.Success)
                     continue;
-                (evidence ??= []).Add(new EvidenceSpan(m.Index, m.Length, $"rule {rule.Name} ({rule.Category})"));
-                (matched ??= []).Add($"{rule.Name} ({rule.Category})");
+                // A category a stream has not switched on is counted: shown, but not a failure.
+                if (settings.SignsOff.Contains(rule.Category))
+                {
+                    (evidence ??= []).Add(new EvidenceSpan(m.Index, m.Length, $"rule {rule.Name} ({rule.Category}{CountedNoteSuffix}"));
+                    (counted ??= []).Add($"{rule.Name} ({rule.Category})");
+                }
+                else
+                {
+                    (evidence ??= []).Add(new EvidenceSpan(m.Index, m.Length, $"rule {rule.Name} ({rule.Category})"));
+                    (matched ??= []).Add($"{rule.Name} ({rule.Category})");
+                }
             }
             catch (RegexMatchTimeoutException)
             {
@@ -42,8 +79,10 @@ public sealed class RegexRulesDetector : IDetector
 
         var score = matched?.Count ?? 0;
         var explanation = matched is null
-            ? $"None of the {rules.Count} regex rules matched."
+            ? counted is null ? $"None of the {rules.Count} regex rules matched." : "No failure rule matched."
             : $"Matched rule{(matched.Count > 1 ? "s" : "")} {string.Join(", ", matched)}.";
+        if (counted is not null)
+            explanation += $" Counted, not a failure on this stream: {string.Join(", ", counted)}.";
         if (timedOut is not null)
             explanation += $" Rule{(timedOut.Count > 1 ? "s" : "")} {string.Join(", ", timedOut)} timed out on this output and did not judge it.";
         return new DetectorResult(Name, score, settings.Threshold, score >= settings.Threshold, evidence ?? [], explanation);

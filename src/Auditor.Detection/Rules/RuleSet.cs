@@ -106,7 +106,7 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
         ArgumentNullException.ThrowIfNull(matchingStreams);
         var enabled = true;
         var threshold = detector.DefaultThreshold;
-        HashSet<string>? signsOff = null;
+        HashSet<string>? signsOff = detector.SignsOffByDefault.Count > 0 ? new HashSet<string>(detector.SignsOffByDefault, StringComparer.Ordinal) : null;
         Apply(Detectors);
         foreach (var stream in matchingStreams)
             Apply(stream.Detectors);

@@ -29,11 +29,15 @@ public sealed record RulesLoadResult(RuleSet? RuleSet, IReadOnlyList<RuleError> 
 public static class RulesLoader
 {
     /// <summary>The detector names rules/ may configure, unless the caller passes its own list.</summary>
-    public static IReadOnlyCollection<string> BuiltinDetectorNames { get; } = ["empty", "truncation", "degeneration", "length", "leakage", "rules"];
+    public static IReadOnlyCollection<string> BuiltinDetectorNames { get; } = ["empty", "truncation", "degeneration", "length", "leakage", "rules", "reasoning", "format"];
 
     /// <summary>The detectors whose score is made of named signs that rules/ may switch per stream, with those names.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> SignsByDetector { get; } =
-        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["degeneration"] = DegenerationDetector.SignNames };
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) {
+            ["degeneration"] = DegenerationDetector.SignNames,
+            ["rules"] = RegexRulesDetector.SignNames,
+            ["format"] = Format.JsonFormatDetector.SignNames,
+        };
 
     public static RulesLoadResult LoadDirectory(string directory, IReadOnlyCollection<string>? detectorNames = null)
     {
@@ -235,7 +239,7 @@ public static class RulesLoader
             try
             {
                 var options = RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
-                regex = new Regex(pattern, options, RuleSet.RegexTimeout);
+                regex = new Regex(pattern, options | RegexOptions.Compiled, RuleSet.RegexTimeout);
             }
             catch (ArgumentException e)
             {
