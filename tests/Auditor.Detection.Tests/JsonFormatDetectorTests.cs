@@ -25,6 +25,23 @@ public class JsonFormatDetectorTests
         Assert.False(result.Flagged);
     }
 
+    [Fact]
+    public void The_shipped_rules_run_format_only_on_a_stream_that_switches_it_on()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "rules", "default.yaml")))
+            dir = Path.GetDirectoryName(dir);
+        var shipped = File.ReadAllText(Path.Combine(dir ?? throw new DirectoryNotFoundException("rules/ not found above the test binaries"), "rules", "default.yaml"));
+        const string extract = "streams:\n  - route: \"extract\"\n    detectors: { format: { enabled: true, signs: { json: on } } }\n";
+        var registry = DetectorRegistry.FromRules(RulesLoader.Load([("default.yaml", shipped), ("extract.yaml", extract)]).RuleSet!);
+
+        var onChat = registry.Inspect(new OutputSample { SampleId = "a", Model = "m", Route = "chat", Output = "not json" });
+        var onExtract = registry.Inspect(new OutputSample { SampleId = "b", Model = "m", Route = "extract", Output = "not json" });
+
+        Assert.DoesNotContain(onChat.Results, r => r.Detector == "format");
+        Assert.True(onExtract.Results.Single(r => r.Detector == "format").Flagged);
+    }
+
     [Theory]
     [InlineData("{\"name\": \"Ada\", \"born\": 1815}")]
     [InlineData("  [1, 2, 3]\n")]
