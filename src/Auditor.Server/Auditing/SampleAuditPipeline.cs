@@ -1,6 +1,7 @@
 using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
+using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Auditing;
@@ -14,9 +15,24 @@ public sealed partial class SampleAuditPipeline(
     DetectorRegistry detectors,
     IReviewFractionsSource fractions,
     SampleBatchWriter writer,
+    PipelineMonitor monitor,
     ILogger<SampleAuditPipeline> logger)
 {
     public async Task<BatchOutcome> ProcessAsync(IReadOnlyList<IncomingSample> batch, string source, CancellationToken ct)
+    {
+        // Health and /metrics see every batch: in progress, committed or failed.
+        using var attempt = monitor.BatchStarted(source, batch.Count);
+        try
+        {
+            return await ProcessCoreAsync(batch, source, attempt, ct);
+        }
+        catch (Exception ex) when (attempt.Failed(ex))
+        {
+            throw; // never reached: Failed records and returns false
+        }
+    }
+
+    private async Task<BatchOutcome> ProcessCoreAsync(IReadOnlyList<IncomingSample> batch, string source, PipelineMonitor.BatchAttempt attempt, CancellationToken ct)
     {
         var accepted = new List<AuditedSample>(batch.Count);
         var rejected = new List<RejectedSample>();
@@ -47,6 +63,7 @@ public sealed partial class SampleAuditPipeline(
         }
 
         var outcome = await writer.CommitAsync(accepted, rejected, ct);
+        attempt.Committed(outcome, rejected);
         LogBatch(batch.Count, outcome.Counted, outcome.Duplicates, outcome.Stored, outcome.Selected, rejected.Count);
         foreach (var r in rejected)
             LogRejected(source, r.SampleId, string.Join("; ", r.Errors.Select(e => $"{e.Rule}: {e.Message}")));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
+using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -27,8 +28,8 @@ public static class SamplesIngestionEndpoints
     }
 
     private static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, IOptions<AuditorOptions> options, OutputSampleValidator validator, SampleQueue queue,
-        SampleBatchWriter writer, CancellationToken ct)
+        HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, OutputSampleValidator validator, ISampleIntake intake,
+        PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
     {
         var limit = options.Value.Ingest.MaxBodyBytes;
         var body = await ReadBodyAsync(request, limit, ct);
@@ -56,7 +57,9 @@ public static class SamplesIngestionEndpoints
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
 
-        var accepted = new List<OutputSample>(records.Count);
+        monitor.Received("http", records.Count);
+        var accepted = new List<IncomingSample>(records.Count);
+        long acceptedBytes = 0;
         var rejections = new List<IngestRejection>();
         var rejected = new List<RejectedSample>();
         foreach (var record in records)
@@ -68,7 +71,9 @@ public static class SamplesIngestionEndpoints
             IReadOnlyList<ContractViolation> errors = sample is null ? [readError!] : validator.Check(sample);
             if (errors.Count == 0)
             {
-                accepted.Add(sample!);
+                var text = record.Text;
+                accepted.Add(new IncomingSample(sample!, () => text));
+                acceptedBytes += text.Length * sizeof(char); // what the waiting request holds in memory
                 continue;
             }
             var id = sample?.SampleId ?? SampleIdOf(record.Json);
@@ -78,9 +83,35 @@ public static class SamplesIngestionEndpoints
 
         // Rejections are kept before anything is queued: a request never half-disappears.
         if (rejected.Count > 0)
+        {
             await writer.RecordRejectedAsync(rejected, ct);
-        await queue.EnqueueAsync(accepted, ct);
-        return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
+            monitor.RejectedAtIntake("http", rejected);
+        }
+        // Answered only when the accepted samples are durable (committed, or confirmed by the broker).
+        var result = await intake.SubmitAsync(accepted, acceptedBytes, ct);
+        if (result.Status == IntakeStatus.Accepted)
+            return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
+        monitor.IntakeRefused(result.Status.ToString().ToLowerInvariant());
+        return NotAcknowledged(result, response, options.Value.Pipeline.RetryAfterSeconds, rejected.Count);
+    }
+
+    private static ProblemHttpResult NotAcknowledged(IntakeResult result, HttpResponse response, int retryAfter, int rejectedKept)
+    {
+        var kept = rejectedKept > 0 ? $" The request's {rejectedKept} rejected records are kept in rejected_samples." : "";
+        if (result.Status == IntakeStatus.Failed)
+            return Problem(StatusCodes.Status500InternalServerError, "Samples not committed",
+                $"Committing this request's samples failed: {result.Error}. None of them is acknowledged.{kept}");
+        response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (title, detail) = result.Status switch
+        {
+            IntakeStatus.Saturated => ("Pipeline saturated",
+                "Too many samples wait for their commit (Auditor:Pipeline:MaxPendingSamples / MaxPendingBytes, or MaxPublishesInFlight on RabbitMQ). Nothing of this request was taken; send it again after Retry-After."),
+            IntakeStatus.TimedOut => ("Samples not yet durable",
+                "The samples were not committed (or confirmed by the broker) within Auditor:Pipeline:AcceptTimeoutSeconds. They are not acknowledged and may still be counted; send them again after Retry-After (sample ids make that safe)."),
+            IntakeStatus.Stopping => ("Server stopping", "The server is shutting down and took nothing of this request; send it again after Retry-After."),
+            _ => ("Broker unavailable", $"The broker did not take the samples: {result.Error}. None of them is acknowledged; send them again after Retry-After."),
+        };
+        return Problem(StatusCodes.Status503ServiceUnavailable, title, detail + kept);
     }
 
     private static string? SampleIdOf(JsonElement? json) =>
