@@ -23,7 +23,7 @@ public sealed class PipelineMonitor
     private readonly IOptionsMonitor<AuditorOptions> _options;
     private readonly PipelineMetrics _metrics;
     private readonly Lock _gate = new();
-    private readonly Dictionary<long, (int Samples, DateTimeOffset Since)> _inFlight = [];
+    private readonly Dictionary<long, (string Source, int Samples, DateTimeOffset Since)> _inFlight = [];
     private readonly LinkedList<(long Second, long Samples, long Rejected)> _window = new();
     private readonly List<IPendingWorkSource> _sources = [];
     private long _nextAttempt;
@@ -57,7 +57,7 @@ public sealed class PipelineMonitor
         lock (_gate)
         {
             id = ++_nextAttempt;
-            _inFlight[id] = (samples, _clock.GetUtcNow());
+            _inFlight[id] = (source, samples, _clock.GetUtcNow());
         }
         if (source != "http") // HTTP samples were counted as received by the endpoint
             _metrics.Received(source, samples);
@@ -98,7 +98,7 @@ public sealed class PipelineMonitor
         lock (_gate)
         {
             PruneWindow(now);
-            var processing = _inFlight.Values.Sum(v => (long)v.Samples);
+            var processing = Processing();
             var since = Earliest(Earliest(httpSince, _queueWaitingSince), _inFlight.Count == 0 ? null : _inFlight.Values.Min(v => v.Since));
             var pending = http + processing + (_queueDepth ?? 0);
             return new PipelineSnapshot(now, _lastCommitAt, pending, pending > 0 ? since : null, _consecutiveFailures, _lastFailure,
@@ -115,7 +115,7 @@ public sealed class PipelineMonitor
     {
         var (http, _) = HttpPending();
         lock (_gate)
-            return (http, _inFlight.Values.Sum(v => (long)v.Samples), _queueDepth);
+            return (http, Processing(), _queueDepth);
     }
 
     internal DateTimeOffset? LastCommitAt
@@ -128,6 +128,9 @@ public sealed class PipelineMonitor
     }
 
     internal DateTimeOffset Now => _clock.GetUtcNow();
+
+    // HTTP batches in progress are still in their intake's pending count: counted there, not twice.
+    private long Processing() => _inFlight.Values.Where(v => v.Source != "http").Sum(v => (long)v.Samples);
 
     private (long Samples, DateTimeOffset? Since) HttpPending()
     {
