@@ -20,7 +20,7 @@ public interface IPendingWorkSource
 public sealed class PipelineMonitor
 {
     private readonly TimeProvider _clock;
-    private readonly IOptionsMonitor<AuditorOptions> _options;
+    private readonly PipelineOptions _options;
     private readonly PipelineMetrics _metrics;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, (string Source, int Samples, DateTimeOffset Since)> _inFlight = [];
@@ -33,10 +33,10 @@ public sealed class PipelineMonitor
     private long? _queueDepth;
     private DateTimeOffset? _queueWaitingSince;
 
-    public PipelineMonitor(TimeProvider clock, IOptionsMonitor<AuditorOptions> options, PipelineMetrics metrics)
+    public PipelineMonitor(TimeProvider clock, IOptions<AuditorOptions> options, PipelineMetrics metrics)
     {
         _clock = clock;
-        _options = options;
+        _options = options.Value.Pipeline;
         _metrics = metrics;
         metrics.Observe(this);
     }
@@ -108,7 +108,7 @@ public sealed class PipelineMonitor
 
     public PipelineStatus Status() => Judge(Snapshot());
 
-    public PipelineStatus Judge(PipelineSnapshot snapshot) => PipelineStatusRule.Judge(snapshot, _options.CurrentValue.Pipeline);
+    public PipelineStatus Judge(PipelineSnapshot snapshot) => PipelineStatusRule.Judge(snapshot, _options);
 
     /// <summary>Pending samples by where they wait, for the metrics.</summary>
     internal (long Http, long Processing, long? Queue) PendingByPlace()
@@ -194,7 +194,7 @@ public sealed class PipelineMonitor
 
     private void PruneWindow(DateTimeOffset now)
     {
-        var oldest = now.ToUnixTimeSeconds() - _options.CurrentValue.Pipeline.RejectionWindowSeconds;
+        var oldest = now.ToUnixTimeSeconds() - _options.RejectionWindowSeconds;
         while (_window.First is { } head && head.Value.Second <= oldest)
             _window.RemoveFirst();
     }

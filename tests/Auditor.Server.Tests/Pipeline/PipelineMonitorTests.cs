@@ -18,7 +18,7 @@ public sealed class PipelineMonitorTests : IDisposable
     public PipelineMonitorTests()
     {
         var options = new AuditorOptions { Pipeline = { StallSeconds = 30 } };
-        _monitor = new PipelineMonitor(_clock, new FixedOptions(options), new PipelineMetrics(_services.GetRequiredService<IMeterFactory>()));
+        _monitor = new PipelineMonitor(_clock, Options.Create(options), new PipelineMetrics(_services.GetRequiredService<IMeterFactory>()));
     }
 
     public void Dispose() => _services.Dispose();
@@ -80,12 +80,5 @@ public sealed class PipelineMonitorTests : IDisposable
         Wait(301);
 
         Assert.Equal(PipelineState.Healthy, _monitor.Status().State);
-    }
-
-    private sealed class FixedOptions(AuditorOptions value) : IOptionsMonitor<AuditorOptions>
-    {
-        public AuditorOptions CurrentValue => value;
-        public AuditorOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<AuditorOptions, string?> listener) => null;
     }
 }
