@@ -12,8 +12,9 @@ namespace Auditor.Fault.Tests;
 /// <summary>
 /// Issue #13: on the embedded default (in-memory transport, SQLite) a 202 means the samples survive kill -9. Each trial
 /// posts 5,000 samples (100 requests of 50, 4 at a time) to the real server process and SIGKILLs it right after a chosen
-/// number of 202s (the first trial after the last one, as the issue reported it), restarts it on the same database and
-/// checks that every acknowledged sample is counted, once. AUDITOR_KILL_TRIALS sets the number of trials (default 4).
+/// number of 202s (odd trials right after the last one, as the issue reported it; even trials mid-stream, with requests
+/// in flight), restarts it on the same database and checks that every acknowledged sample is counted, once.
+/// AUDITOR_KILL_TRIALS sets the number of trials (default 4); AUDITOR_KILL_AT=last kills every trial after its last 202.
 /// </summary>
 public sealed class DurableAcceptanceTests(ITestOutputHelper output)
 {
@@ -25,6 +26,7 @@ public sealed class DurableAcceptanceTests(ITestOutputHelper output)
     public async Task Counts_every_acknowledged_sample_after_kill_9_on_the_embedded_default()
     {
         var trials = int.TryParse(Environment.GetEnvironmentVariable("AUDITOR_KILL_TRIALS"), out var t) ? t : 4;
+        var alwaysAfterLast = Environment.GetEnvironmentVariable("AUDITOR_KILL_AT") == "last";
         using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2 + trials / 2.0));
         var work = Directory.CreateTempSubdirectory("auditor-kill-");
         await using var server = new ServerProcess(new()
@@ -42,8 +44,7 @@ public sealed class DurableAcceptanceTests(ITestOutputHelper output)
             server.Start();
             await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
             var requests = SamplesPerTrial / PerRequest;
-            // Trial 1 is the issue's case: kill right after the last 202. The others kill mid-stream, with requests in flight.
-            var killAfter = trial == 1 ? requests : random.Next(10, requests);
+            var killAfter = alwaysAfterLast || trial % 2 == 1 ? requests : random.Next(10, requests);
             var prefix = $"kill-{trial}-{Guid.NewGuid():N}"[..20];
             var acknowledged = new ConcurrentBag<string>();
             var answered = 0;
