@@ -31,6 +31,11 @@ public static class SamplesIngestionEndpoints
         HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, OutputSampleValidator validator, ISampleIntake intake,
         PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
     {
+        if (intake.IsSaturated)
+        {
+            monitor.IntakeRefused("saturated");
+            return NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds, 0);
+        }
         var limit = options.Value.Ingest.MaxBodyBytes;
         var body = await ReadBodyAsync(request, limit, ct);
         if (body is null)

@@ -14,6 +14,8 @@ public sealed partial class BrokerIntake(SampleQueue queue, IOptionsMonitor<Audi
 {
     private readonly SemaphoreSlim _inFlight = new(options.CurrentValue.Pipeline.MaxPublishesInFlight);
 
+    public bool IsSaturated => _inFlight.CurrentCount == 0;
+
     public async Task<IntakeResult> SubmitAsync(IReadOnlyList<IncomingSample> samples, long bytes, CancellationToken ct)
     {
         if (samples.Count == 0)

@@ -40,6 +40,16 @@ public sealed partial class GroupCommitIntake : BackgroundService, ISampleIntake
         monitor.AddPendingSource(this);
     }
 
+    public bool IsSaturated
+    {
+        get
+        {
+            var limits = _options.CurrentValue.Pipeline;
+            lock (_gate)
+                return _stopping || _pendingSamples >= limits.MaxPendingSamples || _pendingBytes >= limits.MaxPendingBytes;
+        }
+    }
+
     public async Task<IntakeResult> SubmitAsync(IReadOnlyList<IncomingSample> samples, long bytes, CancellationToken ct)
     {
         if (samples.Count == 0)

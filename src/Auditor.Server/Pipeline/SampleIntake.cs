@@ -29,6 +29,9 @@ public sealed record IntakeResult(IntakeStatus Status, BatchOutcome? Outcome = n
 /// </summary>
 public interface ISampleIntake
 {
+    /// <summary>Whether a request would be refused now: checked before the body is read, so a flood costs no memory.</summary>
+    bool IsSaturated { get; }
+
     /// <param name="samples">Valid samples with their exact payloads.</param>
     /// <param name="bytes">Their size as received, counted against the byte limit.</param>
     Task<IntakeResult> SubmitAsync(IReadOnlyList<IncomingSample> samples, long bytes, CancellationToken ct);
