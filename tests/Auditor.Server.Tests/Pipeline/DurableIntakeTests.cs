@@ -11,10 +11,18 @@ using Xunit.Abstractions;
 namespace Auditor.Server.Tests.Pipeline;
 
 /// <summary>
+/// Tests that read /metrics run alone: a MeterListener hears every meter of the process, so a host started by another
+/// test at the same time would add its "Auditor" instruments to this host's scrape (one host per process in production).
+/// </summary>
+[CollectionDefinition("metrics", DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+/// <summary>
 /// POST /api/v1/samples on the embedded default through the real host: a 202 means committed, a saturated pipeline
 /// answers 503 with Retry-After instead of buffering, and /health/ready, /metrics and the streams page turn red on a
 /// stall and green after it. The stall is real: a test connection holds SQLite's write lock.
 /// </summary>
+[Collection("metrics")]
 public sealed class DurableIntakeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly AuditorApp _app = new(new()
