@@ -22,4 +22,5 @@ echo "load before: $(cat /proc/loadavg)"
 $cli bench ingest --via http --samples "$n" --size "$size" --url "http://127.0.0.1:$port" --api-key bench-key-0123456789 --timeout 300 2>&1 \
   | grep -v "committed after [0-9]* s$"
 echo "server CPU during the run: $(echo "$(cpu) - $c0" | bc) s; $(grep VmHWM "/proc/$pid/status")"
+curl -s "http://127.0.0.1:$port/metrics" | grep -E "^auditor_(commit_duration_seconds_(sum|count)|batches_committed_total)" || true
 echo "load after: $(cat /proc/loadavg)"

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Auditor.Server.Pipeline;
 
 /// <summary>
-/// Durable HTTP intake on the embedded transport: requests wait in a bounded queue; one loop takes whole requests up to
-/// Auditor:Consumer:BatchSize samples, runs <see cref="SampleAuditPipeline"/> on them (validate, detect, route, commit in
+/// Durable HTTP intake on the embedded transport: requests wait in a bounded queue; Auditor:Consumer:ConcurrentBatches
+/// loops (2) each take whole requests up to Auditor:Consumer:BatchSize samples, runs <see cref="SampleAuditPipeline"/> on them (validate, detect, route, commit in
 /// one transaction) and answers every request of the batch after the commit. So a 202 means committed, and one-sample
 /// requests still commit in large transactions. Past MaxPendingSamples or MaxPendingBytes a request is refused at once
 /// (503 and Retry-After); the queue never grows past that. Connectivity and timeout failures are retried with backoff
@@ -84,12 +84,29 @@ public sealed partial class GroupCommitIntake : BackgroundService, ISampleIntake
     {
         lock (_gate)
         {
-            var oldest = _inBatch.Count > 0 ? _inBatch[0].Since : _queue.First?.Value.Since;
+            DateTimeOffset? oldest = _queue.First?.Value.Since;
+            foreach (var w in _inBatch)
+                if (oldest is null || w.Since < oldest)
+                    oldest = w.Since;
             return (_pendingSamples, oldest);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // As many loops as the consumer runs batches at once: one judges a batch while another commits.
+        var loops = Math.Max(1, _options.CurrentValue.Consumer.ConcurrentBatches);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, loops).Select(_ => LoopAsync(stoppingToken)));
+        }
+        finally
+        {
+            await DrainAsync();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -103,28 +120,25 @@ public sealed partial class GroupCommitIntake : BackgroundService, ISampleIntake
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            await DrainAsync();
-        }
     }
 
     /// <summary>Whole requests, oldest first, until the batch holds at least BatchSize samples.</summary>
     private List<Waiting> TakeBatch()
     {
         var limit = _options.CurrentValue.Consumer.BatchSize;
+        var batch = new List<Waiting>();
         lock (_gate)
         {
-            _inBatch.Clear();
             var samples = 0;
             while (_queue.First is { } first && (samples == 0 || samples + first.Value.Samples.Count <= limit))
             {
                 _queue.RemoveFirst();
+                batch.Add(first.Value);
                 _inBatch.Add(first.Value);
                 samples += first.Value.Samples.Count;
             }
-            return [.. _inBatch];
         }
+        return batch;
     }
 
     private async Task CommitAsync(List<Waiting> batch, CancellationToken stoppingToken)
