@@ -27,7 +27,7 @@ public class DriftScoringBenchmarks : CorpusBenchmark
         _model = DriftModelTrainer.Train("corpus", "default", _vectors);
         var models = new SwappableDriftModels();
         models.Replace([_model], DateTimeOffset.UtcNow);
-        _detector = new DriftAnomalyDetector(models, new DriftWindowSketches());
+        _detector = new DriftAnomalyDetector(models);
         _contexts = Samples.Select((s, i) => new DetectionContext(s with { Model = "corpus", Route = "default", OccurredAt = DateTimeOffset.UtcNow }, features[i])).ToArray();
     }
 

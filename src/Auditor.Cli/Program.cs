@@ -13,7 +13,7 @@ using Auditor.Cli.Users;
 // `auditor`: one sub-command per folder, each built by a static Create() and added here in one line.
 var root = new RootCommand("Auditor: catch the silent failures of self-hosted LLMs.");
 root.Subcommands.Add(MigrateCommand.Create());       // migrate
-root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role reviewer|admin
+root.Subcommands.Add(UsersCommand.Create());         // users add NAME --role reviewer|admin | passwd NAME | disable NAME | enable NAME
 root.Subcommands.Add(EvalCommand.Create());          // eval --corpus FILE.jsonl [--json]
 root.Subcommands.Add(RulesCheckCommand.Create());    // rules check [DIR]
 root.Subcommands.Add(BenchCommand.Create());         // bench ingest | detectors | e2e

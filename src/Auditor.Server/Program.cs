@@ -7,6 +7,7 @@ using Auditor.Server.Health;
 using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
 using Auditor.Server.Pipeline;
+using Auditor.Server.Rejected;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
@@ -34,6 +35,7 @@ builder.Services.AddAuditorDrift(builder.Configuration);                   // dr
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
 builder.Services.AddAuditorPipelineMonitoring(options);                    // durable HTTP intake with back-pressure, pipeline health, /metrics
 builder.Services.AddAuditorReview();                                       // review queue
+builder.Services.AddAuditorRejected();                                     // rejected payloads: admin list and replay
 builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
@@ -53,6 +55,7 @@ app.MapSamplesIngestion();
 app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
+app.MapRejectedApi();
 app.MapThresholdApi();
 app.MapIncidentsAndReports();
 app.MapDriftApi();

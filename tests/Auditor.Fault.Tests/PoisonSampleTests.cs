@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Detection;
+using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
 using Auditor.Server.Auditing;
+using Auditor.Server.Drift;
 using Auditor.Storage;
 using Auditor.Storage.Samples;
 using Auditor.Testing;
@@ -39,7 +41,8 @@ public sealed class PoisonSampleTests : IAsyncLifetime
     {
         var detectors = new DetectorRegistry([.. DetectorRegistry.Builtin(), new ThrowingDetector()], new DefaultDetectorSettings());
         var pipeline = new SampleAuditPipeline(new OutputSampleValidator(TimeProvider.System), detectors, ReviewFractions.Default,
-            new SampleBatchWriter(_database, TimeProvider.System), Monitor(), NullLogger<SampleAuditPipeline>.Instance);
+            new SampleBatchWriter(_database, TimeProvider.System), new DriftWindowFeed(new SwappableDriftModels(), new DriftWindowSketches()),
+            Monitor(), NullLogger<SampleAuditPipeline>.Instance);
         var batch = new[] { "fine one", ThrowingDetector.Poison, "fine two" }.Select((output, i) =>
         {
             var sample = new OutputSample { SampleId = $"poison-test-{i}", OccurredAt = DateTimeOffset.UtcNow, Model = "m", Route = "r", Output = output };

@@ -54,9 +54,7 @@ public sealed class DriftTests : IAsyncLifetime
         var handle = _app.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint("drift-test-" + Guid.NewGuid().ToString("N"),
             e => e.Handler<DriftDetected>(context => { published.TrySetResult(context.Message); return Task.CompletedTask; }));
         await handle.Ready;
-        var registry = _app.Services.GetRequiredService<DetectorRegistry>();
-        for (var i = 0; i < 300; i++)
-            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
+        await AuditAsync(Enumerable.Range(0, 300).Select(i => Sample(i % 3 == 0 ? Loop() : Prose())).ToList());
 
         var raised = await _app.Services.GetRequiredService<DriftMonitor>().RunAsync(default);
         Assert.NotEmpty(raised);
@@ -100,9 +98,8 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task A_pass_whose_incident_write_fails_stores_nothing_and_the_next_pass_stores_alert_incident_and_event()
     {
-        var registry = await TrainedRegistryAsync();
-        for (var i = 0; i < 300; i++)
-            registry.Inspect(Sample(i % 3 == 0 ? Loop() : Prose()));
+        await TrainedRegistryAsync();
+        await AuditAsync(Enumerable.Range(0, 300).Select(i => Sample(i % 3 == 0 ? Loop() : Prose())).ToList());
         var monitor = _app.Services.GetRequiredService<DriftMonitor>();
         var store = _app.Services.GetRequiredService<DriftAlertStore>();
         var incidents = _app.Services.GetRequiredService<IncidentStore>();
@@ -134,9 +131,8 @@ public sealed class DriftTests : IAsyncLifetime
     [Fact]
     public async Task Stopping_the_monitor_job_flushes_the_window_counts_judged_since_the_last_pass()
     {
-        var registry = await TrainedRegistryAsync();
-        for (var i = 0; i < 50; i++)
-            registry.Inspect(Sample(Prose()));
+        await TrainedRegistryAsync();
+        await AuditAsync(Enumerable.Range(0, 50).Select(_ => Sample(Prose())).ToList());
         var store = _app.Services.GetRequiredService<DriftWindowStore>();
         var from = DateTimeOffset.UtcNow.AddDays(-1);
         Assert.Empty(await store.ReadAsync(from, default)); // the monitor runs once an hour here: nothing flushed yet
@@ -145,6 +141,40 @@ public sealed class DriftTests : IAsyncLifetime
 
         Assert.Equal(50, (await store.ReadAsync(from, default)).Sum(s => s.Counts.Samples));
     }
+
+    [Fact]
+    public async Task Only_what_a_commit_counted_reaches_the_drift_windows_once()
+    {
+        await TrainedRegistryAsync();
+        var sketches = _app.Services.GetRequiredService<DriftWindowSketches>();
+        var samples = Enumerable.Range(0, 40).Select(_ => Sample(Prose())).ToList();
+
+        // Judging alone changes nothing: detection has no side effects.
+        foreach (var s in samples)
+            _app.Services.GetRequiredService<DetectorRegistry>().Inspect(s);
+        Assert.Equal(0, WindowSamples(sketches));
+
+        await AuditAsync(samples);
+        Assert.Equal(40, WindowSamples(sketches));
+        // The same batch again (a redelivery after a lost acknowledgement) counts nothing, in the counters or the windows.
+        await AuditAsync(samples);
+        Assert.Equal(40, WindowSamples(sketches));
+        // A batch whose commit fails reaches neither; its retry is then counted once.
+        var retried = Enumerable.Range(0, 10).Select(_ => Sample(Prose())).ToList();
+        await ExecuteAsync("ALTER TABLE stream_hour_counters RENAME TO stream_hour_counters_away");
+        await Assert.ThrowsAnyAsync<Exception>(() => AuditAsync(retried));
+        await ExecuteAsync("ALTER TABLE stream_hour_counters_away RENAME TO stream_hour_counters");
+        Assert.Equal(40, WindowSamples(sketches));
+        await AuditAsync(retried);
+        Assert.Equal(50, WindowSamples(sketches));
+    }
+
+    private static int WindowSamples(DriftWindowSketches sketches) => sketches.Snapshot().Sum(s => s.Counts.Samples);
+
+    /// <summary>Samples through the consumer's pipeline: judged, committed, then fed to in-process state.</summary>
+    private Task AuditAsync(IReadOnlyList<OutputSample> samples) =>
+        _app.Services.GetRequiredService<Auditor.Server.Auditing.SampleAuditPipeline>().ProcessAsync(
+            samples.Select(s => new Auditor.Server.Auditing.IncomingSample(s, () => OutputSampleJson.Serialize(s))).ToList(), "test", default);
 
     /// <summary>Stores 400 uniform-stratum samples of ordinary prose, trains the stream's model, and returns the registry that scores with it.</summary>
     private async Task<DetectorRegistry> TrainedRegistryAsync()

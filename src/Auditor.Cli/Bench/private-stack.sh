@@ -33,7 +33,7 @@ ENV
   echo 'loopback_users.guest = true' > "$dir/rmq/rabbitmq.conf"; echo '[].' > "$dir/rmq/enabled_plugins"
   ( rmq_env; "$rmqbin/rabbitmq-server" -detached; "$rmqbin/rabbitmqctl" -n "$RMQ_NODE" wait --timeout 90 "$dir/rmq/pid" >/dev/null )
   ( set -a; . "$dir/env"; set +a; cd "$dir/server"
-    Auditor__Ingest__ApiKeys__0=bench-key AUDITOR_ADMIN_PASSWORD=bench-admin Logging__LogLevel__Default=Warning \
+    Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \
       nohup dotnet "$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll" --urls "$AUDITOR_URL" > "$dir/server.log" 2>&1 &
     echo "AUDITOR_SERVER_PID=$!" >> "$dir/env" )
   . "$dir/env"

@@ -5,18 +5,17 @@ namespace Auditor.Detection.Drift;
 
 /// <summary>
 /// drift.anomaly: how far a sample lies off its stream's baseline, as the PCA residual divided by the model's threshold
-/// (so 1.0, the default threshold, is the stated quantile of baseline scores). Every judged sample also goes into
-/// the window sketches, when given, for the window drift tests.
+/// (so 1.0, the default threshold, is the stated quantile of baseline scores). Free of side effects like every
+/// detector: a sample joins the window sketches only after its batch committed (<see cref="DriftWindowSketches.Observe"/>),
+/// so a retried batch or a redelivered duplicate is not counted twice.
 /// </summary>
-public sealed class DriftAnomalyDetector(IDriftModels models, DriftWindowSketches? sketches = null, TimeProvider? clock = null) : IDetector
+public sealed class DriftAnomalyDetector(IDriftModels models) : IDetector
 {
     public const string DetectorName = "drift.anomaly";
 
     public string Name => DetectorName;
 
     public double DefaultThreshold => 1.0;
-
-    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
@@ -30,7 +29,6 @@ public sealed class DriftAnomalyDetector(IDriftModels models, DriftWindowSketche
         if (vector.Length != model.Dimension)
             return DetectorResult.Abstain(Name, settings.Threshold, $"The stream's drift model (version {model.Version}) was trained on a different feature vector; it is retrained on the next run.");
         var ratio = model.Score(vector) / model.Threshold;
-        sketches?.Add(model, context.Sample.OccurredAt ?? _clock.GetUtcNow(), vector, ratio >= 1, DriftIndicators.Of(context.Features));
         var flagged = ratio >= settings.Threshold;
         var explanation = flagged
             ? $"Unusual for this stream: anomaly score {Format(ratio)}x its baseline's {model.Quantile:P1} quantile; most off: {MostOff(model, vector)}."

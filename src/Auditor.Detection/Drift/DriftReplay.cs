@@ -28,8 +28,7 @@ public static class DriftReplay
         foreach (var features in samples)
         {
             var at = start + interval * i;
-            var vector = features.ToVector();
-            sketches.Add(model, at, vector, model.Score(vector) >= model.Threshold, DriftIndicators.Of(features));
+            sketches.Observe(model, features, at);
             i++;
             if (i % evaluateEvery != 0)
                 continue;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Auditor.Detection.Features;
 
 namespace Auditor.Detection.Drift;
 
@@ -38,7 +39,7 @@ public sealed record DriftWindowCounts(long ModelVersion, int Samples, int Anoma
 public readonly record struct DriftSketchKey(string Model, string Route, DateTimeOffset Slot, long ModelVersion);
 
 /// <summary>
-/// This process's sketches per stream and 10-minute slot, fed by <see cref="DriftAnomalyDetector"/> as it judges samples.
+/// This process's sketches per stream and 10-minute slot, fed with the samples a batch counted, after its commit.
 /// Thread-safe; bounded in streams because hostile input may invent them.
 /// </summary>
 public sealed class DriftWindowSketches
@@ -48,6 +49,21 @@ public sealed class DriftWindowSketches
 
     private const int MaxKeys = 50_000;
     private readonly ConcurrentDictionary<DriftSketchKey, Accumulator> _sketches = new();
+
+    /// <summary>
+    /// Adds a counted sample: scored by <paramref name="model"/> (anomalous when its residual reaches the model's
+    /// threshold, as <see cref="DriftAnomalyDetector"/> scores) and checked against the indicator rules. The one path
+    /// from a sample to the sketches, for the server and the replay alike.
+    /// </summary>
+    public void Observe(DriftModel model, OutputFeatures features, DateTimeOffset occurredAt)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(features);
+        var vector = features.ToVector();
+        if (vector.Length != model.Dimension)
+            return;
+        Add(model, occurredAt, vector, model.Score(vector) >= model.Threshold, DriftIndicators.Of(features));
+    }
 
     /// <param name="model">The stream's model (its version keys the sketch).</param>
     /// <param name="occurredAt">When the sample occurred (picks the slot).</param>

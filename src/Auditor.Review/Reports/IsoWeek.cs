@@ -6,6 +6,13 @@ namespace Auditor.Review.Reports;
 /// <summary>An ISO 8601 week, "2026-W47": Monday 00:00 UTC to the next Monday.</summary>
 public readonly partial record struct IsoWeek(int Year, int Week) : IComparable<IsoWeek>
 {
+    /// <summary>
+    /// The years a week may be parsed from. A report reaches weeks back for its trend and a week forward for its end, so
+    /// the far ends of the calendar (0001-W01, 9999-W52) would step outside what a date can hold; nothing Auditor counts
+    /// is older than the contract's 30 days anyway.
+    /// </summary>
+    public const int FirstYear = 1970, LastYear = 9998;
+
     public DateOnly Start => DateOnly.FromDateTime(ISOWeek.ToDateTime(Year, Week, DayOfWeek.Monday));
 
     public DateTimeOffset StartUtc => new(Start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -36,7 +43,7 @@ public readonly partial record struct IsoWeek(int Year, int Week) : IComparable<
         if (!m.Success)
             return false;
         int year = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), number = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        if (year is < 1 or > 9998 || number < 1 || number > ISOWeek.GetWeeksInYear(year))
+        if (year is < FirstYear or > LastYear || number < 1 || number > ISOWeek.GetWeeksInYear(year))
             return false;
         week = new IsoWeek(year, number);
         return true;
@@ -44,7 +51,11 @@ public readonly partial record struct IsoWeek(int Year, int Week) : IComparable<
 
     public static IsoWeek Parse(string text) => TryParse(text, out var week)
         ? week
-        : throw new FormatException($"'{text}' is not an ISO week such as 2026-W47 (a year, -W, and a week number that year has).");
+        : throw new FormatException(Problem(text));
+
+    /// <summary>What is wrong with a week that did not parse, in words.</summary>
+    public static string Problem(string? text) =>
+        $"'{text}' is not an ISO week such as 2026-W47 (a year from {FirstYear} to {LastYear}, -W, and a week number that year has).";
 
     public int CompareTo(IsoWeek other) => Start.CompareTo(other.Start);
 

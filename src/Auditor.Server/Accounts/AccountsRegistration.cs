@@ -19,7 +19,10 @@ public static class AccountsRegistration
     public static IServiceCollection AddAuditorAccounts(this IServiceCollection services)
     {
         services.AddSingleton<UserStore>();
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<PasswordCheck>();
+        // The antiforgery cookie is Secure on HTTPS too, like the login cookie.
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddAuthentication(CookieOrBasic)
             .AddPolicyScheme(CookieOrBasic, "Cookie or HTTP Basic", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
@@ -33,11 +36,15 @@ public static class AccountsRegistration
                 o.Cookie.Name = "auditor";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
+                // Secure whenever the request came over HTTPS; plain HTTP (the embedded default on localhost) still works.
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
                 // An API caller gets a status code, not a login page.
                 o.Events.OnRedirectToLogin = context => ApiAware(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = context => ApiAware(context, StatusCodes.Status403Forbidden);
+                // Logout, password change and disable end existing sessions (see SessionStamp).
+                o.Events.OnValidatePrincipal = SessionStamp.ValidateAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -46,10 +53,17 @@ public static class AccountsRegistration
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Password guessing: a handful of login posts a minute per client address.
+            // Say when to come back, as the login lockout does.
+            o.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait))
+                    context.HttpContext.Response.Headers.RetryAfter = LoginThrottle.Seconds(wait);
+                return ValueTask.CompletedTask;
+            };
+            // A flood guard on the login form (every post counts); password guessing itself is LoginThrottle's job.
             o.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddHostedService<FirstAdminService>();
         return services;

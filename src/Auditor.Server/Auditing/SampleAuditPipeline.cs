@@ -1,13 +1,14 @@
 using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
+using Auditor.Server.Drift;
 using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Auditing;
 
 /// <summary>
-/// validate -> extract features and run detectors -> route to review -> commit, for one batch.
+/// validate -> extract features and run detectors -> route to review -> commit -> feed in-process state, for one batch.
 /// The consumer calls this; the batch is acknowledged only after <see cref="ProcessAsync"/> returns.
 /// </summary>
 public sealed partial class SampleAuditPipeline(
@@ -15,6 +16,7 @@ public sealed partial class SampleAuditPipeline(
     DetectorRegistry detectors,
     IReviewFractionsSource fractions,
     SampleBatchWriter writer,
+    DriftWindowFeed driftWindows,
     PipelineMonitor monitor,
     ILogger<SampleAuditPipeline> logger)
 {
@@ -63,6 +65,8 @@ public sealed partial class SampleAuditPipeline(
         }
 
         var outcome = await writer.CommitAsync(accepted, rejected, ct);
+        // In-process state that depends on what was counted learns it only now, from the samples this commit counted.
+        driftWindows.Record(outcome.CountedSamples);
         attempt.Committed(outcome, rejected);
         LogBatch(batch.Count, outcome.Counted, outcome.Duplicates, outcome.Stored, outcome.Selected, rejected.Count);
         foreach (var r in rejected)

@@ -19,6 +19,9 @@ public static class TransportRegistration
 
         services.AddMassTransit(x =>
         {
+            // MassTransit 8.4+ reports anonymous usage to an outside host unless told not to. A service beside production
+            // traffic calls no one it was not configured to: off unless Auditor:MassTransitUsageTelemetry is true.
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = options.MassTransitUsageTelemetry);
             x.AddConsumer<AuditOutputSamplesConsumer, AuditOutputSamplesConsumerDefinition>();
             x.AddReceiveObserver<UnreadableMessageObserver>();
             x.AddConsumer<Thresholds.ThresholdsChangedConsumer, Thresholds.ThresholdsChangedConsumerDefinition>();

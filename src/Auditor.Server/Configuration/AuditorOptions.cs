@@ -23,6 +23,9 @@ public sealed class AuditorOptions
     public ConsumerOptions Consumer { get; set; } = new();
     public Pipeline.PipelineOptions Pipeline { get; set; } = new();
     public Pipeline.MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>Lets MassTransit send its anonymous usage telemetry (off by default: Auditor calls no outside host).</summary>
+    public bool MassTransitUsageTelemetry { get; set; }
 }
 
 public sealed class IngestOptions

@@ -24,6 +24,12 @@ public static class OptionsRegistration
             .Validate(o => o.Pipeline.RejectionSpikeShare is > 0 and <= 1, "Auditor:Pipeline:RejectionSpikeShare must be in (0, 1].")
             .Validate(o => o.Metrics.MaxStreams is >= 0 and <= 10_000, "Auditor:Metrics:MaxStreams must be between 0 and 10000.")
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuditorOptions>, SecretLengthValidation>(); // short ingestion keys
+        services.AddOptions<FirstAdminOptions>()
+            .Configure(o => o.Password = configuration[Accounts.FirstAdminService.PasswordVariable])
+            .Validate(o => string.IsNullOrEmpty(o.Password) || o.Password.Length >= Accounts.PasswordCheck.MinimumLength,
+                $"{Accounts.FirstAdminService.PasswordVariable} is shorter than {Accounts.PasswordCheck.MinimumLength} characters: set a longer admin password, or unset it to have one generated.")
+            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -7,7 +7,7 @@ public static class DriftRegistration
 {
     /// <summary>
     /// The drift.anomaly detector (picked up by the detector registry), its models (loaded from the store, trained on a
-    /// schedule), the window sketches it feeds, and the monitor that tests windows and raises alerts.
+    /// schedule), the window sketches fed after each commit, and the monitor that tests windows and raises alerts.
     /// </summary>
     public static IServiceCollection AddAuditorDrift(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,8 +18,8 @@ public static class DriftRegistration
             .ValidateOnStart();
         services.AddSingleton<SwappableDriftModels>();
         services.AddSingleton<DriftWindowSketches>();
-        services.AddSingleton(sp => new DriftAnomalyDetector(sp.GetRequiredService<SwappableDriftModels>(), sp.GetRequiredService<DriftWindowSketches>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DriftAnomalyDetector(sp.GetRequiredService<SwappableDriftModels>()));
+        services.AddSingleton<DriftWindowFeed>();
         services.AddSingleton<DriftModelStore>();
         services.AddSingleton<DriftBaselineReader>();
         services.AddSingleton<DriftWindowStore>();

@@ -61,8 +61,20 @@ public static class SamplesIngestionEndpoints
                 $"Send application/json (one object or an array) or application/x-ndjson; got '{request.ContentType}'.");
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
+        var (answer, result, rejectedKept) = await AcceptAsync(records, "http", validator, intake, monitor, writer, ct);
+        return result.Status == IntakeStatus.Accepted
+            ? TypedResults.Accepted((string?)null, answer)
+            : NotAcknowledged(result, response, options.Value.Pipeline.RetryAfterSeconds, rejectedKept);
+    }
 
-        monitor.Received("http", records.Count);
+    /// <summary>
+    /// The intake path every HTTP submission takes (POST /api/v1/samples and an admin's replay of a rejected payload):
+    /// validate each record, keep the rejected ones with their rules, hand the rest to the durable intake.
+    /// </summary>
+    internal static async Task<(IngestResponse Response, IntakeResult Intake, int RejectedKept)> AcceptAsync(IReadOnlyList<BodyRecord> records,
+        string source, OutputSampleValidator validator, ISampleIntake intake, PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
+    {
+        monitor.Received(source, records.Count);
         var accepted = new List<IncomingSample>(records.Count);
         long acceptedBytes = 0;
         var rejections = new List<IngestRejection>();
@@ -83,21 +95,20 @@ public static class SamplesIngestionEndpoints
             }
             var id = sample?.SampleId ?? SampleIdOf(record.Json);
             rejections.Add(new IngestRejection(record.Index, id, errors));
-            rejected.Add(new RejectedSample("http", id, errors, record.Text));
+            rejected.Add(new RejectedSample(source, id, errors, record.Text));
         }
 
         // Rejections are kept before anything is queued: a request never half-disappears.
         if (rejected.Count > 0)
         {
             await writer.RecordRejectedAsync(rejected, ct);
-            monitor.RejectedAtIntake("http", rejected);
+            monitor.RejectedAtIntake(source, rejected);
         }
-        // Answered only when the accepted samples are durable (committed, or confirmed by the broker).
+        // Durable before the answer: committed (embedded) or confirmed by the broker (RabbitMQ).
         var result = await intake.SubmitAsync(accepted, acceptedBytes, ct);
-        if (result.Status == IntakeStatus.Accepted)
-            return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
-        monitor.IntakeRefused(result.Status.ToString().ToLowerInvariant());
-        return NotAcknowledged(result, response, options.Value.Pipeline.RetryAfterSeconds, rejected.Count);
+        if (result.Status != IntakeStatus.Accepted)
+            monitor.IntakeRefused(result.Status.ToString().ToLowerInvariant());
+        return (new IngestResponse(accepted.Count, rejections), result, rejected.Count);
     }
 
     private static ProblemHttpResult NotAcknowledged(IntakeResult result, HttpResponse response, int retryAfter, int rejectedKept)

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Auditor.Server.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -26,15 +25,26 @@ public sealed class LoginModel(PasswordCheck passwords) : PageModel
     public async Task<IActionResult> OnPostAsync(string? name, string? password, CancellationToken ct)
     {
         Name = name;
-        var user = string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password) ? null : await passwords.VerifyAsync(name, password, ct);
-        if (user is null)
+        if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password))
         {
             Error = "Unknown name or wrong password.";
             return Page();
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        var attempt = await passwords.AttemptAsync(name, password, LoginThrottle.AddressOf(HttpContext), ct);
+        if (attempt.RetryAfter is { } wait)
+        {
+            Error = $"Too many failed logins for this name or from this address: try again in {LoginThrottle.Seconds(wait)} seconds.";
+            Response.Headers.RetryAfter = LoginThrottle.Seconds(wait);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        if (attempt.User is not { } user)
+        {
+            Error = "Unknown name or wrong password.";
+            return Page();
+        }
+        // The stamp claim lets logout, a password change or a disable end this session (SessionStamp).
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SessionStamp.Principal(user));
         // Only a local path: a crafted returnUrl must not send the reviewer elsewhere.
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }

@@ -20,7 +20,9 @@ public sealed class ReportsModel(WeeklyReportLoader loader, TimeProvider clock) 
         var w = IsoWeek.LastComplete(clock.GetUtcNow());
         if (!string.IsNullOrEmpty(week) && !IsoWeek.TryParse(week, out w))
         {
-            Error = "That is not an ISO week such as 2026-W47; showing the last complete week.";
+            // The page answers 400 like the API, and still shows the last complete week under the message.
+            Error = IsoWeek.Problem(week) + " Showing the last complete week.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
             w = IsoWeek.LastComplete(clock.GetUtcNow());
         }
         Week = w.ToString();

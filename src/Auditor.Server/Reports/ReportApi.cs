@@ -63,5 +63,5 @@ public static class ReportApi
         string.IsNullOrEmpty(week) ? IsoWeek.LastComplete(clock.GetUtcNow()) : IsoWeek.TryParse(week, out var w) ? w : null;
 
     private static ProblemHttpResult BadWeek(string? week) =>
-        TypedResults.Problem(statusCode: 400, title: "Bad week", detail: $"'{week}' is not an ISO week such as 2026-W47.");
+        TypedResults.Problem(statusCode: 400, title: "Bad week", detail: IsoWeek.Problem(week));
 }

@@ -1,14 +1,20 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Auditor.Review.Estimation;
 using Auditor.Server.Samples;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Review;
 
 /// <summary>Body of POST /api/v1/review/{itemId}/verdict.</summary>
 public sealed record VerdictRequest(string? Verdict, string? Category, string? Note);
+
+/// <summary>Answer of POST /api/v1/review/undo: the item handed back to the caller (claim returns it next).</summary>
+public sealed record UndoResponse(long ItemId);
 
 /// <summary>Answer of POST /api/v1/review/claim. In blind mode the sample comes without detector results.</summary>
 public sealed record ClaimResponse(long ItemId, DateTimeOffset LeaseExpiresAt, string Stratum, bool Blind, SampleDetails Sample);
@@ -20,22 +26,52 @@ public static class ReviewApi
         var review = app.MapGroup("/api/v1/review").AddEndpointFilter<CookieCsrfFilter>();
         review.MapPost("/claim", ClaimAsync).WithName("ClaimReviewItem");
         review.MapPost("/{itemId:long}/verdict", VerdictAsync).WithName("SaveVerdict");
+        review.MapPost("/undo", UndoAsync).WithName("UndoVerdict");
         review.MapGet("/agreement", AgreementAsync).WithName("ReviewerAgreement");
         return app;
     }
 
-    private static async Task<Results<Ok<ClaimResponse>, NoContent>> ClaimAsync(
-        string? model, string? route, ClaimsPrincipal user, ReviewQueue queue, SampleReader samples, ReviewSettings settings, CancellationToken ct)
+    /// <summary>
+    /// POST /api/v1/review/claim. The answer is serialised here, before it is sent: should it fail, the lease just taken is
+    /// given back, so one item that cannot be shown never blocks the queue for everyone after it.
+    /// </summary>
+    private static async Task<IResult> ClaimAsync(string? model, string? route, ClaimsPrincipal user, ReviewQueue queue, SampleReader samples,
+        ReviewSettings settings, IOptions<JsonOptions> json, CancellationToken ct)
     {
-        var item = await queue.ClaimAsync(user.Identity!.Name!, settings.Lease, model, route, ct);
+        var me = user.Identity!.Name!;
+        var item = await queue.ClaimAsync(me, settings.Lease, model, route, ct);
         if (item is null)
             return TypedResults.NoContent();
-        var stored = await samples.GetAsync(item.SampleId, ct);
-        var details = SampleDetails.From(stored!);
-        var blind = settings.IsBlind(item.Stratum);
-        if (blind)
-            details = details with { DetectorResults = [], Flagged = false, Features = default };
-        return TypedResults.Ok(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details));
+        try
+        {
+            var stored = await samples.GetAsync(item.SampleId, ct)
+                ?? throw new InvalidOperationException($"Review item {item.ItemId} has no stored sample '{item.SampleId}'.");
+            var details = SampleDetails.From(stored);
+            var blind = settings.IsBlind(item.Stratum);
+            if (blind)
+                details = details.Blinded(me);
+            var body = JsonSerializer.SerializeToUtf8Bytes(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details),
+                json.Value.SerializerOptions);
+            return TypedResults.Bytes(body, "application/json; charset=utf-8");
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            await queue.ReleaseAsync(item.ItemId, me, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// POST /api/v1/review/undo: takes back the caller's latest verdict (within the undo window) and hands its item back
+    /// to them; the next claim returns it.
+    /// </summary>
+    private static async Task<Results<Ok<UndoResponse>, ProblemHttpResult>> UndoAsync(ClaimsPrincipal user, ReviewQueue queue, ReviewSettings settings, CancellationToken ct)
+    {
+        var itemId = await queue.UndoLastVerdictAsync(user.Identity!.Name!, settings.UndoWindow, settings.Lease, ct);
+        return itemId is { } id
+            ? TypedResults.Ok(new UndoResponse(id))
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to undo",
+                detail: $"No verdict of yours in the last {settings.UndoWindow.TotalMinutes:0} minutes, or another reviewer holds that item now.");
     }
 
     /// <summary>GET /api/v1/review/agreement: Cohen's kappa per reviewer pair and overall, from double-reviewed items.</summary>

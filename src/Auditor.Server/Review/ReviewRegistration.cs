@@ -1,4 +1,7 @@
+using System.Security.Claims;
+using Auditor.Review.Blinding;
 using Auditor.Server.Configuration;
+using Auditor.Storage.Accounts;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
 using Microsoft.Extensions.Options;
@@ -25,5 +28,15 @@ public sealed class ReviewSettings(IOptions<AuditorOptions> options)
     public TimeSpan UndoWindow => TimeSpan.FromMinutes(30);
 
     /// <summary>Uniform items are judged blind (detector results hidden until the verdict), so the verdict is not anchored on them.</summary>
-    public bool IsBlind(string stratum) => options.Value.Review.BlindUniform && stratum == "uniform";
+    public bool IsBlind(string stratum) => BlindReview.IsBlind(options.Value.Review.BlindUniform, stratum);
+
+    /// <summary>Whether this user must not see the detector results of a sample with this review item (see <see cref="BlindReview"/>).</summary>
+    public bool HidesResults(ReviewItemView? item, ClaimsPrincipal user) =>
+        item is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, item.Stratum, item.State,
+            user.IsInRole(Roles.Admin), item.Verdicts.Any(v => v.Reviewer == user.Identity?.Name));
+
+    /// <summary>The same rule for a search result row.</summary>
+    public bool HidesResults(SampleListItem row, ClaimsPrincipal user) =>
+        row.Stratum is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, row.Stratum, row.ItemState ?? "",
+            user.IsInRole(Roles.Admin), row.DecidedByViewer);
 }

@@ -1,41 +1,92 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Auditor.Detection;
+using Auditor.Server.Review;
+using Auditor.Server.Store;
+using Auditor.Storage.Rejected;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Auditor.Server.Samples;
 
-/// <summary>GET /api/v1/samples/{sampleId}: the contract fields, what each detector said, features and the review item.</summary>
+/// <summary>
+/// GET /api/v1/samples/{sampleId}: the contract fields, what each detector said, features and the review item. While
+/// the sample is blind to the caller (<see cref="Blind"/>: a uniform item they may still judge), <see cref="Flagged"/>
+/// and <see cref="Features"/> are null, <see cref="DetectorResults"/> is empty and the review item lists no other
+/// reviewer's verdict.
+/// </summary>
 public sealed record SampleDetails(
     string SampleId, DateTimeOffset OccurredAt, string Model, string Route, string? Deployment, string? Prompt, string Output,
     string? FinishReason, int? PromptTokens, int? CompletionTokens, int? MaxTokens, double? LatencyMs, double? TimeToFirstTokenMs,
     double SamplingRate, Dictionary<string, JsonElement>? Params, Dictionary<string, string>? Attributes,
-    DateTimeOffset ReceivedAt, bool Flagged, IReadOnlyList<DetectorResult> DetectorResults, JsonElement Features, ReviewItemView? ReviewItem)
+    DateTimeOffset ReceivedAt, bool? Flagged, IReadOnlyList<DetectorResult> DetectorResults, JsonElement? Features, ReviewItemView? ReviewItem,
+    bool Blind = false)
 {
     public static SampleDetails From(StoredSampleView v) => new(
         v.Sample.SampleId!, v.Sample.OccurredAt!.Value, v.Sample.Model!, v.Sample.Route!, v.Sample.Deployment, v.Sample.Prompt, v.Sample.Output!,
         v.Sample.FinishReason, v.Sample.PromptTokens, v.Sample.CompletionTokens, v.Sample.MaxTokens, v.Sample.LatencyMs,
         v.Sample.TimeToFirstTokenMs, v.Sample.EffectiveSamplingRate, v.Sample.Params, v.Sample.Attributes,
         v.ReceivedAt, v.Flagged, v.DetectorResults, v.Features, v.ReviewItem);
+
+    /// <summary>The same sample with what the detectors said left out, for a viewer who must judge it blind.</summary>
+    public SampleDetails Blinded(string? viewer) => this with
+    {
+        Flagged = null, DetectorResults = [], Features = null, Blind = true,
+        ReviewItem = ReviewItem is null ? null : ReviewItem with { Verdicts = ReviewItem.Verdicts.Where(v => v.Reviewer == viewer).ToList() },
+    };
 }
 
 public static class SampleEndpoints
 {
+    /// <summary>
+    /// GET /api/v1/samples/{sampleId} reads one stored sample. The id is the rest of the path, so an id holding '/' may be
+    /// sent as it is or percent-encoded (%2F); GET /api/v1/samples?sampleId=... takes any id exactly (use it for an id
+    /// that holds the text "%2F" itself). Both need a user (login cookie or HTTP Basic: the fallback policy).
+    /// </summary>
     public static IEndpointRouteBuilder MapSampleReads(this IEndpointRouteBuilder app)
     {
-        // Needs a user (login cookie or HTTP Basic): the fallback authorization policy.
-        app.MapGet("/api/v1/samples/{sampleId}", GetAsync).WithName("GetSample");
+        app.MapGet("/api/v1/samples/{**sampleId}", (string? sampleId, ClaimsPrincipal user, SampleReader reader, RejectedSampleReader rejected,
+                ReviewSettings settings, CancellationToken ct) => GetAsync(SampleIdInPath.Decode(sampleId), user, reader, rejected, settings, ct))
+            .WithName("GetSample");
+        app.MapGet("/api/v1/samples", (string? sampleId, ClaimsPrincipal user, SampleReader reader, RejectedSampleReader rejected,
+                ReviewSettings settings, CancellationToken ct) => GetAsync(sampleId, user, reader, rejected, settings, ct))
+            .WithName("GetSampleByQuery");
         return app;
     }
 
-    private static async Task<Results<Ok<SampleDetails>, ProblemHttpResult>> GetAsync(string sampleId, SampleReader reader, CancellationToken ct)
+    private static async Task<Results<Ok<SampleDetails>, ProblemHttpResult>> GetAsync(string? sampleId, ClaimsPrincipal user,
+        SampleReader reader, RejectedSampleReader rejected, ReviewSettings settings, CancellationToken ct)
     {
+        if (string.IsNullOrEmpty(sampleId))
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No sample id",
+                detail: "Name the sample: GET /api/v1/samples/{sampleId} or GET /api/v1/samples?sampleId=...");
         var stored = await reader.GetAsync(sampleId, ct);
         if (stored is not null)
-            return TypedResults.Ok(SampleDetails.From(stored));
-        var detail = await reader.WasCountedAsync(sampleId, ct)
-            ? $"Sample '{sampleId}' was counted but its text was not kept: no detector flagged it and it was not selected for review."
-            : $"No sample '{sampleId}' has been counted. It may still be queued, or it was rejected (see rejected_samples).";
+        {
+            var details = SampleDetails.From(stored);
+            return TypedResults.Ok(settings.HidesResults(stored.ReviewItem, user) ? details.Blinded(user.Identity?.Name) : details);
+        }
+        string detail;
+        if (await reader.WasCountedAsync(sampleId, ct))
+            detail = $"Sample '{sampleId}' was counted but its text was not kept: no detector flagged it and it was not selected for review.";
+        else if (await rejected.WasRejectedAsync(sampleId, ct))
+            detail = $"Sample '{sampleId}' was rejected: it broke a contract rule and is kept in rejected_samples (admins: GET /api/v1/rejected).";
+        else
+            detail = $"No sample '{sampleId}' has been counted that occurred in the last {DedupeRetentionService.Keep.TotalDays:0} days "
+                + "(counted ids are remembered that long): it may still be queued, it occurred earlier, or it never arrived.";
         return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Sample not stored", detail: detail);
     }
+}
+
+/// <summary>
+/// A sample id taken from the rest of a URL path. The server decodes every percent-escape in a path but %2F (so a path's
+/// segments stay apart); this decodes that one too, so a link built with Uri.EscapeDataString reads back the exact id.
+/// </summary>
+public static class SampleIdInPath
+{
+    public static string? Decode(string? pathValue) =>
+        pathValue?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The path of a sample's page.</summary>
+    public static string PageLink(string sampleId) => "/samples/" + Uri.EscapeDataString(sampleId);
 }

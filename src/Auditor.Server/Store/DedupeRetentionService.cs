@@ -9,7 +9,7 @@ public sealed partial class DedupeRetentionService(SampleIdRetention retention, 
     : PeriodicJob(clock)
 {
     // A day beyond the contract's window, so clock skew between publisher and server cannot reopen a counted id.
-    private static readonly TimeSpan Keep = new ContractLimits().MaxAge + TimeSpan.FromDays(1);
+    public static readonly TimeSpan Keep = new ContractLimits().MaxAge + TimeSpan.FromDays(1);
 
     protected override TimeSpan Period => TimeSpan.FromHours(1);
 

@@ -50,6 +50,15 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         return claimed?.ToItem();
     }
 
+    /// <summary>Gives back an item the reviewer holds (its lease ends now), as if it had never been claimed.</summary>
+    public async Task ReleaseAsync(long itemId, string reviewer, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE review_items SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @itemId AND claimed_by = @reviewer AND state = 'claimed'",
+            new { itemId, reviewer }, cancellationToken: ct));
+    }
+
     /// <summary>Saves a verdict on an item the reviewer holds. Validate the verdict with <see cref="Verdicts.Problem"/> first.</summary>
     public async Task<SaveVerdictResult> SaveVerdictAsync(long itemId, string reviewer, string verdict, string? category, string? note, bool blind, CancellationToken ct)
     {
@@ -135,13 +144,15 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
     public async Task<IReadOnlyList<QueueCell>> SummaryAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<QueueCell>(new CommandDefinition("""
+        // Read through a settable row: with no items SQLite cannot type the SUM columns, and Dapper's record
+        // constructor match then fails (the queue page answered 500 on a fresh install).
+        return (await c.QueryAsync<QueueCellRow>(new CommandDefinition("""
             SELECT model AS Model, route AS Route, stratum AS Stratum,
                    SUM(CASE WHEN state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now) THEN 1 ELSE 0 END) AS Waiting,
                    SUM(CASE WHEN state = 'claimed' AND lease_expires_at > @now THEN 1 ELSE 0 END) AS Claimed,
                    SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS Done
             FROM review_items GROUP BY model, route, stratum ORDER BY model, route, stratum
-            """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).ToList();
+            """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).Select(r => new QueueCell(r.Model, r.Route, r.Stratum, r.Waiting, r.Claimed, r.Done)).ToList();
     }
 
     /// <summary>How many verdicts the reviewer has given since <paramref name="since"/> (undone ones excluded).</summary>
@@ -182,6 +193,16 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         public DateTimeOffset? LeaseExpiresAt { get; set; }
 
         public ClaimedItem ToItem() => new(ItemId, SampleId, Model, Route, Stratum, InclusionProbability, ReviewsRequired, LeaseExpiresAt ?? DateTimeOffset.MinValue);
+    }
+
+    private sealed class QueueCellRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Stratum { get; set; } = "";
+        public long Waiting { get; set; }
+        public long Claimed { get; set; }
+        public long Done { get; set; }
     }
 
     private sealed class ItemState

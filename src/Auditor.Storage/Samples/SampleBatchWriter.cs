@@ -41,7 +41,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         var rejectedCount = await InsertRejectedAsync(connection, tx, rejected, now, ct);
 
         await tx.CommitAsync(ct);
-        return new BatchOutcome(counted.Count, accepted.Count - counted.Count, toStore.Count, selected.Count, rejectedCount);
+        return new BatchOutcome(counted.Count, accepted.Count - counted.Count, toStore.Count, selected.Count, rejectedCount) { CountedSamples = counted };
     }
 
     /// <summary>Records rejected payloads outside a consumer batch (the HTTP endpoint).</summary>

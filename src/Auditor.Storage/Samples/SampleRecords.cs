@@ -22,7 +22,11 @@ public sealed record RejectedSample(string Source, string? SampleId, IReadOnlyLi
 /// <param name="Stored">Samples whose full text was stored (flagged or selected for review).</param>
 /// <param name="Selected">Samples that became review items.</param>
 /// <param name="Rejected">Rejected payloads recorded (a redelivered one is recorded once).</param>
-public sealed record BatchOutcome(int Counted, int Duplicates, int Stored, int Selected, int Rejected);
+public sealed record BatchOutcome(int Counted, int Duplicates, int Stored, int Selected, int Rejected)
+{
+    /// <summary>The samples counted for the first time by this commit: what in-process state may learn from after it.</summary>
+    public IReadOnlyList<AuditedSample> CountedSamples { get; init; } = [];
+}
 
 /// <summary>A review item as stored, with its verdicts (undone ones left out).</summary>
 public sealed record ReviewItemView(long ItemId, string Stratum, double InclusionProbability, string State, int ReviewsRequired,

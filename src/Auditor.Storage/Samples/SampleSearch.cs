@@ -3,11 +3,14 @@ using Dapper;
 namespace Auditor.Storage.Samples;
 
 /// <summary>Filters for stored samples; every value is passed as a parameter, never put into the SQL text.</summary>
-public sealed record SampleQuery(string? Model, string? Route, string? Detector, string? Verdict, DateTimeOffset From, DateTimeOffset To, int Limit = 100);
+/// <param name="Viewer">Who is searching: each row says whether they have a standing verdict on its review item (blind review).</param>
+public sealed record SampleQuery(string? Model, string? Route, string? Detector, string? Verdict, DateTimeOffset From, DateTimeOffset To, int Limit = 100,
+    string? Viewer = null);
 
 /// <summary>One row of a search result: enough to list and link the sample.</summary>
 public sealed record SampleListItem(string SampleId, string Model, string Route, string? Deployment, DateTimeOffset OccurredAt,
-    bool Flagged, string Preview, string? Stratum, long? ItemId, string? LatestVerdict, IReadOnlyList<string> FlaggedBy);
+    bool Flagged, string Preview, string? Stratum, long? ItemId, string? LatestVerdict, IReadOnlyList<string> FlaggedBy,
+    string? ItemState = null, bool DecidedByViewer = false);
 
 /// <summary>Searches stored (flagged or review-selected) samples by stream, detector, verdict and time, newest first.</summary>
 public sealed class SampleSearch(AuditorDatabase database)
@@ -19,7 +22,9 @@ public sealed class SampleSearch(AuditorDatabase database)
         const string sql = """
             SELECT s.sample_id AS SampleId, s.model AS Model, s.route AS Route, s.deployment AS Deployment, s.occurred_at AS OccurredAt,
                    s.flagged AS Flagged, substr(s.output, 1, @preview) AS Preview, r.stratum AS Stratum, r.item_id AS ItemId,
-                   (SELECT v.verdict FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL ORDER BY v.created_at DESC LIMIT 1) AS LatestVerdict
+                   (SELECT v.verdict FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL ORDER BY v.created_at DESC LIMIT 1) AS LatestVerdict,
+                   r.state AS ItemState,
+                   CASE WHEN EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.reviewer = @Viewer AND v.retracted_at IS NULL) THEN 1 ELSE 0 END AS DecidedByViewer
             FROM samples s LEFT JOIN review_items r ON r.sample_id = s.sample_id
             WHERE s.occurred_at >= @From AND s.occurred_at < @To
               AND (@Model IS NULL OR s.model = @Model)
@@ -32,7 +37,7 @@ public sealed class SampleSearch(AuditorDatabase database)
         await using var c = await database.OpenAsync(ct);
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new
         {
-            query.Model, query.Route, query.Detector, query.Verdict, query.From, query.To,
+            query.Model, query.Route, query.Detector, query.Verdict, query.From, query.To, query.Viewer,
             Limit = Math.Clamp(query.Limit, 1, 1000), preview = PreviewChars, yes = true,
         }, cancellationToken: ct))).ToList();
         var ids = rows.Select(r => r.SampleId).ToArray();
@@ -42,7 +47,7 @@ public sealed class SampleSearch(AuditorDatabase database)
                     : "SELECT sample_id, detector FROM detector_results WHERE flagged = 1 AND sample_id IN @ids",
                 new { ids }, cancellationToken: ct))).ToLookup(x => x.SampleId, x => x.Detector);
         return rows.Select(r => new SampleListItem(r.SampleId, r.Model, r.Route, r.Deployment, r.OccurredAt, r.Flagged, r.Preview,
-            r.Stratum, r.ItemId, r.LatestVerdict, flaggedBy[r.SampleId].Order().ToList())).ToList();
+            r.Stratum, r.ItemId, r.LatestVerdict, flaggedBy[r.SampleId].Order().ToList(), r.ItemState, r.DecidedByViewer != 0)).ToList();
     }
 
     private sealed class Row
@@ -57,5 +62,7 @@ public sealed class SampleSearch(AuditorDatabase database)
         public string? Stratum { get; set; }
         public long? ItemId { get; set; }
         public string? LatestVerdict { get; set; }
+        public string? ItemState { get; set; }
+        public long DecidedByViewer { get; set; }
     }
 }

@@ -22,7 +22,23 @@ public sealed class IsoWeekAndScheduleTests
     [InlineData("2026-W00")]
     [InlineData("2026-47")]
     [InlineData("<script>")]
+    [InlineData("0001-W01")]
+    [InlineData("9999-W53")]
+    [InlineData("9999-W01")]
+    [InlineData("2026-W60")]
+    [InlineData("1969-W52")]
     public void Bad_weeks_are_refused(string text) => Assert.False(IsoWeek.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("1970-W01")]
+    [InlineData("9998-W52")]
+    public void The_first_and_last_parseable_weeks_have_a_trend_and_an_end(string text)
+    {
+        var week = IsoWeek.Parse(text);
+
+        Assert.True(week.Minus(52).StartUtc < week.StartUtc);
+        Assert.True(week.Next.StartUtc > week.StartUtc);
+    }
 
     [Fact]
     public void The_schedule_runs_next_on_its_day_and_time_and_reports_the_last_complete_week()
