@@ -17,7 +17,7 @@ public sealed record IngestResponse(int Accepted, IReadOnlyList<IngestRejection>
 
 public static class SamplesIngestionEndpoints
 {
-    /// <summary>POST /api/v1/samples: validate at the edge, keep rejections, queue the rest for the consumer.</summary>
+    /// <summary>POST /api/v1/samples: validate at the edge, keep rejections, answer 202 once the rest is durable (503 + Retry-After when saturated).</summary>
     public static IEndpointRouteBuilder MapSamplesIngestion(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/samples", IngestAsync)
