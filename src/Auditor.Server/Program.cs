@@ -6,6 +6,7 @@ using Auditor.Server.Configuration;
 using Auditor.Server.Health;
 using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
+using Auditor.Server.Pipeline;
 using Auditor.Server.Rejected;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
@@ -32,6 +33,7 @@ builder.Services.AddAuditorThresholds(builder.Configuration);              // th
 builder.Services.AddAuditorDetection(builder.Configuration);               // rules/ (watched), length baselines, detector registry
 builder.Services.AddAuditorDrift(builder.Configuration);                   // drift.anomaly models (stored, retrained daily), window tests, alerts
 builder.Services.AddAuditorPipeline(builder.Configuration, options);       // validator, consumer on the bus
+builder.Services.AddAuditorPipelineMonitoring(options);                    // durable HTTP intake with back-pressure, pipeline health, /metrics
 builder.Services.AddAuditorReview();                                       // review queue
 builder.Services.AddAuditorRejected();                                     // rejected payloads: admin list and replay
 builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
@@ -47,6 +49,7 @@ app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapAuditorHealth();
+app.MapAuditorMetrics(options);
 app.MapRazorPages();
 app.MapSamplesIngestion();
 app.MapSampleReads();

@@ -11,13 +11,17 @@ namespace Auditor.Fault.Tests;
 /// <summary>
 /// Issue #8, item 4: a known set of samples is published while the consumer is SIGKILLed twice, RabbitMQ is restarted,
 /// PostgreSQL is stopped for 20 s and the consumer is stopped gracefully once; afterwards every valid sample is counted
-/// exactly once, every invalid one is in rejected_samples with its reason, and nothing else. Private PostgreSQL and
-/// RabbitMQ instances, loopback only, bounded to a few minutes.
+/// exactly once, every invalid one is in rejected_samples with its reason, and nothing else. Issue #13 adds a stall
+/// phase: PostgreSQL answers but no batch can commit (a lock on sample_ids) while samples wait; /health/ready must turn
+/// red within seconds, saying "stalled", and green again after the lock is released. Private PostgreSQL and RabbitMQ
+/// instances, loopback only, bounded to a few minutes.
 /// </summary>
 public sealed class PipelineFaultTests(ITestOutputHelper output)
 {
     private const int ValidCount = 20_000;
     private const int InvalidPerKind = 50; // per kind and burst: rule-breaking JSON and text that is not JSON
+    private const int StallCount = 200; // valid samples published while commits are stalled
+    private const int StallSeconds = 5;
 
     [Fact]
     public async Task Counts_every_sample_once_through_consumer_kills_a_broker_restart_and_a_database_outage()
@@ -40,6 +44,8 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
             ["AUDITOR_ADMIN_PASSWORD"] = "fault-test-admin-password",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            ["Auditor__Pipeline__StallSeconds"] = StallSeconds.ToString(),
+            ["Auditor__Pipeline__QueueProbeSeconds"] = "1",
         }, work.FullName);
         Log($"server log: {work.FullName}/server.log");
         Log($"private PostgreSQL on {postgres.Port}, RabbitMQ {rabbit.Node} on {rabbit.Port}");
@@ -49,6 +55,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var validIds = Enumerable.Range(0, ValidCount).Select(i => $"fault-{run}-{i:D6}").ToArray();
+        var stallIds = Enumerable.Range(0, StallCount).Select(i => $"stall-{run}-{i:D4}").ToArray();
         var ruleBreaking = new List<string>();
         var notJson = new List<string>();
         List<string> InvalidBurst(int burst)
@@ -136,6 +143,31 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
         Log("server ready after the outage");
 
+        // The stall: the database answers (the store check stays green) but every batch commit waits on a lock.
+        TimeSpan stallToRed, releaseToGreen;
+        string stalledReason;
+        await using (var locker = new NpgsqlConnection(postgres.ConnectionString))
+        {
+            await locker.OpenAsync(ct);
+            await using var lockTx = await locker.BeginTransactionAsync(ct);
+            await locker.ExecuteAsync("LOCK TABLE sample_ids IN ACCESS EXCLUSIVE MODE", transaction: lockTx);
+            var stall = Stopwatch.StartNew();
+            await RawInvalidPublisher.PublishConfirmedAsync(rabbit.Uri, stallIds.Select(id => JsonSerializer.Serialize(new
+            {
+                sampleId = id, occurredAt = DateTimeOffset.UtcNow, model = "fault-model", route = "fault/stall", output = "Waiting for the lock.",
+            })).ToList(), ct);
+            Log("sample_ids locked, stall samples published");
+            var red = await PipelineStateAsync(server, "Unhealthy", TimeSpan.FromSeconds(StallSeconds + 20));
+            stallToRed = stall.Elapsed;
+            stalledReason = red;
+            Log($"/health/ready red {stallToRed.TotalSeconds:F1} s after the stall began (StallSeconds {StallSeconds}): {red}");
+            await lockTx.RollbackAsync(ct);
+        }
+        var released = Stopwatch.StartNew();
+        var green = await PipelineStateAsync(server, "Healthy", TimeSpan.FromSeconds(30));
+        releaseToGreen = released.Elapsed;
+        Log($"/health/ready green {releaseToGreen.TotalSeconds:F1} s after the lock was released: {green}");
+
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
         await server.KillAsync();
         Log("consumer SIGKILLed (2)");
@@ -160,7 +192,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         while (true)
         {
             counts = await CountsAsync(postgres, ct);
-            if ((counts.Ids >= ValidCount && counts.Rejected >= invalidCount) || DateTime.UtcNow > deadline)
+            if ((counts.Ids >= ValidCount + StallCount && counts.Rejected >= invalidCount) || DateTime.UtcNow > deadline)
                 break;
             await Task.Delay(500, ct);
         }
@@ -179,13 +211,16 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         foreach (var extra in rejected.Where(r => !expectedInvalid.Contains(r.Payload)).Take(5))
             Log($"unexpected rejection: {extra.Errors} {extra.Payload[..Math.Min(300, extra.Payload.Length)]}");
         Assert.False(readyDuringOutage, "/health/ready stayed 200 while PostgreSQL was down");
+        Assert.Contains("stalled", stalledReason);
+        Assert.True(stallToRed < TimeSpan.FromSeconds(StallSeconds + 15), $"red only {stallToRed} after the stall began");
+        Assert.StartsWith("committing", green);
         Assert.True(cpuDuringOutage < TimeSpan.FromSeconds(6), $"the server used {cpuDuringOutage.TotalSeconds:F1} CPU s in a 20 s outage: it spins");
         Assert.Equal(0, exitCode);
         Assert.True(stopTook < TimeSpan.FromSeconds(30), $"graceful stop took {stopTook}");
         Assert.Equal(0, publisher.Counters.Dropped);
-        Assert.Equal((ValidCount, ValidCount, invalidCount), (counts.Ids, counts.Total, counts.Rejected));
+        Assert.Equal((ValidCount + StallCount, ValidCount + StallCount, invalidCount), (counts.Ids, counts.Total, counts.Rejected));
         Assert.Equal(counts, settled);
-        Assert.True(countedIds.SetEquals(validIds), "sample_ids holds exactly the valid samples");
+        Assert.True(countedIds.SetEquals(validIds.Concat(stallIds)), "sample_ids holds exactly the valid samples");
         var byPayload = rejected.ToDictionary(r => r.Payload);
         Assert.All(ruleBreaking, p => Assert.Contains("model.required", byPayload[p].Errors));
         Assert.All(notJson, p => Assert.Contains("\"json\"", byPayload[p].Errors));
@@ -195,7 +230,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         Assert.Subset(notJson.ToHashSet(), errorBodies);
         Assert.Subset(errorBodies, notJson.ToHashSet());
         Assert.All(errorQueue, m => Assert.Contains(m.Headers.Keys, k => k.StartsWith("MT-Fault-Message", StringComparison.Ordinal)));
-        Log($"checked: {ValidCount} counted once, {invalidCount} rejected with their reasons, {errorQueue.Count} in the error queue");
+        Log($"checked: {ValidCount + StallCount} counted once, {invalidCount} rejected with their reasons, {errorQueue.Count} in the error queue");
         // The server's log stays behind only when the test failed, for the post-mortem.
         await server.DisposeAsync();
         work.Delete(recursive: true);
@@ -214,6 +249,31 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         {
             return (-1, -1, -1);
         }
+    }
+
+    /// <summary>Polls /health/ready until its pipeline check is <paramref name="want"/>; returns that check's description.</summary>
+    private static async Task<string> PipelineStateAsync(ServerProcess server, string want, TimeSpan within)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(8) };
+        var deadline = DateTime.UtcNow + within;
+        var last = "(no answer)";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync("health/ready");
+                var pipeline = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("pipeline");
+                last = $"{pipeline.GetProperty("status").GetString()}: {pipeline.GetProperty("description").GetString()}";
+                if (pipeline.GetProperty("status").GetString() == want)
+                    return pipeline.GetProperty("description").GetString() ?? "";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"the pipeline check was not {want} within {within}; last: {last}\n{server.Tail()}");
     }
 
     /// <summary>Polls /health/ready until it says <paramref name="wantReady"/> or the time is up; returns the last answer.</summary>

@@ -9,7 +9,12 @@ using Auditor.Storage;
 using Auditor.Storage.Samples;
 using Auditor.Testing;
 using Dapper;
+using Auditor.Server.Configuration;
+using Auditor.Server.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
 
 namespace Auditor.Fault.Tests;
 
@@ -28,13 +33,16 @@ public sealed class PoisonSampleTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _test.DisposeAsync();
 
+    private static PipelineMonitor Monitor() => new(TimeProvider.System, Options.Create(new AuditorOptions()),
+        new PipelineMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
+
     [Fact]
     public async Task Keeps_a_sample_that_breaks_a_detector_in_rejected_samples_and_counts_the_rest_of_its_batch()
     {
         var detectors = new DetectorRegistry([.. DetectorRegistry.Builtin(), new ThrowingDetector()], new DefaultDetectorSettings());
         var pipeline = new SampleAuditPipeline(new OutputSampleValidator(TimeProvider.System), detectors, ReviewFractions.Default,
             new SampleBatchWriter(_database, TimeProvider.System), new DriftWindowFeed(new SwappableDriftModels(), new DriftWindowSketches()),
-            NullLogger<SampleAuditPipeline>.Instance);
+            Monitor(), NullLogger<SampleAuditPipeline>.Instance);
         var batch = new[] { "fine one", ThrowingDetector.Poison, "fine two" }.Select((output, i) =>
         {
             var sample = new OutputSample { SampleId = $"poison-test-{i}", OccurredAt = DateTimeOffset.UtcNow, Model = "m", Route = "r", Output = output };

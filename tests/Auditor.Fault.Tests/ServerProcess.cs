@@ -113,6 +113,13 @@ public sealed class ServerProcess : IAsyncDisposable
         return (watch.Elapsed, _process.ExitCode);
     }
 
+    /// <summary>The most resident memory the server process has had (VmHWM from /proc), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process!.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     /// <summary>CPU seconds the server used so far (user + system), to tell waiting from spinning.</summary>
     public TimeSpan CpuTime()
     {

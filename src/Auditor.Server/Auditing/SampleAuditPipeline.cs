@@ -2,6 +2,7 @@ using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
 using Auditor.Server.Drift;
+using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
 
 namespace Auditor.Server.Auditing;
@@ -16,9 +17,24 @@ public sealed partial class SampleAuditPipeline(
     IReviewFractionsSource fractions,
     SampleBatchWriter writer,
     DriftWindowFeed driftWindows,
+    PipelineMonitor monitor,
     ILogger<SampleAuditPipeline> logger)
 {
     public async Task<BatchOutcome> ProcessAsync(IReadOnlyList<IncomingSample> batch, string source, CancellationToken ct)
+    {
+        // Health and /metrics see every batch: in progress, committed or failed.
+        using var attempt = monitor.BatchStarted(source, batch.Count);
+        try
+        {
+            return await ProcessCoreAsync(batch, source, attempt, ct);
+        }
+        catch (Exception ex) when (attempt.Failed(ex))
+        {
+            throw; // never reached: Failed records and returns false
+        }
+    }
+
+    private async Task<BatchOutcome> ProcessCoreAsync(IReadOnlyList<IncomingSample> batch, string source, PipelineMonitor.BatchAttempt attempt, CancellationToken ct)
     {
         var accepted = new List<AuditedSample>(batch.Count);
         var rejected = new List<RejectedSample>();
@@ -51,6 +67,7 @@ public sealed partial class SampleAuditPipeline(
         var outcome = await writer.CommitAsync(accepted, rejected, ct);
         // In-process state that depends on what was counted learns it only now, from the samples this commit counted.
         driftWindows.Record(outcome.CountedSamples);
+        attempt.Committed(outcome, rejected);
         LogBatch(batch.Count, outcome.Counted, outcome.Duplicates, outcome.Stored, outcome.Selected, rejected.Count);
         foreach (var r in rejected)
             LogRejected(source, r.SampleId, string.Join("; ", r.Errors.Select(e => $"{e.Rule}: {e.Message}")));

@@ -35,6 +35,8 @@ public static class TransportRegistration
                         var (user, password) = Credentials(broker);
                         h.Username(user);
                         h.Password(password);
+                        // Sends complete when the broker confirmed them: the HTTP 202 waits for that (BrokerIntake).
+                        h.PublisherConfirmation = true;
                     });
                     cfg.ConfigureEndpoints(context);
                 });

@@ -21,6 +21,8 @@ public sealed class AuditorOptions
     public IngestOptions Ingest { get; set; } = new();
     public ReviewOptions Review { get; set; } = new();
     public ConsumerOptions Consumer { get; set; } = new();
+    public Pipeline.PipelineOptions Pipeline { get; set; } = new();
+    public Pipeline.MetricsOptions Metrics { get; set; } = new();
 
     /// <summary>Lets MassTransit send its anonymous usage telemetry (off by default: Auditor calls no outside host).</summary>
     public bool MassTransitUsageTelemetry { get; set; }

@@ -16,6 +16,13 @@ public static class OptionsRegistration
             .Validate(o => o.Ingest.MaxOutputBytes > 0, "Auditor:Ingest:MaxOutputBytes must be positive.")
             .Validate(o => o.Consumer.BatchSize is > 0 and <= 10_000, "Auditor:Consumer:BatchSize must be between 1 and 10000.")
             .Validate(o => o.Consumer.ConcurrentBatches is > 0 and <= 64, "Auditor:Consumer:ConcurrentBatches must be between 1 and 64.")
+            .Validate(o => o.Pipeline.StallSeconds is > 0 and <= 86_400, "Auditor:Pipeline:StallSeconds must be between 1 and 86400.")
+            .Validate(o => o.Pipeline.MaxPendingSamples > 0, "Auditor:Pipeline:MaxPendingSamples must be positive.")
+            .Validate(o => o.Pipeline.MaxPendingBytes > 0, "Auditor:Pipeline:MaxPendingBytes must be positive.")
+            .Validate(o => o.Pipeline.AcceptTimeoutSeconds > 0, "Auditor:Pipeline:AcceptTimeoutSeconds must be positive.")
+            .Validate(o => o.Pipeline.FailedBatchesUnhealthy > 0, "Auditor:Pipeline:FailedBatchesUnhealthy must be positive.")
+            .Validate(o => o.Pipeline.RejectionSpikeShare is > 0 and <= 1, "Auditor:Pipeline:RejectionSpikeShare must be in (0, 1].")
+            .Validate(o => o.Metrics.MaxStreams is >= 0 and <= 10_000, "Auditor:Metrics:MaxStreams must be between 0 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuditorOptions>, SecretLengthValidation>(); // short ingestion keys
         services.AddOptions<FirstAdminOptions>()

@@ -6,7 +6,11 @@ namespace Auditor.Server.Health;
 
 public static class HealthEndpoints
 {
-    /// <summary>/health/live: the process answers. /health/ready: the store and the transport answer (checks tagged "ready").</summary>
+    /// <summary>
+    /// /health/live: the process answers. /health/ready: the store answers, the rules loaded, and the pipeline commits
+    /// what waits (checks tagged "ready"); 503 when one is Unhealthy, 200 when Degraded. Each check says why, with its
+    /// figures in "data" (the pipeline's findings: stalled, failing, rejections).
+    /// </summary>
     public static IEndpointRouteBuilder MapAuditorHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
@@ -20,7 +24,7 @@ public static class HealthEndpoints
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data.Count == 0 ? null : e.Value.Data }),
         }));
     }
 }

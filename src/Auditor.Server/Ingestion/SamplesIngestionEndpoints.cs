@@ -2,6 +2,7 @@ using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
+using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed record IngestResponse(int Accepted, IReadOnlyList<IngestRejection>
 
 public static class SamplesIngestionEndpoints
 {
-    /// <summary>POST /api/v1/samples: validate at the edge, keep rejections, queue the rest for the consumer.</summary>
+    /// <summary>POST /api/v1/samples: validate at the edge, keep rejections, answer 202 once the rest is durable (503 + Retry-After when saturated).</summary>
     public static IEndpointRouteBuilder MapSamplesIngestion(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/samples", IngestAsync)
@@ -27,9 +28,14 @@ public static class SamplesIngestionEndpoints
     }
 
     private static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, IOptions<AuditorOptions> options, OutputSampleValidator validator, SampleQueue queue,
-        SampleBatchWriter writer, CancellationToken ct)
+        HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, OutputSampleValidator validator, ISampleIntake intake,
+        PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
     {
+        if (intake.IsSaturated)
+        {
+            monitor.IntakeRefused("saturated");
+            return NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds, 0);
+        }
         var limit = options.Value.Ingest.MaxBodyBytes;
         var body = await ReadBodyAsync(request, limit, ct);
         if (body is null)
@@ -55,17 +61,22 @@ public static class SamplesIngestionEndpoints
                 $"Send application/json (one object or an array) or application/x-ndjson; got '{request.ContentType}'.");
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
-        return TypedResults.Accepted((string?)null, await AcceptAsync(records, "http", validator, queue, writer, ct));
+        var (answer, result, rejectedKept) = await AcceptAsync(records, "http", validator, intake, monitor, writer, ct);
+        return result.Status == IntakeStatus.Accepted
+            ? TypedResults.Accepted((string?)null, answer)
+            : NotAcknowledged(result, response, options.Value.Pipeline.RetryAfterSeconds, rejectedKept);
     }
 
     /// <summary>
     /// The intake path every HTTP submission takes (POST /api/v1/samples and an admin's replay of a rejected payload):
-    /// validate each record, keep the rejected ones with their rules, queue the rest for the consumer.
+    /// validate each record, keep the rejected ones with their rules, hand the rest to the durable intake.
     /// </summary>
-    internal static async Task<IngestResponse> AcceptAsync(IReadOnlyList<BodyRecord> records, string source,
-        OutputSampleValidator validator, SampleQueue queue, SampleBatchWriter writer, CancellationToken ct)
+    internal static async Task<(IngestResponse Response, IntakeResult Intake, int RejectedKept)> AcceptAsync(IReadOnlyList<BodyRecord> records,
+        string source, OutputSampleValidator validator, ISampleIntake intake, PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
     {
-        var accepted = new List<OutputSample>(records.Count);
+        monitor.Received(source, records.Count);
+        var accepted = new List<IncomingSample>(records.Count);
+        long acceptedBytes = 0;
         var rejections = new List<IngestRejection>();
         var rejected = new List<RejectedSample>();
         foreach (var record in records)
@@ -77,7 +88,9 @@ public static class SamplesIngestionEndpoints
             IReadOnlyList<ContractViolation> errors = sample is null ? [readError!] : validator.Check(sample);
             if (errors.Count == 0)
             {
-                accepted.Add(sample!);
+                var text = record.Text;
+                accepted.Add(new IncomingSample(sample!, () => text));
+                acceptedBytes += text.Length * sizeof(char); // what the waiting request holds in memory
                 continue;
             }
             var id = sample?.SampleId ?? SampleIdOf(record.Json);
@@ -87,9 +100,34 @@ public static class SamplesIngestionEndpoints
 
         // Rejections are kept before anything is queued: a request never half-disappears.
         if (rejected.Count > 0)
+        {
             await writer.RecordRejectedAsync(rejected, ct);
-        await queue.EnqueueAsync(accepted, ct);
-        return new IngestResponse(accepted.Count, rejections);
+            monitor.RejectedAtIntake(source, rejected);
+        }
+        // Durable before the answer: committed (embedded) or confirmed by the broker (RabbitMQ).
+        var result = await intake.SubmitAsync(accepted, acceptedBytes, ct);
+        if (result.Status != IntakeStatus.Accepted)
+            monitor.IntakeRefused(result.Status.ToString().ToLowerInvariant());
+        return (new IngestResponse(accepted.Count, rejections), result, rejected.Count);
+    }
+
+    private static ProblemHttpResult NotAcknowledged(IntakeResult result, HttpResponse response, int retryAfter, int rejectedKept)
+    {
+        var kept = rejectedKept > 0 ? $" The request's {rejectedKept} rejected records are kept in rejected_samples." : "";
+        if (result.Status == IntakeStatus.Failed)
+            return Problem(StatusCodes.Status500InternalServerError, "Samples not committed",
+                $"Committing this request's samples failed: {result.Error}. None of them is acknowledged.{kept}");
+        response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (title, detail) = result.Status switch
+        {
+            IntakeStatus.Saturated => ("Pipeline saturated",
+                "Too many samples wait for their commit (Auditor:Pipeline:MaxPendingSamples / MaxPendingBytes, or MaxPublishesInFlight on RabbitMQ). Nothing of this request was taken; send it again after Retry-After."),
+            IntakeStatus.TimedOut => ("Samples not yet durable",
+                "The samples were not committed (or confirmed by the broker) within Auditor:Pipeline:AcceptTimeoutSeconds. They are not acknowledged and may still be counted; send them again after Retry-After (sample ids make that safe)."),
+            IntakeStatus.Stopping => ("Server stopping", "The server is shutting down and took nothing of this request; send it again after Retry-After."),
+            _ => ("Broker unavailable", $"The broker did not take the samples: {result.Error}. None of them is acknowledged; send them again after Retry-After."),
+        };
+        return Problem(StatusCodes.Status503ServiceUnavailable, title, detail + kept);
     }
 
     private static string? SampleIdOf(JsonElement? json) =>

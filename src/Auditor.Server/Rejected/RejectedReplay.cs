@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Auditor.Contracts;
-using Auditor.Server.Auditing;
 using Auditor.Server.Ingestion;
+using Auditor.Server.Pipeline;
 using Auditor.Storage.Rejected;
 using Auditor.Storage.Samples;
 
@@ -9,8 +9,10 @@ namespace Auditor.Server.Rejected;
 
 /// <summary>What a replay did: the kept rejection it re-submitted and the intake's answer to it.</summary>
 /// <param name="RejectedId">The rejected_samples row replayed (it stays as it was: the record of what was received).</param>
-/// <param name="Outcome">"accepted" (queued to be counted; a sample id already counted is counted once) or "rejected" (it still breaks a rule).</param>
-/// <param name="Accepted">Samples queued.</param>
+/// <param name="Outcome">"accepted" (durable: committed, or confirmed by the broker; a sample id already counted is counted
+/// once), "rejected" (it still breaks a rule) or "not-acknowledged" (the pipeline was saturated, stopping or unavailable:
+/// nothing of it was acknowledged, replay it again later).</param>
+/// <param name="Accepted">Samples acknowledged.</param>
 /// <param name="Rejected">Records refused again, with every rule they break now.</param>
 public sealed record ReplayResult(long RejectedId, string Outcome, int Accepted, IReadOnlyList<IngestRejection> Rejected);
 
@@ -19,7 +21,8 @@ public sealed record ReplayResult(long RejectedId, string Outcome, int Accepted,
 /// (a rule, a limit, a clock): a payload that still breaks a rule is refused again and says which. A MassTransit envelope
 /// (as kept from RabbitMQ) is replayed as the message it carries.
 /// </summary>
-public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleValidator validator, SampleQueue queue, SampleBatchWriter writer)
+public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleValidator validator, ISampleIntake intake, PipelineMonitor monitor,
+    SampleBatchWriter writer)
 {
     public const string Source = "replay";
 
@@ -28,7 +31,9 @@ public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleVali
     {
         if (await reader.GetAsync(id, ct) is not { } record)
             return null;
-        var answer = await SamplesIngestionEndpoints.AcceptAsync(Records(record.Payload), Source, validator, queue, writer, ct);
+        var (answer, intakeResult, _) = await SamplesIngestionEndpoints.AcceptAsync(Records(record.Payload), Source, validator, intake, monitor, writer, ct);
+        if (intakeResult.Status != IntakeStatus.Accepted)
+            return new ReplayResult(id, "not-acknowledged", 0, answer.Rejected);
         return new ReplayResult(id, answer.Rejected.Count == 0 ? "accepted" : "rejected", answer.Accepted, answer.Rejected);
     }
 
