@@ -47,7 +47,12 @@ public static class SamplesIngestionEndpoints
             }
             catch (JsonException ex)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
+                // Nothing a client sent disappears without a trace: the body's start is kept with its length.
+                var problem = new ContractViolation("$", "json", $"the request body is not valid JSON: {ex.Message}");
+                await writer.RecordRejectedAsync([new RejectedSample("http", null, [problem],
+                    RejectedPayload.FromBytes(body.Value.Span, RejectedPayload.MaxWholeBodyBytes))], ct);
+                return Problem(StatusCodes.Status400BadRequest, "Malformed JSON",
+                    $"{ex.Message} The body was kept in rejected_samples (rule json).");
             }
         }
         else
@@ -61,19 +66,15 @@ public static class SamplesIngestionEndpoints
         var rejected = new List<RejectedSample>();
         foreach (var record in records)
         {
-            OutputSample? sample = null;
-            var readError = record.ParseError;
-            if (record.Json is { } json)
-                sample = OutputSampleJson.TryRead(json, out readError);
-            IReadOnlyList<ContractViolation> errors = sample is null ? [readError!] : validator.Check(sample);
+            var reading = record.Json is { } json ? OutputSampleJson.Read(json) : new SampleReading(null, null, [record.ParseError!]);
+            var errors = reading.Sample is { } read ? validator.Check(read) : reading.Violations;
             if (errors.Count == 0)
             {
-                accepted.Add(sample!);
+                accepted.Add(reading.Sample!);
                 continue;
             }
-            var id = sample?.SampleId ?? SampleIdOf(record.Json);
-            rejections.Add(new IngestRejection(record.Index, id, errors));
-            rejected.Add(new RejectedSample("http", id, errors, record.Text));
+            rejections.Add(new IngestRejection(record.Index, reading.SampleId, errors));
+            rejected.Add(new RejectedSample("http", reading.SampleId, errors, RejectedPayload.FromBytes(record.Raw.Span)));
         }
 
         // Rejections are kept before anything is queued: a request never half-disappears.
@@ -82,11 +83,6 @@ public static class SamplesIngestionEndpoints
         await queue.EnqueueAsync(accepted, ct);
         return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
     }
-
-    private static string? SampleIdOf(JsonElement? json) =>
-        json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("sampleId", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()
-            : null;
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
