@@ -40,6 +40,8 @@ public sealed partial class OutputSampleValidator
         foreach (var (key, value) in parameters)
         {
             Name(key, "params", context, $"params key '{Shown(key)}'", reported);
+            if (key.Length == 0)
+                Fail(context, "params", "params.key", "params keys must not be empty.", reported);
             if (value.ValueKind == JsonValueKind.Undefined)
             {
                 Fail(context, "params", "params.value", $"params.{Shown(key)} has no JSON value.", reported);

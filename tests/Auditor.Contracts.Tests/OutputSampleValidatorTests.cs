@@ -92,6 +92,7 @@ public class OutputSampleValidatorTests
         { "params.size", s => s with { Params = new() { ["big"] = JsonSerializer.SerializeToElement(new string('x', 64 * 1024)) } } },
         { "params.depth", s => s with { Params = new() { ["deep"] = JsonDocument.Parse(new string('[', 32) + new string(']', 32)).RootElement.Clone() } } },
         { "params.value", s => s with { Params = new() { ["unset"] = default } } },
+        { "params.key", s => s with { Params = new() { [""] = JsonSerializer.SerializeToElement(1) } } },
         { "attributes.count", s => s with { Attributes = Enumerable.Range(0, 65).ToDictionary(i => "k" + i, _ => "v") } },
         { "attributes.key", s => s with { Attributes = new() { [""] = "v" } } },
         { "attributes.keyLength", s => s with { Attributes = new() { [new string('k', 101)] = "v" } } },

@@ -37,6 +37,14 @@ public sealed class UnreadableMessageObserverTests
         Assert.False(UnreadableMessageObserver.IsTransportFault(new InvalidOperationException("bad body", new JsonException("unexpected token"))));
 
     [Fact]
+    public void A_failure_of_MassTransits_deserializer_is_told_from_a_transport_fault()
+    {
+        Assert.True(UnreadableMessageObserver.IsDeserializationFault(
+            new InvalidOperationException("receive", new System.Runtime.Serialization.SerializationException("An exception occurred while deserializing the message"))));
+        Assert.False(UnreadableMessageObserver.IsDeserializationFault(new InvalidOperationException("receive", ChannelClosed)));
+    }
+
+    [Fact]
     public void A_valid_sample_reads_without_a_violation_and_a_broken_body_is_named()
     {
         var valid = JsonSerializer.SerializeToUtf8Bytes(TestSamples.Valid("fault-1"), new JsonSerializerOptions(JsonSerializerDefaults.Web));

@@ -49,12 +49,15 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
         var body = context.Body.GetBytes();
         var (sampleId, violations, sample) = Describe(body, context.ContentType?.MediaType);
         // A body that is a valid sample is not unreadable, whatever cut its receive short (a transport fault this
-        // release does not know by type): it is returned to the queue, read again and counted once.
-        if (sample is not null && violations.Count == 0 && validator.Validate(sample).IsValid)
+        // release does not know by type): it is returned to the queue, read again and counted once. Unless MassTransit
+        // itself could not deserialize it: then it will never be read, and keeping it here is all that keeps it.
+        if (sample is not null && violations.Count == 0 && validator.Validate(sample).IsValid && !IsDeserializationFault(exception))
             return;
         // Otherwise the contract reader names what is wrong; anything else keeps MassTransit's reason.
+        if (violations.Count == 0 && sample is not null)
+            violations = validator.Check(sample);
         if (violations.Count == 0)
-            violations = sample is null ? [new ContractViolation("$", "unreadable", exception.Message)] : validator.Check(sample);
+            violations = [new ContractViolation("$", "unreadable", $"MassTransit could not read the message: {exception.Message}")];
         // The exact bytes are kept: text when they are UTF-8 without NUL, else base64 (see RejectedPayload).
         var rejected = new RejectedSample(Source(context), sampleId, violations, RejectedPayload.FromBytes(body));
         // While the store is down, wait for it like the consumer does (bounded), so the copy is not lost to an outage.
@@ -93,6 +96,17 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
                 aggregate.InnerExceptions.ToList().ForEach(pending.Push);
             else if (e.InnerException is { } inner)
                 pending.Push(inner);
+        }
+        return false;
+    }
+
+    /// <summary>MassTransit's deserializer failed on the body (it throws System.Runtime.Serialization.SerializationException), or a JSON error, anywhere in the chain.</summary>
+    internal static bool IsDeserializationFault(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Runtime.Serialization.SerializationException or System.Text.Json.JsonException)
+                return true;
         }
         return false;
     }

@@ -46,6 +46,7 @@ public sealed class IsolationPropertyTests : IAsyncLifetime
         var expectCounted = new List<string>();
         var expectRejected = new List<(byte[] Body, string[] Rules)>();
         var shouldNotCount = new List<string>();
+        var bodies = new Dictionary<string, byte[]>();
 
         await Batch.SampleAsync(async mutations =>
         {
@@ -82,6 +83,7 @@ public sealed class IsolationPropertyTests : IAsyncLifetime
                 }
                 else
                 {
+                    bodies[mutation.Field == "sampleId" && !mutation.RawBadByte ? JsonSerializer.Deserialize<string>(mutation.Json)! : id] = bytes;
                     expectCounted.Add(mutation.Field == "sampleId" && !mutation.RawBadByte ? JsonSerializer.Deserialize<string>(mutation.Json)! : id);
                 }
             }
@@ -89,8 +91,21 @@ public sealed class IsolationPropertyTests : IAsyncLifetime
 
         Assert.NotEmpty(expectRejected); // the generator does reach hostile input...
         Assert.NotEmpty(expectCounted); // ...and valid input
-        await Eventually.Get(() => _app.Database.CountedAsync(expectCounted.Distinct()), n => n == expectCounted.Distinct().Count(),
-            within: TimeSpan.FromSeconds(60), what: "every accepted sample counted");
+        try
+        {
+            await Eventually.Get(() => _app.Database.CountedAsync(expectCounted.Distinct()), n => n == expectCounted.Distinct().Count(),
+                within: TimeSpan.FromSeconds(60), what: "every accepted sample counted");
+        }
+        catch (Exception ex)
+        {
+            var missing = new List<string>();
+            foreach (var id in expectCounted.Distinct())
+                if (await _app.Database.CountedAsync([id]) == 0)
+                    missing.Add(id);
+            var kept = await _app.Database.RejectedAsync();
+            throw new InvalidOperationException($"{ex.Message}; not counted: {string.Join(" | ", missing.Select(m => JsonSerializer.Serialize(m) + " sent as " + Convert.ToBase64String(bodies[m])))}; " +
+                $"rejected rows naming them: {string.Join(" | ", kept.Where(k => missing.Any(m => k.Payload.Contains(m, StringComparison.Ordinal) || k.SampleId == m)).Select(k => k.Errors))}", ex);
+        }
         var rejected = await HostileRun.RejectedByHashAsync(_app.Database);
         foreach (var (bytes, rules) in expectRejected)
         {
