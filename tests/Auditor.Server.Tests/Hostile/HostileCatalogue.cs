@@ -51,6 +51,8 @@ public static class HostileCatalogue
         Add("65 attributes", "attributes.count", ("attributes", "{" + string.Join(",", Enumerable.Range(0, 65).Select(i => $"\"k{i}\":\"v\"")) + "}"));
         Add("duplicate key (sampleId twice)", "json.duplicateKey", ("sampleId", "\"first\""));
         Add("duplicate key inside params", "json.duplicateKey", ("params", """{"t":0.1,"t":0.9}"""));
+        Add("empty params key", "params.key", ("params", """{"":1}"""));
+        Add("empty key nested in params (counted)", null, ("params", """{"a":{"":1}}"""));
         Add("number as a string", "type", ("completionTokens", "\"12\""));
         Add("int beyond 32 bits", "type", ("promptTokens", "10000000000"));
         Add("string where an object goes", "type", ("params", "\"temperature=0.7\""));
