@@ -22,4 +22,10 @@ public sealed record ContractLimits
     public const int MaxSampleIdLength = 128;
     /// <summary>Longest model, route or deployment name.</summary>
     public const int MaxNameLength = 200;
+    /// <summary>Smallest head-sampling rate: one sample stands for at most a million (volumes are scaled by 1/rate).</summary>
+    public const double MinSamplingRate = 1e-6;
+    /// <summary>Largest <c>params</c> object, in bytes of its JSON.</summary>
+    public const int MaxParamsBytes = 64 * 1024;
+    /// <summary>Deepest nesting of <c>params</c> (the object itself is level 1).</summary>
+    public const int MaxParamsDepth = 32;
 }

@@ -18,26 +18,39 @@ public static class OutputSampleJson
     public static string Serialize(OutputSample sample) => JsonSerializer.Serialize(sample, Options);
 
     /// <summary>
-    /// Reads one JSON value as a sample. A value that is not an object, or a field of the wrong JSON type,
-    /// gives a violation naming the field instead of an exception.
+    /// Reads one JSON value as a sample. A value that is not an object, a field of the wrong JSON type, text that is
+    /// not UTF-8 or holds an escaped lone surrogate, or a key given twice gives violations naming the field instead of
+    /// an exception. The contract rules themselves are <see cref="OutputSampleValidator"/>'s.
     /// </summary>
-    public static OutputSample? TryRead(JsonElement element, out ContractViolation? violation)
+    public static SampleReading Read(JsonElement element)
     {
-        violation = null;
         if (element.ValueKind != JsonValueKind.Object)
-        {
-            violation = new ContractViolation("$", "sample.object", $"a sample must be a JSON object; got {element.ValueKind}.");
-            return null;
-        }
+            return new SampleReading(null, null,
+                [new ContractViolation("$", "sample.object", $"a sample must be a JSON object; got {element.ValueKind}.")]);
+        var found = new List<ContractViolation>();
+        JsonTextScan.Scan(element, found);
+        var sampleId = JsonTextScan.SampleIdOf(element);
+        if (found.Count > 0)
+            return new SampleReading(null, sampleId, found);
         try
         {
-            return element.Deserialize<OutputSample>(Options);
+            var sample = element.Deserialize<OutputSample>(Options);
+            return sample is null
+                ? new SampleReading(null, sampleId, [new ContractViolation("$", "sample.object", "a sample must be a JSON object; got null.")])
+                : new SampleReading(sample, sample.SampleId, []);
         }
         catch (JsonException ex)
         {
-            violation = TypeViolation(ex);
-            return null;
+            return new SampleReading(null, sampleId, [TypeViolation(ex)]);
         }
+    }
+
+    /// <summary>Reads one JSON value as a sample; the first violation when it cannot be read (see <see cref="Read"/>).</summary>
+    public static OutputSample? TryRead(JsonElement element, out ContractViolation? violation)
+    {
+        var reading = Read(element);
+        violation = reading.Violations.Count > 0 ? reading.Violations[0] : null;
+        return reading.Sample;
     }
 
     /// <summary>Describes a deserialization failure as a violation naming the JSON path it happened at.</summary>
@@ -71,3 +84,9 @@ public static class OutputSampleJson
         ["attributes"] = "a JSON object whose values are strings",
     };
 }
+
+/// <summary>What reading one JSON value as a sample gave.</summary>
+/// <param name="Sample">The sample, when it could be read (it may still break contract rules).</param>
+/// <param name="SampleId">The sample id as far as it could be read, for reporting a rejection.</param>
+/// <param name="Violations">Why it could not be read; empty when <paramref name="Sample"/> is set.</param>
+public sealed record SampleReading(OutputSample? Sample, string? SampleId, IReadOnlyList<ContractViolation> Violations);

@@ -6,7 +6,7 @@ namespace Auditor.Contracts;
 /// <summary>
 /// Enforces every rule of contract v1 and reports all broken rules, each with a stable rule code.
 /// </summary>
-public sealed class OutputSampleValidator : AbstractValidator<OutputSample>
+public sealed partial class OutputSampleValidator : AbstractValidator<OutputSample>
 {
     /// <summary>Creates a validator for the given limits, reading "now" from <paramref name="clock"/>.</summary>
     public OutputSampleValidator(TimeProvider clock, ContractLimits? limits = null)
@@ -47,11 +47,17 @@ public sealed class OutputSampleValidator : AbstractValidator<OutputSample>
         NonNegative(s => s.PromptTokens, "promptTokens");
         NonNegative(s => s.CompletionTokens, "completionTokens");
         NonNegative(s => s.MaxTokens, "maxTokens");
-        NonNegative(s => s.LatencyMs, "latencyMs");
-        NonNegative(s => s.TimeToFirstTokenMs, "timeToFirstTokenMs");
+        FiniteNonNegative(s => s.LatencyMs, "latencyMs");
+        FiniteNonNegative(s => s.TimeToFirstTokenMs, "timeToFirstTokenMs");
 
-        RuleFor(s => s.SamplingRate).Must(r => r is null || (r > 0 && r <= 1)).WithErrorCode("samplingRate.range")
-            .WithMessage("samplingRate must be greater than 0 and at most 1; got {PropertyValue}.");
+        // Volumes are scaled by 1/r: below the minimum one sample would stand for more than a million, and a rate such
+        // as 5e-324 makes the volume infinite.
+        RuleFor(s => s.SamplingRate).Must(r => r is null || (r >= ContractLimits.MinSamplingRate && r <= 1)).WithErrorCode("samplingRate.range")
+            .WithMessage($"samplingRate must be at least {ContractLimits.MinSamplingRate:0.######} (one sample standing for at most a million) and at most 1; got {{PropertyValue}}.");
+
+        RuleFor(s => s.Params).Custom((p, context) => CheckParams(p, context));
+        // Hung on one property so it runs once per sample; it adds failures under the fields it checks.
+        RuleFor(s => s.SampleId).Custom((_, context) => CheckText(context.InstanceToValidate, context));
 
         RuleFor(s => s.Attributes).Must(a => a is null || a.Count <= ContractLimits.MaxAttributes).WithErrorCode("attributes.count")
             .WithMessage($"attributes may have at most {ContractLimits.MaxAttributes} entries.");
@@ -82,14 +88,18 @@ public sealed class OutputSampleValidator : AbstractValidator<OutputSample>
             .MaximumLength(ContractLimits.MaxNameLength).WithErrorCode($"{name}.length")
             .WithMessage($"{name} must be at most {ContractLimits.MaxNameLength} characters.");
 
+    private void FiniteNonNegative(System.Linq.Expressions.Expression<Func<OutputSample, double?>> field, string name) =>
+        RuleFor(field).Must(v => v is null || double.IsFinite(v.Value)).WithErrorCode($"{name}.finite")
+            .WithMessage($"{name} must be a finite number; got {{PropertyValue}} (a JSON number such as 1e400 is beyond the range of a double).")
+            .Must(v => v is null || v >= 0).WithErrorCode($"{name}.negative")
+            .WithMessage($"{name} must be at least 0; got {{PropertyValue}}.");
+
     private void NonNegative<T>(System.Linq.Expressions.Expression<Func<OutputSample, T?>> field, string name) where T : struct, IComparable<T>
     {
         var zero = default(T);
-        RuleFor(field).Must(v => v is null || (v.Value.CompareTo(zero) >= 0 && !IsNaN(v.Value))).WithErrorCode($"{name}.negative")
+        RuleFor(field).Must(v => v is null || v.Value.CompareTo(zero) >= 0).WithErrorCode($"{name}.negative")
             .WithMessage($"{name} must be at least 0; got {{PropertyValue}}.");
     }
-
-    private static bool IsNaN<T>(T value) => value is double d && !double.IsFinite(d);
 
     // FluentValidation names properties in PascalCase ("Attributes[0].Key"); the wire uses camelCase.
     private static string FieldOf(string propertyName) =>

@@ -38,6 +38,50 @@ public class OutputSampleJsonTests
         Assert.Contains(field, violation.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"sampleId":"x\udc00","model":"m"}""", "sampleId", "sampleId.surrogate")]
+    [InlineData("""{"sampleId":"a","output":"\ud800 tail"}""", "output", "output.surrogate")]
+    [InlineData("""{"sampleId":"a","attributes":{"k\udc00":"v"}}""", "attributes (a key)", "attributes.surrogate")]
+    [InlineData("""{"sampleId":"a","params":{"stop":["\udc00"]}}""", "params.stop[0]", "params.surrogate")]
+    [InlineData("""{"sampleId":"a","sampleId":"b"}""", "sampleId", "json.duplicateKey")]
+    [InlineData("""{"sampleId":"a","SampleId":"b"}""", "sampleId", "json.duplicateKey")]
+    [InlineData("""{"sampleId":"a","params":{"t":1,"t":2}}""", "params.t", "json.duplicateKey")]
+    [InlineData("""{"sampleId":"a","extra":"\udc00"}""", "extra", "json.surrogate")]
+    public void Names_the_field_whose_text_no_store_can_hold_or_whose_key_repeats(string json, string field, string rule)
+    {
+        var reading = OutputSampleJson.Read(JsonDocument.Parse(json).RootElement);
+
+        Assert.Null(reading.Sample);
+        var violation = Assert.Single(reading.Violations);
+        Assert.Equal((field, rule), (violation.Field, violation.Rule));
+    }
+
+    [Fact]
+    public void Names_a_field_holding_bytes_that_are_not_UTF8_and_still_reads_the_sample_id()
+    {
+        var bytes = """{"sampleId":"id-1","model":"m#"}"""u8.ToArray();
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xFF; // a byte that never occurs in UTF-8
+        var reading = OutputSampleJson.Read(JsonDocument.Parse(bytes).RootElement);
+
+        Assert.Equal("id-1", reading.SampleId);
+        var violation = Assert.Single(reading.Violations);
+        Assert.Equal(("model", "model.utf8"), (violation.Field, violation.Rule));
+    }
+
+    [Fact]
+    public void Keeps_an_undecodable_sample_id_as_its_escaped_JSON_text()
+    {
+        var reading = OutputSampleJson.Read(JsonDocument.Parse("""{"sampleId":"x\udc00"}""").RootElement);
+        Assert.Equal("x\\udc00", reading.SampleId);
+    }
+
+    [Fact]
+    public void Reads_1e400_as_infinity_so_the_validator_can_say_it_is_out_of_range()
+    {
+        var reading = OutputSampleJson.Read(JsonDocument.Parse("""{"sampleId":"a","latencyMs":1e400}""").RootElement);
+        Assert.Equal(double.PositiveInfinity, reading.Sample!.LatencyMs);
+    }
+
     [Fact]
     public void Rejects_a_value_that_is_not_an_object()
     {

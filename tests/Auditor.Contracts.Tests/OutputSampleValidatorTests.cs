@@ -65,10 +65,34 @@ public class OutputSampleValidatorTests
         { "completionTokens.negative", s => s with { CompletionTokens = -1 } },
         { "maxTokens.negative", s => s with { MaxTokens = -5 } },
         { "latencyMs.negative", s => s with { LatencyMs = -0.5 } },
-        { "latencyMs.negative", s => s with { LatencyMs = double.NaN } },
+        { "latencyMs.finite", s => s with { LatencyMs = double.NaN } },
+        { "latencyMs.finite", s => s with { LatencyMs = double.PositiveInfinity } },
+        { "timeToFirstTokenMs.finite", s => s with { TimeToFirstTokenMs = double.NegativeInfinity } },
         { "timeToFirstTokenMs.negative", s => s with { TimeToFirstTokenMs = -1 } },
         { "samplingRate.range", s => s with { SamplingRate = 0 } },
         { "samplingRate.range", s => s with { SamplingRate = 1.01 } },
+        { "samplingRate.range", s => s with { SamplingRate = 5e-324 } },
+        { "samplingRate.range", s => s with { SamplingRate = 9.99e-7 } },
+        { "sampleId.nul", s => s with { SampleId = "a\0b" } },
+        { "sampleId.surrogate", s => s with { SampleId = "x\udc00" } },
+        { "model.nul", s => s with { Model = "m\0" } },
+        { "model.surrogate", s => s with { Model = "\ud800m" } },
+        { "route.nul", s => s with { Route = "\0" } },
+        { "route.surrogate", s => s with { Route = "r\ud83d" } },
+        { "deployment.nul", s => s with { Deployment = "d\0" } },
+        { "deployment.surrogate", s => s with { Deployment = "\udfff" } },
+        { "prompt.surrogate", s => s with { Prompt = "p\udc00q" } },
+        { "output.surrogate", s => s with { Output = "o\ud800" } },
+        { "attributes.nul", s => s with { Attributes = new() { ["k\0"] = "v" } } },
+        { "attributes.nul", s => s with { Attributes = new() { ["k"] = "v\0" } } },
+        { "attributes.surrogate", s => s with { Attributes = new() { ["k"] = "\udc00" } } },
+        { "params.nul", s => s with { Params = new() { ["stop"] = JsonSerializer.SerializeToElement(new[] { "a\0" }) } } },
+        { "params.nul", s => s with { Params = new() { ["x\0"] = JsonSerializer.SerializeToElement(1) } } },
+        { "params.surrogate", s => s with { Params = new() { ["p"] = JsonDocument.Parse("{\"a\":\"\\udc00\"}").RootElement.Clone() } } },
+        { "params.size", s => s with { Params = new() { ["big"] = JsonSerializer.SerializeToElement(new string('x', 64 * 1024)) } } },
+        { "params.depth", s => s with { Params = new() { ["deep"] = JsonDocument.Parse(new string('[', 32) + new string(']', 32)).RootElement.Clone() } } },
+        { "params.value", s => s with { Params = new() { ["unset"] = default } } },
+        { "params.key", s => s with { Params = new() { [""] = JsonSerializer.SerializeToElement(1) } } },
         { "attributes.count", s => s with { Attributes = Enumerable.Range(0, 65).ToDictionary(i => "k" + i, _ => "v") } },
         { "attributes.key", s => s with { Attributes = new() { [""] = "v" } } },
         { "attributes.keyLength", s => s with { Attributes = new() { [new string('k', 101)] = "v" } } },
@@ -97,6 +121,30 @@ public class OutputSampleValidatorTests
 
         string[] expected = ["sampleId.required", "model.required", "samplingRate.range", "finishReason.value", "completionTokens.negative"];
         Assert.Equal(expected.Order(), rules.Order());
+    }
+
+    [Fact]
+    public void Accepts_a_NUL_in_output_and_prompt_because_a_model_can_emit_it()
+    {
+        Assert.Empty(_validator.Check(Valid() with { Output = "cut off mid\0sentence", Prompt = "\0" }));
+    }
+
+    [Fact]
+    public void Accepts_surrogate_pairs_minus_zero_and_the_smallest_sampling_rate()
+    {
+        Assert.Empty(_validator.Check(Valid() with
+        {
+            Output = "emoji \ud83d\ude00", Model = "\ud83d\ude00", LatencyMs = -0.0, SamplingRate = ContractLimits.MinSamplingRate,
+            Params = new() { ["deep"] = JsonDocument.Parse(new string('[', 31) + new string(']', 31)).RootElement.Clone() },
+        }));
+    }
+
+    [Fact]
+    public void Says_a_NUL_once_however_often_params_hold_it()
+    {
+        var stops = Enumerable.Range(0, 1000).Select(i => $"s{i}\0").ToArray();
+        var violation = Assert.Single(_validator.Check(Valid() with { Params = new() { ["stop"] = JsonSerializer.SerializeToElement(stops) } }));
+        Assert.Equal("params.nul", violation.Rule);
     }
 
     [Fact]

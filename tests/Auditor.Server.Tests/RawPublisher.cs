@@ -43,6 +43,30 @@ public sealed class RawPublisher : IAsyncDisposable
         await _channel.BasicPublishAsync(AuditorTopology.Exchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
     }
 
+    /// <summary>Publishes exact bytes (which need not be UTF-8 or JSON).</summary>
+    public async Task PublishBytesAsync(byte[] body, string messageId)
+    {
+        var properties = AuditorTopology.JsonMessage(messageId);
+        await _channel.BasicPublishAsync(AuditorTopology.Exchange, "", mandatory: false, properties, body);
+    }
+
+    /// <summary>Takes every message off the error queue and returns their message ids.</summary>
+    public async Task<IReadOnlyList<string>> DrainErrorQueueMessageIdsAsync()
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        var ids = new List<string>();
+        while (await channel.BasicGetAsync(AuditorTopology.Queue + "_error", autoAck: true) is { } message)
+            ids.Add(message.BasicProperties.MessageId ?? "");
+        return ids;
+    }
+
+    /// <summary>Messages in the samples queue (ready, not those delivered and unacknowledged).</summary>
+    public async Task<uint> QueueDepthAsync()
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(AuditorTopology.Queue)).MessageCount;
+    }
+
     /// <summary>Empties the samples queue and its error queue, so a test sees only its own messages.</summary>
     public async Task PurgeAsync()
     {

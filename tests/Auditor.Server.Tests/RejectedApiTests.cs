@@ -56,7 +56,7 @@ public sealed class RejectedApiTests : IAsyncLifetime
         Assert.Equal(0, none.GetProperty("items").GetArrayLength());
         Assert.Equal(0, later.GetProperty("items").GetArrayLength());
         var one = future.GetProperty("items")[0];
-        Assert.Equal("utf-8", one.GetProperty("payloadEncoding").GetString());
+        Assert.Equal("utf8", one.GetProperty("payloadEncoding").GetString());
         Assert.Contains("\"sampleId\":\"late-3\"", one.GetProperty("payload").GetString(), StringComparison.Ordinal);
     }
 

@@ -143,22 +143,25 @@ public abstract class StoreContractTests : MigratedDatabaseTest
         var row = await c.QuerySingleAsync<(string Source, string Errors, string Payload)>(
             "SELECT source AS Source, CAST(errors AS text) AS Errors, payload AS Payload FROM rejected_samples");
         Assert.Equal("rabbitmq", row.Source);
-        Assert.Equal(bad.Payload, row.Payload);
+        Assert.Equal("""{"model":"m","output":"x"}""", row.Payload);
         Assert.Contains("sampleId.required", row.Errors, StringComparison.Ordinal);
         Assert.Contains("route.required", row.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_failed_batch_leaves_nothing_behind()
+    public async Task A_batch_that_fails_for_a_reason_other_than_its_data_leaves_nothing_behind()
     {
-        var sample = TestSamples.Valid(output: "");
-        var tooLong = TestSamples.Valid(output: "") with { SampleId = null };
+        var plain = TestSamples.Valid();
+        var selected = TestSamples.Valid();
+        await using (var c = await Database.OpenAsync(default))
+            await c.ExecuteAsync("ALTER TABLE review_items RENAME TO review_items_gone"); // a broken schema: no row is at fault
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Writer.CommitAsync([Audited(sample), Audited(tooLong)], [], default));
+        await Assert.ThrowsAnyAsync<Exception>(() => Writer.CommitAsync([Audited(plain), Audited(selected, ReviewStratum.Uniform, 0.02)], [], default));
 
         Assert.Equal(0, await CountAsync("sample_ids"));
         Assert.Equal(0, await CountAsync("samples"));
         Assert.Equal(0, await CountAsync("stream_hour_counters"));
+        Assert.Equal(0, await CountAsync("rejected_samples"));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text;
 using Auditor.Contracts;
 using MassTransit;
 
@@ -12,8 +11,10 @@ public sealed class AuditOutputSamplesConsumer(SampleAuditPipeline pipeline) : I
 {
     public async Task Consume(ConsumeContext<Batch<OutputSample>> context)
     {
+        // Each body is read again with the contract's own reader: MassTransit's is lenient where the contract is not
+        // (numbers as strings, a key given twice), and every intake path must judge a sample alike.
         var batch = context.Message
-            .Select(m => new IncomingSample(m.Message, () => Encoding.UTF8.GetString(m.ReceiveContext.Body.GetBytes())))
+            .Select(m => IncomingSample.FromBody(m.ReceiveContext.Body.GetBytes(), m.ReceiveContext.ContentType?.MediaType))
             .ToList();
         await pipeline.ProcessAsync(batch, SourceOf(context), context.CancellationToken);
     }

@@ -1,5 +1,5 @@
-using System.Data.Common;
 using Auditor.Server.Configuration;
+using Auditor.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -34,18 +34,18 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             rabbit.ConfigureConsumeTopology = false;
         }
 
-        // A database outage is waited out (messages stay unacknowledged in the queue, the consumer does not spin);
-        // any other failure is retried a few times, then the batch goes to the error queue with the exception.
+        // A database outage or a timeout is waited out (messages stay unacknowledged in the queue, the consumer does not
+        // spin). A data error never gets here: the batch writer sets the refused samples aside and commits the rest, so
+        // retrying it would only block every later sample. Any other failure (a bug, a broken schema) is retried a few
+        // times, then the batch goes to the error queue with the exception.
         consumer.UseMessageRetry(r =>
         {
-            r.Handle<DbException>();
-            r.Handle<TimeoutException>();
+            r.Handle<Exception>(StoreFailure.IsTransient);
             r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
         });
         consumer.UseMessageRetry(r =>
         {
-            r.Ignore<DbException>();
-            r.Ignore<TimeoutException>();
+            r.Ignore<Exception>(StoreFailure.IsTransient);
             r.Intervals(100, 500, 2000);
         });
         consumer.Options<BatchOptions>(o => o

@@ -40,36 +40,39 @@ public sealed partial class SampleAuditPipeline(
         var rejected = new List<RejectedSample>();
         foreach (var incoming in batch)
         {
-            var violations = validator.Check(incoming.Sample);
-            if (violations.Count > 0)
+            var violations = incoming.Sample is { } read ? validator.Check(read) : incoming.ReadErrors;
+            if (violations.Count > 0 || incoming.Sample is null)
             {
-                rejected.Add(new RejectedSample(source, incoming.Sample.SampleId, violations, incoming.Payload()));
+                rejected.Add(new RejectedSample(source, incoming.SampleId, violations, incoming.Payload()));
                 continue;
             }
+            var sample = incoming.Sample;
             Inspection inspection;
             try
             {
-                inspection = detectors.Inspect(incoming.Sample);
+                inspection = detectors.Inspect(sample);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A sample that breaks a detector is poison for that sample only: kept with the reason where rejected
                 // input is, so the rest of its batch is still counted instead of going to the error queue with it.
-                LogPoison(ex, source, incoming.Sample.SampleId);
-                rejected.Add(new RejectedSample(source, incoming.Sample.SampleId,
+                LogPoison(ex, source, sample.SampleId);
+                rejected.Add(new RejectedSample(source, sample.SampleId,
                     [new ContractViolation("$", "processing", $"a detector failed on this sample: {ex.GetType().Name}: {ex.Message}")], incoming.Payload()));
                 continue;
             }
-            var routing = ReviewRouter.Route(incoming.Sample.SampleId!, inspection.Flagged, fractions.For(incoming.Sample.Model!, incoming.Sample.Route!));
-            accepted.Add(new AuditedSample(incoming.Sample, inspection, routing));
+            var routing = ReviewRouter.Route(sample.SampleId!, inspection.Flagged, fractions.For(sample.Model!, sample.Route!));
+            accepted.Add(new AuditedSample(sample, inspection, routing, incoming.Payload));
         }
 
-        var outcome = await writer.CommitAsync(accepted, rejected, ct);
+        // The writer sets aside any sample the store refuses (rule "store") and commits the rest.
+        var outcome = await writer.CommitAsync(accepted, rejected, source, ct);
         // In-process state that depends on what was counted learns it only now, from the samples this commit counted.
         driftWindows.Record(outcome.CountedSamples);
-        attempt.Committed(outcome, rejected);
-        LogBatch(batch.Count, outcome.Counted, outcome.Duplicates, outcome.Stored, outcome.Selected, rejected.Count);
-        foreach (var r in rejected)
+        IReadOnlyList<RejectedSample> allRejected = outcome.Refused.Count == 0 ? rejected : [.. rejected, .. outcome.Refused];
+        attempt.Committed(outcome, allRejected);
+        LogBatch(batch.Count, outcome.Counted, outcome.Duplicates, outcome.Stored, outcome.Selected, allRejected.Count);
+        foreach (var r in allRejected)
             LogRejected(source, r.SampleId, string.Join("; ", r.Errors.Select(e => $"{e.Rule}: {e.Message}")));
         return outcome;
     }

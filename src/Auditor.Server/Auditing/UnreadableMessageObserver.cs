@@ -1,7 +1,5 @@
-using System.Data.Common;
-using System.Text;
-using System.Text.Json;
 using Auditor.Contracts;
+using Auditor.Storage;
 using Auditor.Storage.Samples;
 using MassTransit;
 using RabbitMQ.Client.Exceptions;
@@ -13,7 +11,9 @@ namespace Auditor.Server.Auditing;
 /// consumer sees it; MassTransit moves it to the error queue with the exception in its headers. This observer also
 /// keeps it in rejected_samples with the reason, so bad input is visible where every other rejection is. A receive cut
 /// short by the transport (a stopping endpoint, a lost connection, a channel the broker closed) and a body that is a
-/// valid sample are not recorded: such a message is returned to the queue and counted when it is read again.
+/// valid sample are not recorded: such a message is returned to the queue and counted when it is read again. The body
+/// is kept byte-exact (base64 when it is not UTF-8 text), and the observer never throws: a throwing receive observer
+/// leaves the message unacknowledged, and enough of those stop the consumer.
 /// </summary>
 public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, OutputSampleValidator validator, ILogger<UnreadableMessageObserver> logger) : IReceiveObserver
 {
@@ -28,19 +28,38 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
 
     public async Task ReceiveFault(ReceiveContext context, Exception exception)
     {
+        // This runs inside MassTransit's receive pipeline: should it throw, the message is neither moved to the error
+        // queue nor acknowledged, fills the prefetch and stops the consumer. So nothing may escape from here.
+        try
+        {
+            await RecordAsync(context, exception);
+        }
+        catch (Exception ex)
+        {
+            LogNotKept(ex);
+        }
+    }
+
+    private async Task RecordAsync(ReceiveContext context, Exception exception)
+    {
         // A receive cut short by a stopping endpoint or a lost broker connection says nothing about the message: it
         // is returned to the queue and read again. Recording it would put a valid sample among the rejected.
         if (context.CancellationToken.IsCancellationRequested || IsTransportFault(exception))
             return;
-        var payload = Encoding.UTF8.GetString(context.Body.GetBytes());
-        var (sampleId, violation, sample) = Describe(payload);
+        var body = context.Body.GetBytes();
+        var (sampleId, violations, sample) = Describe(body, context.ContentType?.MediaType);
         // A body that is a valid sample is not unreadable, whatever cut its receive short (a transport fault this
-        // release does not know by type): it is returned to the queue, read again and counted once.
-        if (sample is not null && violation is null && validator.Validate(sample).IsValid)
+        // release does not know by type): it is returned to the queue, read again and counted once. Unless MassTransit
+        // itself could not deserialize it: then it will never be read, and keeping it here is all that keeps it.
+        if (sample is not null && violations.Count == 0 && validator.Validate(sample).IsValid && !IsDeserializationFault(exception))
             return;
-        // Otherwise the contract reader names the field of the wrong type; anything else keeps MassTransit's reason.
-        violation ??= new ContractViolation("$", "unreadable", exception.Message);
-        var rejected = new RejectedSample(Source(context), sampleId, [violation], payload);
+        // Otherwise the contract reader names what is wrong; anything else keeps MassTransit's reason.
+        if (violations.Count == 0 && sample is not null)
+            violations = validator.Check(sample);
+        if (violations.Count == 0)
+            violations = [new ContractViolation("$", "unreadable", $"MassTransit could not read the message: {exception.Message}")];
+        // The exact bytes are kept: text when they are UTF-8 without NUL, else base64 (see RejectedPayload).
+        var rejected = new RejectedSample(Source(context), sampleId, violations, RejectedPayload.FromBytes(body));
         // While the store is down, wait for it like the consumer does (bounded), so the copy is not lost to an outage.
         var delay = TimeSpan.FromMilliseconds(200);
         var giveUp = DateTime.UtcNow + StoreOutagePatience;
@@ -51,16 +70,10 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
                 await writer.RecordRejectedAsync([rejected], CancellationToken.None);
                 return;
             }
-            catch (Exception ex) when (ex is DbException or TimeoutException && DateTime.UtcNow < giveUp)
+            catch (Exception ex) when (StoreFailure.IsTransient(ex) && DateTime.UtcNow < giveUp)
             {
                 await Task.Delay(delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-            catch (Exception ex)
-            {
-                // The message is still in the error queue with its exception: nothing is lost, only this copy.
-                LogNotKept(ex);
-                return;
             }
         }
     }
@@ -87,21 +100,22 @@ public sealed partial class UnreadableMessageObserver(SampleBatchWriter writer, 
         return false;
     }
 
-    /// <summary>The sample id, what makes the body unreadable as a sample (none when it reads as one), and the sample read.</summary>
-    internal static (string? SampleId, ContractViolation? Violation, OutputSample? Sample) Describe(string payload)
+    /// <summary>MassTransit's deserializer failed on the body (it throws System.Runtime.Serialization.SerializationException), or a JSON error, anywhere in the chain.</summary>
+    internal static bool IsDeserializationFault(Exception exception)
     {
-        try
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            using var document = JsonDocument.Parse(payload);
-            var root = document.RootElement;
-            string? id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("sampleId", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-            var sample = OutputSampleJson.TryRead(root, out var violation);
-            return (id, violation, sample);
+            if (e is System.Runtime.Serialization.SerializationException or System.Text.Json.JsonException)
+                return true;
         }
-        catch (JsonException ex)
-        {
-            return (null, new ContractViolation("$", "json", $"the message body is not valid JSON: {ex.Message}"), null);
-        }
+        return false;
+    }
+
+    /// <summary>The sample id, what makes the body unreadable as a sample (none when it reads as one), and the sample read.</summary>
+    internal static (string? SampleId, IReadOnlyList<ContractViolation> Violations, OutputSample? Sample) Describe(byte[] body, string? mediaType = null)
+    {
+        var incoming = IncomingSample.FromBody(body, mediaType);
+        return (incoming.SampleId, incoming.ReadErrors, incoming.Sample);
     }
 
     private static string Source(ReceiveContext context) =>

@@ -53,7 +53,12 @@ public static class SamplesIngestionEndpoints
             }
             catch (JsonException ex)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
+                // Nothing a client sent disappears without a trace: the body's start is kept with its length.
+                var problem = new ContractViolation("$", "json", $"the request body is not valid JSON: {ex.Message}");
+                await writer.RecordRejectedAsync([new RejectedSample("http", null, [problem],
+                    RejectedPayload.FromBytes(body.Value.Span, RejectedPayload.MaxWholeBodyBytes))], ct);
+                return Problem(StatusCodes.Status400BadRequest, "Malformed JSON",
+                    $"{ex.Message} The body was kept in rejected_samples (rule json).");
             }
         }
         else
@@ -81,21 +86,17 @@ public static class SamplesIngestionEndpoints
         var rejected = new List<RejectedSample>();
         foreach (var record in records)
         {
-            OutputSample? sample = null;
-            var readError = record.ParseError;
-            if (record.Json is { } json)
-                sample = OutputSampleJson.TryRead(json, out readError);
-            IReadOnlyList<ContractViolation> errors = sample is null ? [readError!] : validator.Check(sample);
+            var reading = record.Json is { } json ? OutputSampleJson.Read(json) : new SampleReading(null, null, [record.ParseError!]);
+            var errors = reading.Sample is { } read ? validator.Check(read) : reading.Violations;
             if (errors.Count == 0)
             {
-                var text = record.Text;
-                accepted.Add(new IncomingSample(sample!, () => text));
-                acceptedBytes += text.Length * sizeof(char); // what the waiting request holds in memory
+                var raw = record.Raw;
+                accepted.Add(new IncomingSample(reading.Sample!, reading.SampleId, [], () => RejectedPayload.FromBytes(raw.Span)));
+                acceptedBytes += raw.Length; // what the waiting request holds in memory
                 continue;
             }
-            var id = sample?.SampleId ?? SampleIdOf(record.Json);
-            rejections.Add(new IngestRejection(record.Index, id, errors));
-            rejected.Add(new RejectedSample(source, id, errors, record.Text));
+            rejections.Add(new IngestRejection(record.Index, reading.SampleId, errors));
+            rejected.Add(new RejectedSample(source, reading.SampleId, errors, RejectedPayload.FromBytes(record.Raw.Span)));
         }
 
         // Rejections are kept before anything is queued: a request never half-disappears.
@@ -129,11 +130,6 @@ public static class SamplesIngestionEndpoints
         };
         return Problem(StatusCodes.Status503ServiceUnavailable, title, detail + kept);
     }
-
-    private static string? SampleIdOf(JsonElement? json) =>
-        json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("sampleId", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()
-            : null;
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)

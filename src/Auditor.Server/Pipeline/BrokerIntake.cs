@@ -26,7 +26,7 @@ public sealed partial class BrokerIntake(SampleQueue queue, IOptionsMonitor<Audi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.CurrentValue.Pipeline.AcceptTimeoutSeconds));
-            await queue.EnqueueAsync(samples.Select(s => s.Sample).ToList(), timeout.Token);
+            await queue.EnqueueAsync(samples.Select(s => s.Sample!).ToList(), timeout.Token);
             return new IntakeResult(IntakeStatus.Accepted);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -9,13 +9,13 @@ namespace Auditor.Server.Rejected;
 
 /// <summary>
 /// One kept rejection as the API shows it. <paramref name="Payload"/> is the payload exactly as kept: UTF-8 text, or
-/// base64 of the received bytes when <paramref name="PayloadEncoding"/> is "base64".
+/// base64 of the received bytes when <paramref name="PayloadEncoding"/> is "base64" (else "utf8").
 /// </summary>
 public sealed record RejectedView(long Id, DateTimeOffset ReceivedAt, string Source, string? SampleId, IReadOnlyList<ContractViolation> Errors,
     string Payload, string PayloadEncoding)
 {
     public static RejectedView From(RejectedRecord r) =>
-        new(r.Id, r.ReceivedAt, r.Source, r.SampleId, r.Errors, r.Payload.Stored, r.Payload.Base64 ? "base64" : "utf-8");
+        new(r.Id, r.ReceivedAt, r.Source, r.SampleId, r.Errors, r.Payload.Stored, r.Payload.Encoding);
 }
 
 /// <summary>A page of kept rejections, newest first; <paramref name="Next"/> is the `before` value of the next page (null at the end).</summary>

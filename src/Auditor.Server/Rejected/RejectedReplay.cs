@@ -45,12 +45,12 @@ public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleVali
             var records = IngestBody.ParseJson(bytes);
             return records.Select(r => r.Json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("messageType", out _)
                     && o.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
-                ? new BodyRecord(r.Index, message.Clone(), null, message.GetRawText())
+                ? new BodyRecord(r.Index, message.Clone(), null, System.Text.Encoding.UTF8.GetBytes(message.GetRawText()))
                 : r).ToList();
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return [new BodyRecord(0, null, new ContractViolation("$", "json", $"the payload is not a JSON object: {e.Message}"), payload.Base64 ? payload.Display() : payload.Stored)];
+            return [new BodyRecord(0, null, new ContractViolation("$", "json", $"the payload is not a JSON object: {e.Message}"), bytes)];
         }
     }
 }

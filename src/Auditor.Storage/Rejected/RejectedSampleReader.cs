@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Auditor.Contracts;
+using Auditor.Storage.Samples;
 using Dapper;
 
 namespace Auditor.Storage.Rejected;
@@ -17,13 +18,10 @@ public sealed record RejectedQuery(string? Source, string? Rule, DateTimeOffset?
 /// <summary>Reads <c>rejected_samples</c> for admins: the list, one record, and whether a sample id was rejected.</summary>
 public sealed class RejectedSampleReader(AuditorDatabase database)
 {
-    // The payload encoding flag: a payload that was not valid UTF-8 is kept as base64 when the store has a column
-    // saying so. Until then every payload is text; selecting the column here is the only change it needs.
-    private const string PayloadEncoding = "NULL";
-
-    private static readonly string Columns = $"""
+    private const string Columns = """
         id AS Id, received_at AS ReceivedAt, source AS Source, sample_id AS SampleId, CAST(errors AS text) AS Errors,
-        payload AS Payload, {PayloadEncoding} AS PayloadEncoding
+        payload AS Payload, payload_encoding AS PayloadEncoding, payload_length AS PayloadLength,
+        payload_truncated AS PayloadTruncated, payload_hash AS PayloadHash
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -75,9 +73,14 @@ public sealed class RejectedSampleReader(AuditorDatabase database)
         public string Errors { get; set; } = "[]";
         public string Payload { get; set; } = "";
         public string? PayloadEncoding { get; set; }
+        public long? PayloadLength { get; set; }
+        public bool PayloadTruncated { get; set; }
+        public string PayloadHash { get; set; } = "";
 
         public RejectedRecord ToRecord() => new(Id, ReceivedAt, Source, SampleId,
             JsonSerializer.Deserialize<List<ContractViolation>>(Errors, Json) ?? [],
-            new RejectedPayload(Payload, string.Equals(PayloadEncoding, "base64", StringComparison.Ordinal)));
+            new RejectedPayload(Payload, PayloadEncoding ?? RejectedPayload.Utf8,
+                // Rows kept before migration 0007 were all text and all kept whole.
+                PayloadLength ?? System.Text.Encoding.UTF8.GetByteCount(Payload), PayloadTruncated, PayloadHash));
     }
 }

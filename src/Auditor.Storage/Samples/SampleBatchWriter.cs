@@ -1,7 +1,6 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Auditor.Contracts;
 using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
 using Dapper;
@@ -12,12 +11,89 @@ namespace Auditor.Storage.Samples;
 /// Commits one consumer batch in one transaction: dedupe of sample ids, stream-hour and detector-hour
 /// counters, stored samples with detector results, review items, and rejected payloads. Either all of it
 /// lands or none of it does, so a batch acknowledged after this returns is never half-counted.
+/// A batch the store refuses for a data reason (<see cref="StoreFailure.IsDataError"/>) is split in halves until
+/// the refused samples are alone; those are kept in rejected_samples with the store's message (rule <c>store</c>)
+/// and the rest is committed, so one bad row never holds up its neighbours. Other failures are thrown.
 /// </summary>
 public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clock)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<BatchOutcome> CommitAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected, CancellationToken ct)
+    /// <summary>The rule of a sample the store refused.</summary>
+    public const string StoreRule = "store";
+
+    public Task<BatchOutcome> CommitAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected, CancellationToken ct) =>
+        CommitAsync(accepted, rejected, "bus", ct);
+
+    /// <param name="accepted">Valid samples with their inspection and routing.</param>
+    /// <param name="rejected">Input already rejected, kept as is.</param>
+    /// <param name="source">Where the accepted samples came from, for any the store refuses.</param>
+    /// <param name="ct">Cancels the commit.</param>
+    public async Task<BatchOutcome> CommitAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected, string source, CancellationToken ct)
+    {
+        var refused = new List<RejectedSample>();
+        var outcome = await CommitSplittingAsync(accepted, rejected, source, refused, ct);
+        if (refused.Count == 0)
+            return outcome;
+        var kept = await CommitOnceAsync([], refused, ct);
+        return outcome with { Rejected = outcome.Rejected + kept.Rejected, Refused = refused };
+    }
+
+    /// <summary>Records rejected payloads outside a consumer batch (the HTTP endpoint).</summary>
+    public Task<BatchOutcome> RecordRejectedAsync(IReadOnlyList<RejectedSample> rejected, CancellationToken ct) => CommitAsync([], rejected, ct);
+
+    // Bisection: a part that fails for a data reason is split until a failing part is one sample. With k bad samples
+    // among n this takes about 2k log2(n) commits; a batch without bad samples takes one.
+    private async Task<BatchOutcome> CommitSplittingAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected,
+        string source, List<RejectedSample> refused, CancellationToken ct)
+    {
+        try
+        {
+            return await CommitOnceAsync(accepted, rejected, ct);
+        }
+        catch (Exception ex) when (StoreFailure.IsDataError(ex) && !ct.IsCancellationRequested)
+        {
+            if (accepted.Count + rejected.Count > 1)
+            {
+                var a = accepted.Count / 2;
+                var r = rejected.Count / 2;
+                var left = await CommitSplittingAsync(accepted.Take(a).ToList(), rejected.Take(r).ToList(), source, refused, ct);
+                var right = await CommitSplittingAsync(accepted.Skip(a).ToList(), rejected.Skip(r).ToList(), source, refused, ct);
+                return Sum(left, right);
+            }
+            if (accepted.Count == 1)
+            {
+                refused.Add(Refused(accepted[0], source, ex));
+                return new BatchOutcome(0, 0, 0, 0, 0);
+            }
+            // A rejected payload is always storable (encoded, id and messages made storable): this is a fault of ours,
+            // not of the data, and is thrown rather than dropped.
+            throw;
+        }
+    }
+
+    private static BatchOutcome Sum(BatchOutcome a, BatchOutcome b) =>
+        new(a.Counted + b.Counted, a.Duplicates + b.Duplicates, a.Stored + b.Stored, a.Selected + b.Selected, a.Rejected + b.Rejected)
+        {
+            CountedSamples = [.. a.CountedSamples, .. b.CountedSamples],
+        };
+
+    private static RejectedSample Refused(AuditedSample sample, string source, Exception error)
+    {
+        RejectedPayload payload;
+        try
+        {
+            payload = sample.Payload?.Invoke() ?? RejectedPayload.FromText(OutputSampleJson.Serialize(sample.Sample));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException)
+        {
+            payload = RejectedPayload.FromText($"(the sample could not be written out as JSON: {ex.Message})");
+        }
+        return new RejectedSample(source, sample.Sample.SampleId,
+            [new ContractViolation("$", StoreRule, $"the store refused this sample: {StoreFailure.Describe(error)}")], payload);
+    }
+
+    private async Task<BatchOutcome> CommitOnceAsync(IReadOnlyList<AuditedSample> accepted, IReadOnlyList<RejectedSample> rejected, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         // A sample repeated inside one batch is a duplicate like any other; the first copy wins.
@@ -43,9 +119,6 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         await tx.CommitAsync(ct);
         return new BatchOutcome(counted.Count, accepted.Count - counted.Count, toStore.Count, selected.Count, rejectedCount) { CountedSamples = counted };
     }
-
-    /// <summary>Records rejected payloads outside a consumer batch (the HTTP endpoint).</summary>
-    public Task<BatchOutcome> RecordRejectedAsync(IReadOnlyList<RejectedSample> rejected, CancellationToken ct) => CommitAsync([], rejected, ct);
 
     private static async Task UpsertCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
     {
@@ -175,16 +248,23 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (rejected.Count == 0)
             return 0;
         var sql = $"""
-            INSERT INTO rejected_samples (payload_hash, received_at, source, sample_id, errors, payload)
-            VALUES (@PayloadHash, @ReceivedAt, @Source, @SampleId, {database.Json("Errors")}, @Payload)
+            INSERT INTO rejected_samples (payload_hash, received_at, source, sample_id, errors, payload, payload_encoding, payload_length, payload_truncated)
+            VALUES (@PayloadHash, @ReceivedAt, @Source, @SampleId, {database.Json("Errors")}, @Payload, @Encoding, @Length, @Truncated)
             ON CONFLICT (payload_hash) DO NOTHING
             """;
+        // Ids and messages may hold what no store can (a NUL, a lone surrogate): they are made visible as U+FFFD,
+        // while the payload keeps the exact bytes.
         return await c.ExecuteAsync(new CommandDefinition(sql, rejected.Select(r => new
         {
-            PayloadHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(r.Payload))),
-            ReceivedAt = now, r.Source, r.SampleId,
-            Errors = StorableJson(r.Errors),
-            Payload = Storable(r.Payload),
+            PayloadHash = r.Payload.Hash,
+            ReceivedAt = now,
+            Source = TextDefects.Storable(r.Source),
+            SampleId = TextDefects.Storable(r.SampleId),
+            Errors = StorableJson(r.Errors.Select(e => new ContractViolation(TextDefects.Storable(e.Field)!, TextDefects.Storable(e.Rule)!, TextDefects.Storable(e.Message)!))),
+            Payload = r.Payload.Stored,
+            r.Payload.Encoding,
+            r.Payload.Length,
+            r.Payload.Truncated,
         }).ToList(), tx, cancellationToken: ct));
     }
 
