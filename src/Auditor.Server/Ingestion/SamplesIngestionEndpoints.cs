@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Auditor.Contracts;
-using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
-using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -27,8 +25,7 @@ public static class SamplesIngestionEndpoints
     }
 
     private static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, IOptions<AuditorOptions> options, OutputSampleValidator validator, SampleQueue queue,
-        SampleBatchWriter writer, CancellationToken ct)
+        HttpRequest request, IOptions<AuditorOptions> options, SampleIntake intake, CancellationToken ct)
     {
         var limit = options.Value.Ingest.MaxBodyBytes;
         var body = await ReadBodyAsync(request, limit, ct);
@@ -56,40 +53,25 @@ public static class SamplesIngestionEndpoints
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
 
-        var accepted = new List<OutputSample>(records.Count);
-        var rejections = new List<IngestRejection>();
-        var rejected = new List<RejectedSample>();
-        foreach (var record in records)
+        var samples = records.Select(r =>
         {
             OutputSample? sample = null;
-            var readError = record.ParseError;
-            if (record.Json is { } json)
+            var readError = r.ParseError;
+            if (r.Json is { } json)
                 sample = OutputSampleJson.TryRead(json, out readError);
-            IReadOnlyList<ContractViolation> errors = sample is null ? [readError!] : validator.Check(sample);
-            if (errors.Count == 0)
-            {
-                accepted.Add(sample!);
-                continue;
-            }
-            var id = sample?.SampleId ?? SampleIdOf(record.Json);
-            rejections.Add(new IngestRejection(record.Index, id, errors));
-            rejected.Add(new RejectedSample("http", id, errors, record.Text));
-        }
-
-        // Rejections are kept before anything is queued: a request never half-disappears.
-        if (rejected.Count > 0)
-            await writer.RecordRejectedAsync(rejected, ct);
-        await queue.EnqueueAsync(accepted, ct);
-        return TypedResults.Accepted((string?)null, new IngestResponse(accepted.Count, rejections));
+            return new IntakeRecord(r.Index, sample, readError, r.Text, SampleIdOf(r.Json));
+        }).ToList();
+        var response = await intake.AcceptAsync(samples, "http", ct);
+        return TypedResults.Accepted((string?)null, response);
     }
 
-    private static string? SampleIdOf(JsonElement? json) =>
+    internal static string? SampleIdOf(JsonElement? json) =>
         json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("sampleId", out var id) && id.ValueKind == JsonValueKind.String
             ? id.GetString()
             : null;
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
+    internal static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength > limit)
             return null;
@@ -105,6 +87,6 @@ public static class SamplesIngestionEndpoints
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 }
