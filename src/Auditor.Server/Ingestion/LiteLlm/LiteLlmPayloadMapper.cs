@@ -43,7 +43,9 @@ public static class LiteLlmPayloadMapper
         var modelParameters = read.Object("model_parameters");
         var metadata = read.Object("metadata");
         var (output, finish) = failed ? (null, FinishReasons.Error) : ResponseText(read.Any("response"), ref read.Violation);
-        var attributes = Attributes(read, failed);
+        var attributes = Attributes(ref read, failed);
+        var (promptTokens, completionTokens) = (read.Int("prompt_tokens"), read.Int("completion_tokens"));
+        var (id, model, modelGroup, apiBase, modelId) = (read.String("id"), read.String("model"), read.String("model_group"), read.String("api_base"), read.String("model_id"));
         if (read.Violation is not null)
         {
             violation = read.Violation;
@@ -52,17 +54,17 @@ public static class LiteLlmPayloadMapper
 
         return new OutputSample
         {
-            SampleId = read.String("id"),
+            SampleId = id,
             OccurredAt = (end ?? start) is { } t ? FromUnixSeconds(t) : null,
-            Model = NonEmpty(read.String("model_group")) ?? read.String("model"),
+            Model = NonEmpty(modelGroup) ?? model,
             Route = Route(metadata, options),
-            Deployment = Deployment(read.String("api_base"), read.String("model_id")),
+            Deployment = Deployment(apiBase, modelId),
             Prompt = PromptText(read.Any("messages")),
             Output = output,
             OutputCaptured = output is null ? false : null,
             FinishReason = finish,
-            PromptTokens = read.Int("prompt_tokens"),
-            CompletionTokens = read.Int("completion_tokens"),
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
             MaxTokens = modelParameters is { } mp ? (IntOf(mp, "max_tokens") ?? IntOf(mp, "max_completion_tokens")) : null,
             LatencyMs = start is { } s && end is { } e ? (e - s) * 1000 : null,
             // Without streaming LiteLLM sets completionStartTime to the end: it is a time to first token only when streamed.
@@ -185,7 +187,7 @@ public static class LiteLlmPayloadMapper
         return NonEmpty(modelId);
     }
 
-    private static Dictionary<string, string> Attributes(FieldReader read, bool failed)
+    private static Dictionary<string, string> Attributes(ref FieldReader read, bool failed)
     {
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string key, string? value)

@@ -162,7 +162,8 @@ public static class GenAiSpanMapper
     {
         if (outputMessages is not null && MessagesText(outputMessages, role: null) is { } fromMessages)
             return fromMessages;
-        var text = Str(a, "gen_ai.completion.0.content") ?? Str(a, "llm.output_messages.0.message.content") ?? Str(a, "output.value");
+        // An empty string is an empty answer, not a missing one.
+        var text = Text(a, "gen_ai.completion.0.content") ?? Text(a, "llm.output_messages.0.message.content") ?? Text(a, "output.value");
         return (text, null);
     }
 
@@ -277,6 +278,8 @@ public static class GenAiSpanMapper
 
     private static string? Str(IReadOnlyDictionary<string, object?> a, string key) =>
         a.TryGetValue(key, out var v) && v is string s && s.Length > 0 ? s : null;
+
+    private static string? Text(IReadOnlyDictionary<string, object?> a, string key) => a.TryGetValue(key, out var v) ? v as string : null;
 
     private static string Describe(object v) => v switch
     {
