@@ -74,18 +74,6 @@ public static class LiteLlmPayloadMapper
         };
     }
 
-    /// <summary>The contract finish reason for an OpenAI-style one (function_call is the older name of tool_calls).</summary>
-    public static string? FinishReason(string? reason) => reason switch
-    {
-        null or "" => null,
-        "stop" or "eos" or "end_turn" or "stop_sequence" => FinishReasons.Stop,
-        "length" or "max_tokens" => FinishReasons.Length,
-        "content_filter" => FinishReasons.ContentFilter,
-        "tool_calls" or "function_call" or "tool_use" => FinishReasons.ToolCalls,
-        "error" => FinishReasons.Error,
-        _ => FinishReasons.Other,
-    };
-
     // The first choice's text: message.content (a string or a list of text parts), a text completion's text, or, for
     // an answer that only calls tools, the tool calls as JSON (what the model generated). Null when nothing was logged.
     private static (string? Text, string? Finish) ResponseText(JsonElement? response, ref ContractViolation? violation)
@@ -106,7 +94,7 @@ public static class LiteLlmPayloadMapper
                     violation = new ContractViolation("response.choices[0]", "type", "response.choices[0] must be a JSON object.");
                     return (null, null);
                 }
-                var finish = choice.TryGetProperty("finish_reason", out var fr) && fr.ValueKind == JsonValueKind.String ? FinishReason(fr.GetString()) : null;
+                var finish = choice.TryGetProperty("finish_reason", out var fr) && fr.ValueKind == JsonValueKind.String ? FinishReasons.Map(fr.GetString()) : null;
                 string? output = null;
                 if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
                 {

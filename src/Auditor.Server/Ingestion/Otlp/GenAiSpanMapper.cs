@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Auditor.Contracts;
-using Auditor.Server.Ingestion.LiteLlm;
 
 namespace Auditor.Server.Ingestion.Otlp;
 
@@ -55,9 +54,9 @@ public static class GenAiSpanMapper
         string? Find(string key) => Str(a, key) ?? (details is null ? null : Str(details, key));
 
         var (output, messageFinish) = OutputText(Find("gen_ai.output.messages"), a);
-        var finish = FinishReasons(a) ?? messageFinish;
+        var finish = FinishReasonOf(a) ?? messageFinish;
         if (finish is null && span.StatusCode == OtlpStatusCode.Error && output is null)
-            finish = Contracts.FinishReasons.Error;
+            finish = FinishReasons.Error;
 
         int? Tokens(string field, params string[] keys)
         {
@@ -141,7 +140,7 @@ public static class GenAiSpanMapper
         return a.TryGetValue("server.port", out var port) && port is long p ? $"{host}:{p}" : host;
     }
 
-    private static string? FinishReasons(IReadOnlyDictionary<string, object?> a)
+    private static string? FinishReasonOf(IReadOnlyDictionary<string, object?> a)
     {
         if (a.TryGetValue("gen_ai.response.finish_reasons", out var v))
         {
@@ -151,10 +150,10 @@ public static class GenAiSpanMapper
                 List<object?> list => list.OfType<string>().FirstOrDefault(),
                 _ => null,
             };
-            if (LiteLlmPayloadMapper.FinishReason(first) is { } reason)
+            if (FinishReasons.Map(first) is { } reason)
                 return reason;
         }
-        return LiteLlmPayloadMapper.FinishReason(Str(a, "gen_ai.completion.0.finish_reason") ?? Str(a, "llm.output_messages.0.message.finish_reason"));
+        return FinishReasons.Map(Str(a, "gen_ai.completion.0.finish_reason") ?? Str(a, "llm.output_messages.0.message.finish_reason"));
     }
 
     // The answer's text: gen_ai.output.messages (the first message's text parts), else the older indexed attributes.
@@ -222,7 +221,7 @@ public static class GenAiSpanMapper
                         }
                     }
                 }
-                var finish = message.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String ? LiteLlmPayloadMapper.FinishReason(f.GetString()) : null;
+                var finish = message.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String ? FinishReasons.Map(f.GetString()) : null;
                 found = (any ? text.ToString() : null, finish);
                 if (role is null)
                     break;
