@@ -249,6 +249,22 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refuses_a_gzip_body_that_inflates_past_the_body_limit()
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+            gzip.Write(new byte[17 * 1024 * 1024]); // 17 MiB of zeros: a few KB on the wire, past the 16 MiB default
+        var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new("application/x-protobuf");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        var response = await _client.PostAsync("/v1/traces", content);
+
+        Assert.True(compressed.Length < 100_000);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Refuses_an_export_without_the_api_key()
     {
         using var anonymous = new HttpClient { BaseAddress = new Uri(_baseUrl) };
