@@ -135,7 +135,8 @@ public sealed class LiteLlmIntakeTests : IAsyncLifetime
         Assert.Equal(8, s.GetProperty("maxTokens").GetInt32());
         Assert.Equal(1250, s.GetProperty("latencyMs").GetDouble(), 0.01);
         Assert.Equal(250, s.GetProperty("timeToFirstTokenMs").GetDouble(), 0.01);
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds((long)(end * 1000)), s.GetProperty("occurredAt").GetDateTimeOffset());
+        // endTime is a float of Unix seconds: equal to the millisecond, whatever binary rounding does below it.
+        Assert.Equal(0, (DateTimeOffset.UnixEpoch.AddSeconds(end) - s.GetProperty("occurredAt").GetDateTimeOffset()).TotalMilliseconds, 1.0);
         Assert.Equal(0.2, s.GetProperty("params").GetProperty("temperature").GetDouble());
         Assert.False(s.GetProperty("params").TryGetProperty("tools", out _)); // request payload, not a decoding parameter
         var attributes = s.GetProperty("attributes");
@@ -164,6 +165,11 @@ public sealed class LiteLlmIntakeTests : IAsyncLifetime
         var empty = Result(f, "empty");
         Assert.True(empty.GetProperty("abstained").GetBoolean());
         Assert.False(empty.GetProperty("flagged").GetBoolean());
+
+        // The sample page says the text was not captured, not that the answer was empty.
+        var page = await _client.GetStringAsync($"/samples/{failed}");
+        Assert.Contains("output not captured by the publisher", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("(empty output)", page, StringComparison.Ordinal);
 
         Assert.Equal(2, await _app.Database.StreamTotalAsync("support-chat"));
         Assert.Equal(1, await _app.Database.StreamTotalAsync("litellm"));

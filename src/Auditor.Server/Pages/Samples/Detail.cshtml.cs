@@ -16,7 +16,7 @@ public sealed class SampleDetailModel(SampleReader samples) : PageModel
         Sample = await samples.GetAsync(sampleId, ct);
         if (Sample is null)
             return NotFound();
-        Output = OutputView.Of(Sample.Sample.Output ?? "", Sample.DetectorResults, highlight: true);
+        Output = OutputView.Of(Sample.Sample.Output ?? "", Sample.DetectorResults, highlight: true, captured: Sample.Sample.HasOutputText);
         return Page();
     }
 }
