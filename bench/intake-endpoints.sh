@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 N=${N:-10000}
 PORT=${PORT:-5097}
 DIR=$(mktemp -d)
-export Auditor__Ingest__ApiKeys__0=benchkey AUDITOR_ADMIN_PASSWORD=benchpass Logging__LogLevel__Default=Warning
+export Auditor__Ingest__ApiKeys__0=bench-intake-key-0123456789 AUDITOR_ADMIN_PASSWORD=bench-intake-password Logging__LogLevel__Default=Warning
 export ConnectionStrings__Sqlite="Data Source=$DIR/auditor.db" Auditor__Reports__Enabled=false
 dotnet src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll --urls "http://127.0.0.1:$PORT" > "$DIR/server.log" 2>&1 &
 PID=$!
@@ -19,7 +19,7 @@ for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/nul
 cpu() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$PID/stat"; }
 for via in ${VIAS:-http litellm otlp otlp-json http litellm otlp otlp-json}; do
   before=$(cpu)
-  out=$(dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench ingest --via "$via" --samples "$N" --url "http://127.0.0.1:$PORT" --api-key benchkey 2>/dev/null)
+  out=$(dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench ingest --via "$via" --samples "$N" --url "http://127.0.0.1:$PORT" --api-key bench-intake-key-0123456789 2>/dev/null)
   after=$(cpu)
   awk -v o="$out" -v b="$before" -v a="$after" -v n="$N" 'BEGIN { printf "%s | server CPU %.2f s = %.0f samples per CPU-second\n", o, a - b, n / (a - b) }'
 done

@@ -20,7 +20,7 @@ namespace Auditor.Cli.Tests;
 /// </summary>
 public sealed class ShipFormatTests : IAsyncLifetime
 {
-    private const string ApiKey = "ship-format-key";
+    private const string ApiKey = "ship-format-test-key-0123"; // at least 16 characters, as the server requires of ingestion keys
     private const string Password = "ship-format-password";
     // The examples' times start at 2026-12-03T10:00:00Z; they are moved to the last hour so the contract's 30 days hold.
     private static readonly DateTimeOffset ExampleBase = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
