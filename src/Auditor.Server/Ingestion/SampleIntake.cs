@@ -17,6 +17,17 @@ public sealed record IntakeRecord(int Index, OutputSample? Sample, ContractViola
 /// </summary>
 public sealed class SampleIntake(OutputSampleValidator validator, SampleQueue queue, SampleBatchWriter writer)
 {
+    /// <summary>Records that are contract JSON (POST /api/v1/samples, a replayed payload): each read as a sample, then <see cref="AcceptAsync"/>.</summary>
+    public Task<IngestResponse> AcceptJsonAsync(IReadOnlyList<BodyRecord> records, string source, CancellationToken ct) =>
+        AcceptAsync(records.Select(r =>
+        {
+            OutputSample? sample = null;
+            var readError = r.ParseError;
+            if (r.Json is { } json)
+                sample = OutputSampleJson.TryRead(json, out readError);
+            return new IntakeRecord(r.Index, sample, readError, r.Text, SamplesIngestionEndpoints.SampleIdOf(r.Json));
+        }).ToList(), source, ct);
+
     /// <param name="records">The request's records in order.</param>
     /// <param name="source">Where they came from, stored with a rejection ("http", "litellm", "otlp").</param>
     public async Task<IngestResponse> AcceptAsync(IReadOnlyList<IntakeRecord> records, string source, CancellationToken ct)

@@ -53,15 +53,7 @@ public static class SamplesIngestionEndpoints
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
 
-        var samples = records.Select(r =>
-        {
-            OutputSample? sample = null;
-            var readError = r.ParseError;
-            if (r.Json is { } json)
-                sample = OutputSampleJson.TryRead(json, out readError);
-            return new IntakeRecord(r.Index, sample, readError, r.Text, SampleIdOf(r.Json));
-        }).ToList();
-        var response = await intake.AcceptAsync(samples, "http", ct);
+        var response = await intake.AcceptJsonAsync(records, "http", ct);
         return TypedResults.Accepted((string?)null, response);
     }
 
