@@ -18,4 +18,21 @@ public static class FinishReasons
 
     /// <summary>All accepted values.</summary>
     public static IReadOnlyList<string> All { get; } = [Stop, Length, ContentFilter, ToolCalls, Error, Other];
+
+    /// <summary>
+    /// Maps a provider's or serving engine's finish reason onto the contract's set (case-insensitive): stop, eos,
+    /// eos_token, stop_sequence, end_turn -> stop; length, max_tokens, model_length -> length; content_filter, safety ->
+    /// content_filter; tool_calls, function_call, tool_use -> tool_calls; error, abort -> error; anything else -> other,
+    /// never dropped. Null or empty stays null.
+    /// </summary>
+    public static string? Map(string? providerReason) => providerReason?.ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "stop" or "eos" or "eos_token" or "stop_sequence" or "end_turn" => Stop,
+        "length" or "max_tokens" or "model_length" => Length,
+        "content_filter" or "safety" => ContentFilter,
+        "tool_calls" or "function_call" or "tool_use" => ToolCalls,
+        "error" or "abort" => Error,
+        _ => Other,
+    };
 }

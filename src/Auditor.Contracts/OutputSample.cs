@@ -34,8 +34,18 @@ public sealed record OutputSample
     /// <summary>Optional prompt text; the publisher may truncate it.</summary>
     public string? Prompt { get; init; }
 
-    /// <summary>Required, may be empty: the model's output. An empty output is a failure signal, not bad input.</summary>
+    /// <summary>
+    /// Required, may be empty: the model's output. An empty output is a failure signal, not bad input.
+    /// Absent (and only then) when <see cref="OutputCaptured"/> is false.
+    /// </summary>
     public string? Output { get; init; }
+
+    /// <summary>
+    /// Optional, absent means true. False says the publisher did not capture the output text (a trace span without
+    /// content, a log without the text): <see cref="Output"/> is then absent, the sample is counted in volume and judged
+    /// on its metadata (finish reason, tokens) only. An absent output is not an empty one.
+    /// </summary>
+    public bool? OutputCaptured { get; init; }
 
     /// <summary>Optional: one of stop, length, content_filter, tool_calls, error, other.</summary>
     public string? FinishReason { get; init; }
@@ -63,6 +73,10 @@ public sealed record OutputSample
 
     /// <summary>Optional string attributes: at most 64 entries, keys at most 100 characters, values at most 1000.</summary>
     public Dictionary<string, string>? Attributes { get; init; }
+
+    /// <summary>Whether the output text is present to judge (<see cref="OutputCaptured"/> with its default applied).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasOutputText => OutputCaptured != false;
 
     /// <summary>The sampling rate with its default applied.</summary>
     public double EffectiveSamplingRate => SamplingRate ?? 1.0;

@@ -73,6 +73,7 @@ public static class OutputSampleJson
         ["deployment"] = "a string",
         ["prompt"] = "a string",
         ["output"] = "a string",
+        ["outputCaptured"] = "true or false",
         ["finishReason"] = "a string",
         ["promptTokens"] = "a whole number",
         ["completionTokens"] = "a whole number",

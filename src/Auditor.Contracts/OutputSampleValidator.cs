@@ -34,9 +34,13 @@ public sealed partial class OutputSampleValidator : AbstractValidator<OutputSamp
         RuleFor(s => s.Deployment).MaximumLength(ContractLimits.MaxNameLength).WithErrorCode("deployment.length")
             .WithMessage($"deployment must be at most {ContractLimits.MaxNameLength} characters.");
 
-        // Empty output is allowed (it is a failure signal); only a missing one is bad input.
-        RuleFor(s => s.Output).NotNull().WithErrorCode("output.required").WithMessage("output is required (it may be an empty string).")
-            .Must(o => Encoding.UTF8.GetByteCount(o!) <= l.MaxOutputBytes).WithErrorCode("output.size")
+        // Empty output is allowed (it is a failure signal); only a missing one is bad input, unless the publisher says it
+        // did not capture the text (outputCaptured: false), when the output must be absent: absent is not empty.
+        RuleFor(s => s.Output).NotNull().When(s => s.HasOutputText, ApplyConditionTo.CurrentValidator).WithErrorCode("output.required")
+            .WithMessage("output is required (it may be an empty string), unless outputCaptured is false.")
+            .Null().When(s => !s.HasOutputText, ApplyConditionTo.CurrentValidator).WithErrorCode("output.notCaptured")
+            .WithMessage("output must be absent when outputCaptured is false (send outputCaptured: true, or leave it out, with the text).")
+            .Must(o => o is null || Encoding.UTF8.GetByteCount(o) <= l.MaxOutputBytes).WithErrorCode("output.size")
             .WithMessage($"output is larger than {l.MaxOutputBytes} UTF-8 bytes.");
         RuleFor(s => s.Prompt).Must(p => p is null || Encoding.UTF8.GetByteCount(p) <= l.MaxOutputBytes).WithErrorCode("prompt.size")
             .WithMessage($"prompt is larger than {l.MaxOutputBytes} UTF-8 bytes; truncate it before publishing.");

@@ -46,6 +46,9 @@ public sealed class DetectorRegistry
 
     public IReadOnlyList<IDetector> Detectors => _detectors;
 
+    /// <summary>Why a text detector abstains on a sample whose text was not captured.</summary>
+    public const string NotCaptured = "The publisher did not capture the output text (outputCaptured = false): only the finish reason and token counts are judged.";
+
     /// <summary>The detectors that need no baseline or configuration beyond their defaults.</summary>
     public static IReadOnlyList<IDetector> Builtin() => [new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector()];
 
@@ -86,8 +89,12 @@ public sealed class DetectorRegistry
         var next = 0;
         for (var i = 0; i < _detectors.Length; i++)
         {
-            if (settings[i].Enabled)
-                results[next++] = _detectors[i].Evaluate(context, settings[i]);
+            if (!settings[i].Enabled)
+                continue;
+            // Absent is not empty: without the text, only metadata detectors judge (the empty detector must not flag it).
+            results[next++] = sample.HasOutputText || !_detectors[i].ReadsOutputText
+                ? _detectors[i].Evaluate(context, settings[i])
+                : DetectorResult.Abstain(_detectors[i].Name, settings[i].Threshold, NotCaptured);
         }
         return new Inspection(features, results);
     }

@@ -20,6 +20,12 @@ public interface IDetector
     /// </summary>
     IReadOnlySet<string> SignsOffByDefault => FrozenSet<string>.Empty;
 
+    /// <summary>
+    /// Whether this detector judges the output text. A sample whose text was not captured (outputCaptured = false) is
+    /// judged only by detectors that read metadata alone (finish reason, tokens); the others abstain, saying so.
+    /// </summary>
+    bool ReadsOutputText => true;
+
     /// <summary>Judges one sample with the settings in force for its stream.</summary>
     DetectorResult Evaluate(DetectionContext context, DetectorSettings settings);
 }

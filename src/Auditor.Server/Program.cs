@@ -4,10 +4,13 @@ using Auditor.Server.Detection;
 using Auditor.Server.Drift;
 using Auditor.Server.Configuration;
 using Auditor.Server.Health;
+using Auditor.Server.Hosting;
 using Auditor.Server.Incidents;
 using Auditor.Server.Ingestion;
 using Auditor.Server.Pipeline;
 using Auditor.Server.Rejected;
+using Auditor.Server.Ingestion.LiteLlm;
+using Auditor.Server.Ingestion.Otlp;
 using Auditor.Server.Review;
 using Auditor.Server.Samples;
 using Auditor.Server.Store;
@@ -39,6 +42,7 @@ builder.Services.AddAuditorRejected();                                     // re
 builder.Services.AddAuditorIncidentsAndReports(builder.Configuration);   // incident scan, alert outbox + sender, weekly report and its schedule
 builder.Services.AddRazorPages();                                          // the review UI (server-rendered, antiforgery on every form)
 builder.Services.AddProblemDetails();                                      // RFC 7807 errors
+builder.Services.AddAuditorTelemetry(builder.Configuration);               // OpenTelemetry traces and metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
 var app = builder.Build();
 app.UseAuditorWebRoot();                                                   // the UI's css/js, wherever the server is started from
@@ -52,6 +56,8 @@ app.MapAuditorHealth();
 app.MapAuditorMetrics(options);
 app.MapRazorPages();
 app.MapSamplesIngestion();
+app.MapLiteLlmIngestion();                                                 // LiteLLM generic_api callback
+app.MapOtlpTraces();                                                       // OTLP/HTTP traces: GenAI spans
 app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();

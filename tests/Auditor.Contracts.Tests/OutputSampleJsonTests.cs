@@ -101,6 +101,9 @@ public class OutputSampleJsonTests
         var required = schema.RootElement.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order();
 
         Assert.Equal(recordFields, schemaFields);
-        Assert.Equal(["model", "occurredAt", "output", "route", "sampleId"], required);
+        Assert.Equal(["model", "occurredAt", "route", "sampleId"], required);
+        // output is required unless outputCaptured is false, when it must be absent.
+        Assert.Equal("output", schema.RootElement.GetProperty("else").GetProperty("required")[0].GetString());
+        Assert.Equal("output", schema.RootElement.GetProperty("then").GetProperty("not").GetProperty("required")[0].GetString());
     }
 }

@@ -29,6 +29,20 @@ public class OutputSampleValidatorTests
     }
 
     [Fact]
+    public void Accepts_a_sample_whose_text_was_not_captured_without_an_output()
+    {
+        Assert.Empty(_validator.Check(Valid() with { Output = null, OutputCaptured = false }));
+    }
+
+    [Fact]
+    public void Rejects_an_output_sent_with_outputCaptured_false_and_a_missing_output_otherwise()
+    {
+        Assert.Equal(["output.notCaptured"], _validator.Check(Valid() with { OutputCaptured = false }).Select(v => v.Rule));
+        Assert.Equal(["output.required"], _validator.Check(Valid() with { Output = null, OutputCaptured = true }).Select(v => v.Rule));
+        Assert.Equal(["output.required"], _validator.Check(Valid() with { Output = null }).Select(v => v.Rule));
+    }
+
+    [Fact]
     public void Accepts_every_optional_field_at_its_limits()
     {
         var sample = Valid() with

@@ -17,6 +17,25 @@ public class DetectorRegistryTests
     }
 
     [Fact]
+    public void Judges_a_sample_without_its_text_on_metadata_only_and_does_not_call_it_empty()
+    {
+        var registry = DetectorRegistry.FromRules(RuleSet.Defaults, LengthBaselineTable.Empty);
+        var sample = Sample("") with { Output = null, OutputCaptured = false, FinishReason = "length" };
+
+        var inspection = registry.Inspect(sample);
+
+        var truncation = inspection.Results.Single(r => r.Detector == "truncation");
+        Assert.True(truncation.Flagged);
+        Assert.All(inspection.Results.Where(r => r.Detector != "truncation"), r =>
+        {
+            Assert.True(r.Abstained);
+            Assert.False(r.Flagged);
+            Assert.Equal(DetectorRegistry.NotCaptured, r.Explanation);
+        });
+        Assert.True(registry.Inspect(Sample("")).Results.Single(r => r.Detector == "empty").Flagged); // an empty text still is
+    }
+
+    [Fact]
     public void Honours_a_detector_switched_off_for_a_stream()
     {
         var rules = RulesLoader.Load([("r.yaml", "streams:\n  - model: \"m\"\n    detectors:\n      degeneration: off\n")]).RuleSet!;

@@ -69,6 +69,34 @@ public sealed class IngestBenchmark(IConfiguration configuration, int samples, i
         }, ct);
     }
 
+    /// <summary>POST /api/v1/ingest/litellm: the same samples as LiteLLM StandardLoggingPayload records, 500 a request.</summary>
+    public Task<IngestResult> RunLiteLlmAsync(Uri server, string apiKey, CancellationToken ct) =>
+        PostAllAsync(server, apiKey, "litellm", "/api/v1/ingest/litellm", "application/json",
+            chunk => Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonArray(chunk.Select(s => (System.Text.Json.Nodes.JsonNode?)IntakePayloads.LiteLlmRecord(s)).ToArray()).ToJsonString()), ct);
+
+    /// <summary>POST /v1/traces: the same samples as GenAI spans with content, 500 a request, protobuf or JSON.</summary>
+    public Task<IngestResult> RunOtlpAsync(Uri server, string apiKey, bool protobuf, CancellationToken ct) =>
+        PostAllAsync(server, apiKey, protobuf ? "otlp" : "otlp-json", "/v1/traces", protobuf ? "application/x-protobuf" : "application/json",
+            chunk => protobuf ? IntakePayloads.OtlpProtobuf(chunk) : IntakePayloads.OtlpJson(chunk), ct);
+
+    private async Task<IngestResult> PostAllAsync(Uri server, string apiKey, string via, string path, string contentType,
+        Func<OutputSample[], byte[]> encode, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return await MeasureAsync(via, async () =>
+        {
+            await Parallel.ForEachAsync(Generate().Chunk(500), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (chunk, token) =>
+            {
+                var body = new ByteArrayContent(encode(chunk));
+                body.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+                using var response = await http.PostAsync(path, body, token);
+                if (!response.IsSuccessStatusCode)
+                    throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+            });
+        }, ct);
+    }
+
     private async Task<IngestResult> MeasureAsync(string via, Func<Task> publish, CancellationToken ct)
     {
         await using var database = CliConfiguration.OpenDatabase(configuration);

@@ -11,7 +11,7 @@ namespace Auditor.Cli.Ship;
 /// <c>timestamp</c>, <c>latency_ms</c>, <c>time_to_first_token_ms</c>, <c>path</c> and <c>metadata</c> beside them.
 /// A line that cannot be mapped gets a reason instead of a sample; nothing is guessed silently.
 /// </summary>
-public sealed class ChatLogMapper(ChatLogMapping mapping)
+public sealed class ChatLogMapper(ChatLogMapping mapping) : ILogLineMapper
 {
     public MappedLine Map(ReadOnlySpan<byte> line)
     {
@@ -70,17 +70,8 @@ public sealed class ChatLogMapper(ChatLogMapping mapping)
         }
     }
 
-    /// <summary>Provider finish reasons onto the contract's set; an unknown one is <c>other</c>, never dropped.</summary>
-    public static string? MapFinishReason(string? reason) => reason?.ToLowerInvariant() switch
-    {
-        null or "" => null,
-        "stop" or "eos" or "eos_token" or "stop_sequence" or "end_turn" => FinishReasons.Stop,
-        "length" or "max_tokens" or "model_length" => FinishReasons.Length,
-        "content_filter" or "safety" => FinishReasons.ContentFilter,
-        "tool_calls" or "function_call" or "tool_use" => FinishReasons.ToolCalls,
-        "error" or "abort" => FinishReasons.Error,
-        _ => FinishReasons.Other,
-    };
+    /// <summary>Provider finish reasons onto the contract's set (<see cref="FinishReasons.Map"/>); an unknown one is <c>other</c>, never dropped.</summary>
+    public static string? MapFinishReason(string? reason) => FinishReasons.Map(reason);
 
     private string? RouteOf(JsonElement root, JsonElement? request)
     {
@@ -177,10 +168,19 @@ public sealed class ChatLogMapper(ChatLogMapping mapping)
 /// <summary>How log fields become contract fields: a route field (dotted path) and a fixed deployment, both optional.</summary>
 public sealed record ChatLogMapping(string? RouteField, string? Deployment);
 
-/// <summary>One mapped line: a sample, or the reason it could not be mapped.</summary>
-public sealed record MappedLine(OutputSample? Sample, string? Reason)
+/// <summary>One mapped line: a sample, the reason it could not be mapped, or a line that is not a sample at all (skipped).</summary>
+public sealed record MappedLine(OutputSample? Sample, string? Reason, bool Skip = false)
 {
     public static MappedLine Mapped(OutputSample sample) => new(sample, null);
 
     public static MappedLine Rejected(string reason) => new(null, reason);
+
+    /// <summary>A line of the log that records something else (SGLang's request.received): neither shipped nor rejected.</summary>
+    public static MappedLine Skipped() => new(null, null, Skip: true);
+}
+
+/// <summary>Maps one line of a log format to a sample.</summary>
+public interface ILogLineMapper
+{
+    MappedLine Map(ReadOnlySpan<byte> line);
 }

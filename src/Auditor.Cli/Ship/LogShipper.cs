@@ -17,7 +17,7 @@ public sealed class LogShipper(ShipSettings settings, AuditorPublisher publisher
     private const int ChunkLines = 1000;
     // The rejects file is for people: keep the log's quotes readable (it is never rendered as HTML).
     private static readonly JsonSerializerOptions RejectJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private readonly ChatLogMapper _mapper = new(settings.Mapping);
+    private readonly ILogLineMapper _mapper = settings.Mapper ?? new ChatLogMapper(settings.Mapping);
     private readonly OutputSampleValidator _validator = new(TimeProvider.System);
 
     public long Shipped { get; private set; }
@@ -71,6 +71,8 @@ public sealed class LogShipper(ShipSettings settings, AuditorPublisher publisher
                 if (((ReadOnlySpan<byte>)bytes).Trim(" \t\r"u8).IsEmpty)
                     continue;
                 var mapped = _mapper.Map(bytes);
+                if (mapped.Skip)
+                    continue;
                 var reason = mapped.Reason;
                 if (mapped.Sample is { } sample && _validator.Check(sample) is { Count: > 0 } violations)
                     reason = "breaks the contract: " + string.Join("; ", violations.Select(v => $"{v.Rule} ({v.Message})"));
@@ -146,4 +148,4 @@ public sealed class LogShipper(ShipSettings settings, AuditorPublisher publisher
 }
 
 /// <summary>What `auditor ship` was asked to do.</summary>
-public sealed record ShipSettings(string File, bool Follow, string CheckpointPath, string RejectsPath, ChatLogMapping Mapping);
+public sealed record ShipSettings(string File, bool Follow, string CheckpointPath, string RejectsPath, ChatLogMapping Mapping, ILogLineMapper? Mapper = null);

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Auditor.Cli.Ship;
 
 /// <summary>
-/// `auditor ship --file requests.jsonl [--follow]`: ships an OpenAI-compatible chat completion log (one JSON object a
-/// line with the request and the response) to Auditor, resuming from its checkpoint.
+/// `auditor ship --file requests.jsonl [--follow] [--format openai|litellm|sglang]`: ships a log to Auditor, resuming
+/// from its checkpoint. openai (the default): an OpenAI-compatible chat completion log (one JSON object a line with the
+/// request and the response); litellm: LiteLLM StandardLoggingPayload lines; sglang: SGLang's JSON request log.
 /// </summary>
 public static class ShipCommand
 {
@@ -17,8 +18,16 @@ public static class ShipCommand
         var deployment = new Option<string?>("--deployment") { Description = "Deployment for every sample (default: metadata.deployment of each line)." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: FILE.checkpoint)." };
         var rejects = new Option<string?>("--rejects") { Description = "Where rejected lines go with their reason (default: FILE.rejects)." };
+        var format = new Option<string>("--format")
+        {
+            Description = "Log format: openai (request and response a line; the default), litellm (StandardLoggingPayload a line), sglang (--log-requests-format json).",
+            DefaultValueFactory = _ => "openai",
+        };
+        format.AcceptOnlyFromAmong("openai", "litellm", "sglang");
+        var model = new Option<string?>("--model") { Description = "Model name for every sample (required for sglang: its log names no model)." };
+        var route = new Option<string?>("--route") { Description = "Route for every sample without one (litellm: default litellm; sglang: default sglang)." };
         var target = new PublishTarget();
-        var command = new Command("ship", "Ship an OpenAI-compatible chat completion log to Auditor, with a checkpoint.") { file, follow, routeField, deployment, checkpoint, rejects };
+        var command = new Command("ship", "Ship a serving log (OpenAI-compatible, LiteLLM or SGLang) to Auditor, with a checkpoint.") { file, follow, format, model, route, routeField, deployment, checkpoint, rejects };
         target.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -28,8 +37,26 @@ public static class ShipCommand
                 Console.Error.WriteLine($"{path} does not exist.");
                 return 2;
             }
+            ILogLineMapper? mapper;
+            switch (r.GetValue(format))
+            {
+                case "litellm":
+                    mapper = new LiteLlmLogMapper(new Server.Ingestion.LiteLlm.LiteLlmOptions { DefaultRoute = r.GetValue(route) ?? "litellm" });
+                    break;
+                case "sglang":
+                    if (string.IsNullOrWhiteSpace(r.GetValue(model)))
+                    {
+                        Console.Error.WriteLine("--format sglang needs --model NAME: SGLang's request log does not name the model.");
+                        return 2;
+                    }
+                    mapper = new SgLangLogMapper(r.GetValue(model)!, r.GetValue(route) ?? "sglang", r.GetValue(deployment));
+                    break;
+                default:
+                    mapper = null; // the OpenAI-compatible chat log
+                    break;
+            }
             var settings = new ShipSettings(path, r.GetValue(follow), r.GetValue(checkpoint) ?? path + ".checkpoint", r.GetValue(rejects) ?? path + ".rejects",
-                new ChatLogMapping(r.GetValue(routeField), r.GetValue(deployment)));
+                new ChatLogMapping(r.GetValue(routeField), r.GetValue(deployment)), mapper);
             long serverRejected = 0;
             await using (var publisher = target.CreatePublisher(r, CliConfiguration.Load(), "auditor-ship", rejection =>
             {

@@ -20,6 +20,9 @@ public sealed class TruncationDetector : IDetector
 
     public double DefaultThreshold => 1.0;
 
+    /// <summary>Finish reason and token counts suffice: a sample without its text is still judged.</summary>
+    public bool ReadsOutputText => false;
+
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);

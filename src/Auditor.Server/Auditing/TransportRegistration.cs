@@ -15,6 +15,7 @@ public static class TransportRegistration
             new ContractLimits { MaxOutputBytes = sp.GetRequiredService<IOptions<AuditorOptions>>().Value.Ingest.MaxOutputBytes }));
         services.AddSingleton<SampleAuditPipeline>();
         services.AddSingleton<SampleQueue>();
+        services.AddSingleton<Ingestion.SampleIntake>();
         services.AddSingleton<UnreadableMessageObserver>();
 
         services.AddMassTransit(x =>

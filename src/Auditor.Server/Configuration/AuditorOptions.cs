@@ -38,6 +38,12 @@ public sealed class IngestOptions
 
     /// <summary>Largest accepted output, in UTF-8 bytes (contract default 1 MiB).</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>POST /api/v1/ingest/litellm: where a LiteLLM log record's route comes from.</summary>
+    public Ingestion.LiteLlm.LiteLlmOptions LiteLlm { get; set; } = new();
+
+    /// <summary>POST /v1/traces: how a GenAI span's route is named.</summary>
+    public Ingestion.Otlp.OtlpOptions Otlp { get; set; } = new();
 }
 
 public sealed class ReviewOptions

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Auditor.Contracts;
-using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
 using Auditor.Server.Pipeline;
 using Auditor.Storage.Samples;
@@ -28,13 +27,13 @@ public static class SamplesIngestionEndpoints
     }
 
     private static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, OutputSampleValidator validator, ISampleIntake intake,
-        PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
+        HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, SampleIntake intake, PipelineMonitor monitor,
+        SampleBatchWriter writer, CancellationToken ct)
     {
         if (intake.IsSaturated)
         {
             monitor.IntakeRefused("saturated");
-            return NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds, 0);
+            return NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds);
         }
         var limit = options.Value.Ingest.MaxBodyBytes;
         var body = await ReadBodyAsync(request, limit, ct);
@@ -53,12 +52,7 @@ public static class SamplesIngestionEndpoints
             }
             catch (JsonException ex)
             {
-                // Nothing a client sent disappears without a trace: the body's start is kept with its length.
-                var problem = new ContractViolation("$", "json", $"the request body is not valid JSON: {ex.Message}");
-                await writer.RecordRejectedAsync([new RejectedSample("http", null, [problem],
-                    RejectedPayload.FromBytes(body.Value.Span, RejectedPayload.MaxWholeBodyBytes))], ct);
-                return Problem(StatusCodes.Status400BadRequest, "Malformed JSON",
-                    $"{ex.Message} The body was kept in rejected_samples (rule json).");
+                return await MalformedAsync(writer, body.Value, "http", ex.Message, ct);
             }
         }
         else
@@ -66,53 +60,26 @@ public static class SamplesIngestionEndpoints
                 $"Send application/json (one object or an array) or application/x-ndjson; got '{request.ContentType}'.");
         if (records.Count == 0)
             return Problem(StatusCodes.Status400BadRequest, "No samples", "The body holds no sample.");
-        var (answer, result, rejectedKept) = await AcceptAsync(records, "http", validator, intake, monitor, writer, ct);
-        return result.Status == IntakeStatus.Accepted
-            ? TypedResults.Accepted((string?)null, answer)
-            : NotAcknowledged(result, response, options.Value.Pipeline.RetryAfterSeconds, rejectedKept);
+        var answer = await intake.AcceptJsonAsync(records, "http", ct);
+        return answer.Acknowledged
+            ? TypedResults.Accepted((string?)null, answer.Response)
+            : NotAcknowledged(answer.Intake, response, options.Value.Pipeline.RetryAfterSeconds, answer.RejectedKept);
     }
 
     /// <summary>
-    /// The intake path every HTTP submission takes (POST /api/v1/samples and an admin's replay of a rejected payload):
-    /// validate each record, keep the rejected ones with their rules, hand the rest to the durable intake.
+    /// 400 for a whole body that is not JSON at all, which is kept too (its first 64 KiB and its length), so nothing a
+    /// client sent disappears without a trace.
     /// </summary>
-    internal static async Task<(IngestResponse Response, IntakeResult Intake, int RejectedKept)> AcceptAsync(IReadOnlyList<BodyRecord> records,
-        string source, OutputSampleValidator validator, ISampleIntake intake, PipelineMonitor monitor, SampleBatchWriter writer, CancellationToken ct)
+    internal static async Task<ProblemHttpResult> MalformedAsync(SampleBatchWriter writer, ReadOnlyMemory<byte> body, string source, string error,
+        CancellationToken ct)
     {
-        monitor.Received(source, records.Count);
-        var accepted = new List<IncomingSample>(records.Count);
-        long acceptedBytes = 0;
-        var rejections = new List<IngestRejection>();
-        var rejected = new List<RejectedSample>();
-        foreach (var record in records)
-        {
-            var reading = record.Json is { } json ? OutputSampleJson.Read(json) : new SampleReading(null, null, [record.ParseError!]);
-            var errors = reading.Sample is { } read ? validator.Check(read) : reading.Violations;
-            if (errors.Count == 0)
-            {
-                var raw = record.Raw;
-                accepted.Add(new IncomingSample(reading.Sample!, reading.SampleId, [], () => RejectedPayload.FromBytes(raw.Span)));
-                acceptedBytes += raw.Length; // what the waiting request holds in memory
-                continue;
-            }
-            rejections.Add(new IngestRejection(record.Index, reading.SampleId, errors));
-            rejected.Add(new RejectedSample(source, reading.SampleId, errors, RejectedPayload.FromBytes(record.Raw.Span)));
-        }
-
-        // Rejections are kept before anything is queued: a request never half-disappears.
-        if (rejected.Count > 0)
-        {
-            await writer.RecordRejectedAsync(rejected, ct);
-            monitor.RejectedAtIntake(source, rejected);
-        }
-        // Durable before the answer: committed (embedded) or confirmed by the broker (RabbitMQ).
-        var result = await intake.SubmitAsync(accepted, acceptedBytes, ct);
-        if (result.Status != IntakeStatus.Accepted)
-            monitor.IntakeRefused(result.Status.ToString().ToLowerInvariant());
-        return (new IngestResponse(accepted.Count, rejections), result, rejected.Count);
+        var problem = new ContractViolation("$", "json", $"the request body is not valid JSON: {error}");
+        await writer.RecordRejectedAsync([new RejectedSample(source, null, [problem], RejectedPayload.FromBytes(body.Span, RejectedPayload.MaxWholeBodyBytes))], ct);
+        return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"{error} The body was kept in rejected_samples (rule json).");
     }
 
-    private static ProblemHttpResult NotAcknowledged(IntakeResult result, HttpResponse response, int retryAfter, int rejectedKept)
+    /// <summary>The answer to a request whose valid samples are not durable: 503 with Retry-After (500 when the commit failed), saying what to do.</summary>
+    internal static ProblemHttpResult NotAcknowledged(IntakeResult result, HttpResponse response, int retryAfter, int rejectedKept = 0)
     {
         var kept = rejectedKept > 0 ? $" The request's {rejectedKept} rejected records are kept in rejected_samples." : "";
         if (result.Status == IntakeStatus.Failed)
@@ -132,7 +99,7 @@ public static class SamplesIngestionEndpoints
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
+    internal static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength > limit)
             return null;
@@ -148,6 +115,6 @@ public static class SamplesIngestionEndpoints
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 }

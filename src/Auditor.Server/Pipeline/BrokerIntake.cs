@@ -10,7 +10,7 @@ namespace Auditor.Server.Pipeline;
 /// MaxPublishesInFlight requests wait for confirms at once; past that, or when the broker blocks publishing longer
 /// than AcceptTimeoutSeconds, the request is answered 503 instead of piling up in memory.
 /// </summary>
-public sealed partial class BrokerIntake(SampleQueue queue, IOptionsMonitor<AuditorOptions> options, ILogger<BrokerIntake> logger) : ISampleIntake, IDisposable
+public sealed partial class BrokerIntake(SampleQueue queue, IOptionsMonitor<AuditorOptions> options, ILogger<BrokerIntake> logger) : IDurableIntake, IDisposable
 {
     private readonly SemaphoreSlim _inFlight = new(options.CurrentValue.Pipeline.MaxPublishesInFlight);
 

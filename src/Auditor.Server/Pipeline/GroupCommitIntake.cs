@@ -14,7 +14,7 @@ namespace Auditor.Server.Pipeline;
 /// while the requests wait (each gives up after AcceptTimeoutSeconds, unacknowledged); any other failure of a batch of
 /// several requests runs them one by one, so one request's fault fails only that request.
 /// </summary>
-public sealed partial class GroupCommitIntake : BackgroundService, ISampleIntake, IPendingWorkSource
+public sealed partial class GroupCommitIntake : BackgroundService, IDurableIntake, IPendingWorkSource
 {
     private readonly SampleAuditPipeline _pipeline;
     private readonly PipelineMonitor _monitor;

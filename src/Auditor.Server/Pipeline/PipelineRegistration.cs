@@ -19,12 +19,12 @@ public static class PipelineRegistration
         {
             // The in-memory bus would lose what it holds on a kill: HTTP samples are committed before the 202 instead.
             services.AddSingleton<GroupCommitIntake>();
-            services.AddSingleton<ISampleIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());
+            services.AddSingleton<IDurableIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());
             services.AddHostedService(sp => sp.GetRequiredService<GroupCommitIntake>());
         }
         else
         {
-            services.AddSingleton<ISampleIntake, BrokerIntake>();
+            services.AddSingleton<IDurableIntake, BrokerIntake>();
             services.AddHostedService<QueueDepthProbe>();
         }
         services.AddSingleton<StreamTotalsMetrics>();

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Server.Ingestion;
-using Auditor.Server.Pipeline;
 using Auditor.Storage.Rejected;
 using Auditor.Storage.Samples;
 
@@ -21,8 +20,7 @@ public sealed record ReplayResult(long RejectedId, string Outcome, int Accepted,
 /// (a rule, a limit, a clock): a payload that still breaks a rule is refused again and says which. A MassTransit envelope
 /// (as kept from RabbitMQ) is replayed as the message it carries.
 /// </summary>
-public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleValidator validator, ISampleIntake intake, PipelineMonitor monitor,
-    SampleBatchWriter writer)
+public sealed class RejectedReplay(RejectedSampleReader reader, SampleIntake intake)
 {
     public const string Source = "replay";
 
@@ -31,10 +29,10 @@ public sealed class RejectedReplay(RejectedSampleReader reader, OutputSampleVali
     {
         if (await reader.GetAsync(id, ct) is not { } record)
             return null;
-        var (answer, intakeResult, _) = await SamplesIngestionEndpoints.AcceptAsync(Records(record.Payload), Source, validator, intake, monitor, writer, ct);
-        if (intakeResult.Status != IntakeStatus.Accepted)
-            return new ReplayResult(id, "not-acknowledged", 0, answer.Rejected);
-        return new ReplayResult(id, answer.Rejected.Count == 0 ? "accepted" : "rejected", answer.Accepted, answer.Rejected);
+        var answer = await intake.AcceptJsonAsync(Records(record.Payload), Source, ct);
+        if (!answer.Acknowledged)
+            return new ReplayResult(id, "not-acknowledged", 0, answer.Response.Rejected);
+        return new ReplayResult(id, answer.Response.Rejected.Count == 0 ? "accepted" : "rejected", answer.Response.Accepted, answer.Response.Rejected);
     }
 
     private static IReadOnlyList<BodyRecord> Records(RejectedPayload payload)

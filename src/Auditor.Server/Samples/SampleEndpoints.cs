@@ -16,15 +16,15 @@ namespace Auditor.Server.Samples;
 /// reviewer's verdict.
 /// </summary>
 public sealed record SampleDetails(
-    string SampleId, DateTimeOffset OccurredAt, string Model, string Route, string? Deployment, string? Prompt, string Output,
-    string? FinishReason, int? PromptTokens, int? CompletionTokens, int? MaxTokens, double? LatencyMs, double? TimeToFirstTokenMs,
+    string SampleId, DateTimeOffset OccurredAt, string Model, string Route, string? Deployment, string? Prompt, string? Output,
+    bool OutputCaptured, string? FinishReason, int? PromptTokens, int? CompletionTokens, int? MaxTokens, double? LatencyMs, double? TimeToFirstTokenMs,
     double SamplingRate, Dictionary<string, JsonElement>? Params, Dictionary<string, string>? Attributes,
     DateTimeOffset ReceivedAt, bool? Flagged, IReadOnlyList<DetectorResult> DetectorResults, JsonElement? Features, ReviewItemView? ReviewItem,
     bool Blind = false)
 {
     public static SampleDetails From(StoredSampleView v) => new(
-        v.Sample.SampleId!, v.Sample.OccurredAt!.Value, v.Sample.Model!, v.Sample.Route!, v.Sample.Deployment, v.Sample.Prompt, v.Sample.Output!,
-        v.Sample.FinishReason, v.Sample.PromptTokens, v.Sample.CompletionTokens, v.Sample.MaxTokens, v.Sample.LatencyMs,
+        v.Sample.SampleId!, v.Sample.OccurredAt!.Value, v.Sample.Model!, v.Sample.Route!, v.Sample.Deployment, v.Sample.Prompt, v.Sample.Output,
+        v.Sample.HasOutputText, v.Sample.FinishReason, v.Sample.PromptTokens, v.Sample.CompletionTokens, v.Sample.MaxTokens, v.Sample.LatencyMs,
         v.Sample.TimeToFirstTokenMs, v.Sample.EffectiveSamplingRate, v.Sample.Params, v.Sample.Attributes,
         v.ReceivedAt, v.Flagged, v.DetectorResults, v.Features, v.ReviewItem);
 

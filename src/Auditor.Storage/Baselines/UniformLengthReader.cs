@@ -18,10 +18,10 @@ public sealed class UniformLengthReader(AuditorDatabase database)
                 SELECT s.model AS Model, s.route AS Route, {charLength} AS CharLength,
                        ROW_NUMBER() OVER (PARTITION BY s.model, s.route ORDER BY s.occurred_at DESC, s.sample_id) AS n
                 FROM samples s JOIN review_items r ON r.sample_id = s.sample_id
-                WHERE r.stratum = 'uniform' AND s.occurred_at >= @from AND s.occurred_at < @end) ranked
+                WHERE r.stratum = 'uniform' AND s.output_captured = @captured AND s.occurred_at >= @from AND s.occurred_at < @end) ranked
             WHERE n <= @perStream
             """;
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<(string, string, int)>(new CommandDefinition(sql, new { from = end - window, end, perStream }, cancellationToken: ct))).ToList();
+        return (await c.QueryAsync<(string, string, int)>(new CommandDefinition(sql, new { from = end - window, end, perStream, captured = true }, cancellationToken: ct))).ToList();
     }
 }

@@ -37,14 +37,14 @@ public sealed class DriftBaselineReader(AuditorDatabase database)
                        CASE WHEN {failed} THEN 1 ELSE 0 END AS Failed,
                        ROW_NUMBER() OVER (PARTITION BY s.model, s.route ORDER BY s.occurred_at DESC, s.sample_id) AS n
                 FROM samples s JOIN review_items r ON r.sample_id = s.sample_id
-                WHERE r.stratum = 'uniform' AND s.occurred_at >= @from AND s.occurred_at < @end
+                WHERE r.stratum = 'uniform' AND s.output_captured = @captured AND s.occurred_at >= @from AND s.occurred_at < @end
                   AND (@model IS NULL OR s.model = @model) AND (@route IS NULL OR s.route = @route)) ranked
             WHERE n <= @perStream
             ORDER BY Model, Route, n
             """;
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<(string Model, string Route, string Features, int Failed)>(
-            new CommandDefinition(sql, new { from = end - window, end, perStream, model, route }, cancellationToken: ct));
+            new CommandDefinition(sql, new { from = end - window, end, perStream, model, route, captured = true }, cancellationToken: ct));
         var history = await c.QueryAsync<(string Model, string Route, string Indicator, DateTimeOffset Hour, long Samples, long Met)>(new CommandDefinition("""
             SELECT model, route, indicator, hour, samples, met FROM indicator_hour_counters
             WHERE hour >= @from AND hour < @end AND (@model IS NULL OR model = @model) AND (@route IS NULL OR route = @route)

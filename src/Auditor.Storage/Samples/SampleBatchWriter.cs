@@ -165,7 +165,8 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (detectors.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
 
-        await UpsertIndicatorCountersAsync(c, tx, counted, ct);
+        // A sample without its text has no text to loop or be blank: it would count as blank in the indicator rates.
+        await UpsertIndicatorCountersAsync(c, tx, counted.Where(a => a.Sample.HasOutputText).ToList(), ct);
     }
 
     // Every judged sample counts for every drift indicator rule (met or not), so a rule's share per stream and hour is
@@ -200,9 +201,9 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (rows.Count == 0)
             return;
         var sampleSql = $"""
-            INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, prompt, output, finish_reason,
+            INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, prompt, output, output_captured, finish_reason,
                 prompt_tokens, completion_tokens, max_tokens, latency_ms, ttft_ms, sampling_rate, params, attributes, flagged, features)
-            VALUES (@SampleId, @Model, @Route, @Deployment, @OccurredAt, @ReceivedAt, @Prompt, @Output, @FinishReason,
+            VALUES (@SampleId, @Model, @Route, @Deployment, @OccurredAt, @ReceivedAt, @Prompt, @Output, @OutputCaptured, @FinishReason,
                 @PromptTokens, @CompletionTokens, @MaxTokens, @LatencyMs, @TtftMs, @SamplingRate, {database.Json("Params")},
                 {database.Json("Attributes")}, @Flagged, {database.Json("Features")})
             """;
@@ -213,7 +214,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         await c.ExecuteAsync(new CommandDefinition(sampleSql, rows.Select(a => new
         {
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route, a.Sample.Deployment, OccurredAt = a.Sample.OccurredAt!.Value, ReceivedAt = now,
-            Prompt = Storable(a.Sample.Prompt), Output = Storable(a.Sample.Output), a.Sample.FinishReason, a.Sample.PromptTokens, a.Sample.CompletionTokens, a.Sample.MaxTokens,
+            Prompt = Storable(a.Sample.Prompt), Output = Storable(a.Sample.Output) ?? "", OutputCaptured = a.Sample.HasOutputText, a.Sample.FinishReason, a.Sample.PromptTokens, a.Sample.CompletionTokens, a.Sample.MaxTokens,
             a.Sample.LatencyMs, TtftMs = a.Sample.TimeToFirstTokenMs, SamplingRate = a.Sample.EffectiveSamplingRate,
             Params = a.Sample.Params is null ? null : StorableJson(a.Sample.Params),
             Attributes = a.Sample.Attributes is null ? null : StorableJson(a.Sample.Attributes),

@@ -10,7 +10,7 @@ public sealed class SampleReader(AuditorDatabase database)
 {
     private const string SampleSql = """
         SELECT sample_id AS SampleId, model AS Model, route AS Route, deployment AS Deployment, occurred_at AS OccurredAt,
-               received_at AS ReceivedAt, prompt AS Prompt, output AS Output, finish_reason AS FinishReason,
+               received_at AS ReceivedAt, prompt AS Prompt, output AS Output, output_captured AS OutputCaptured, finish_reason AS FinishReason,
                prompt_tokens AS PromptTokens, completion_tokens AS CompletionTokens, max_tokens AS MaxTokens,
                latency_ms AS LatencyMs, ttft_ms AS TtftMs, sampling_rate AS SamplingRate, CAST(params AS text) AS Params,
                CAST(attributes AS text) AS Attributes, flagged AS Flagged, CAST(features AS text) AS Features
@@ -70,6 +70,7 @@ public sealed class SampleReader(AuditorDatabase database)
         public DateTimeOffset ReceivedAt { get; set; }
         public string? Prompt { get; set; }
         public string Output { get; set; } = "";
+        public bool OutputCaptured { get; set; } = true;
         public string? FinishReason { get; set; }
         public int? PromptTokens { get; set; }
         public int? CompletionTokens { get; set; }
@@ -85,7 +86,7 @@ public sealed class SampleReader(AuditorDatabase database)
         public OutputSample ToSample() => new()
         {
             SampleId = SampleId, OccurredAt = OccurredAt, Model = Model, Route = Route, Deployment = Deployment,
-            Prompt = Prompt, Output = Output, FinishReason = FinishReason, PromptTokens = PromptTokens,
+            Prompt = Prompt, Output = OutputCaptured ? Output : null, OutputCaptured = OutputCaptured ? null : false, FinishReason = FinishReason, PromptTokens = PromptTokens,
             CompletionTokens = CompletionTokens, MaxTokens = MaxTokens, LatencyMs = LatencyMs, TimeToFirstTokenMs = TtftMs,
             SamplingRate = SamplingRate,
             Params = Params is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Params, SampleBatchWriter.Json),

@@ -38,7 +38,7 @@ public sealed class ItemModel(ReviewQueue queue, SampleReader samples, ReviewSet
         Deciding = held is not null;
         Blind = Deciding && settings.IsBlind(Item.Stratum);
         Sample = await samples.GetAsync(Item.SampleId, ct);
-        Output = OutputView.Of(Sample!.Sample.Output ?? "", Sample.DetectorResults, highlight: !Blind);
+        Output = OutputView.Of(Sample!.Sample.Output ?? "", Sample.DetectorResults, highlight: !Blind, captured: Sample.Sample.HasOutputText);
         return Page();
     }
 

@@ -25,7 +25,7 @@ public sealed class SampleDetailModel(SampleReader samples, ReviewSettings setti
             return NotFound();
         Blind = settings.HidesResults(Sample.ReviewItem, User);
         Verdicts = (Sample.ReviewItem?.Verdicts ?? []).Where(v => !Blind || v.Reviewer == User.Identity?.Name).ToList();
-        Output = OutputView.Of(Sample.Sample.Output ?? "", Blind ? [] : Sample.DetectorResults, highlight: !Blind);
+        Output = OutputView.Of(Sample.Sample.Output ?? "", Blind ? [] : Sample.DetectorResults, highlight: !Blind, captured: Sample.Sample.HasOutputText);
         return Page();
     }
 }

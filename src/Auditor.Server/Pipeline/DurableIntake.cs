@@ -24,10 +24,10 @@ public enum IntakeStatus
 public sealed record IntakeResult(IntakeStatus Status, BatchOutcome? Outcome = null, string? Error = null);
 
 /// <summary>
-/// Where POST /api/v1/samples hands its valid samples. The answer comes only when they are durable, so a 202 survives
+/// Where every HTTP intake (through <see cref="Ingestion.SampleIntake"/>) hands its valid samples. The answer comes only when they are durable, so a 202 survives
 /// kill -9; when too much waits it says so at once instead of buffering without bound.
 /// </summary>
-public interface ISampleIntake
+public interface IDurableIntake
 {
     /// <summary>Whether a request would be refused now: checked before the body is read, so a flood costs no memory.</summary>
     bool IsSaturated { get; }
