@@ -1,6 +1,7 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
 using Auditor.Review.Routing;
+using Auditor.Review.Verdicts;
 using Dapper;
 
 namespace Auditor.Storage.Reports;
@@ -58,22 +59,13 @@ public sealed class ReportDataReader(AuditorDatabase database)
 
         var reviewItems = itemRows.Select(r =>
         {
-            var vs = verdictRows[r.ItemId].ToList();
-            var settled = r.State == "done" ? SettledVerdict.Of(vs.Select(v => v.Verdict)) : null;
-            var category = settled == ReviewVerdict.Failure
-                ? vs.Where(v => v.Verdict == "failure").GroupBy(v => v.Category ?? "other").OrderByDescending(g => g.Count()).First().Key
-                : null;
+            var settled = SettledVerdict.Settle(verdictRows[r.ItemId].Select(v => new CastVerdict(v.Reviewer, v.Verdict, v.Category)).ToList(), r.State == "done");
             return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), UtcHour.Floor(r.OccurredAt),
                 r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
-                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled, category);
+                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled?.Verdict, settled?.Category);
         }).ToList();
         var itemIds = itemRows.ToDictionary(r => r.SampleId, r => r.ItemId, StringComparer.Ordinal);
-        var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, v.Verdict switch
-        {
-            "failure" => ReviewVerdict.Failure,
-            "ok" => ReviewVerdict.Ok,
-            _ => ReviewVerdict.Unsure,
-        })).ToList();
+        var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, SettledVerdict.Parse(v.Verdict))).ToList();
         return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
     }
 
