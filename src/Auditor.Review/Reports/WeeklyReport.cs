@@ -34,10 +34,13 @@ public sealed record ReportSummary(
     int IncidentsOpenedThisWeek,
     IReadOnlyList<string> Headline);
 
-/// <summary>An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why.</summary>
-public sealed record RateInterval(double? Value, double Lower, double Upper, string? Note)
+/// <summary>
+/// An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why. AtLeast: only a
+/// lower bound is known (recall with no missed failure found), read "at least Lower".
+/// </summary>
+public sealed record RateInterval(double? Value, double Lower, double Upper, string? Note, bool AtLeast = false)
 {
-    public static RateInterval From(IntervalEstimate e) => new(e.Value, e.Lower, e.Upper, e.Note);
+    public static RateInterval From(IntervalEstimate e) => new(e.Value, e.Lower, e.Upper, e.Note, e.AtLeast);
 }
 
 /// <summary>One week of a trend: the failure rate with its interval, the flag rate and the traffic.</summary>
