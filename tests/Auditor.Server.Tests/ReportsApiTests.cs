@@ -75,6 +75,41 @@ public sealed class ReportsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_report_top_line_names_the_worst_deployment_and_recall_without_a_missed_failure_is_a_lower_bound()
+    {
+        // Two deployments of one stream, every sample reviewed (uniform, pi = 1): h100-fp8 never fails, h100-fp8-v2 fails 15 of 40.
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var samples = Enumerable.Range(0, 80).Select(i => TestSamples.Valid($"dep-{i}", $"Paris is the capital, answer {i}.") with
+        {
+            OccurredAt = Week.StartUtc.AddDays(1).AddMinutes(i),
+            Deployment = i < 40 ? "h100-fp8" : "h100-fp8-v2",
+        }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 1.0))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+        {
+            var n = int.Parse(item.SampleId["dep-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var failure = n >= 40 && n < 55;
+            await queue.SaveVerdictAsync(item.ItemId, "admin", failure ? Verdicts.Failure : Verdicts.Ok, failure ? "truncation" : null, null, false, default);
+        }
+
+        var json = await _app.CreateIngestClient().GetFromJsonAsync<JsonElement>($"/api/v1/reports/weekly?week={Week}");
+
+        var summary = json.GetProperty("summary");
+        var topLine = summary.GetProperty("topLine").GetString()!;
+        Assert.StartsWith("Silent-failure rate 18.8% (95% interval", topLine, StringComparison.Ordinal);
+        Assert.Contains("worst deployment h100-fp8-v2 on llama-3.1-8b-instruct/chat/answer at 37.5%", topLine, StringComparison.Ordinal);
+        Assert.Equal(topLine, summary.GetProperty("headline")[0].GetString());
+        Assert.Equal(["h100-fp8", "h100-fp8-v2"], json.GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("deployment").GetString()));
+        // Nothing was flagged, so no failure was caught and none was seen missed among flagged ones: recall here is 0 with
+        // evidence (failures found unflagged); the interval holds its point.
+        var recall = summary.GetProperty("recall");
+        Assert.False(recall.GetProperty("atLeast").GetBoolean());
+        Assert.InRange(recall.GetProperty("value").GetDouble(), recall.GetProperty("lower").GetDouble(), recall.GetProperty("upper").GetDouble());
+    }
+
+    [Fact]
     public async Task The_scheduled_run_stores_the_report_and_the_stored_copy_is_served()
     {
         var client = _app.CreateIngestClient();

@@ -95,7 +95,7 @@ public static class HtmlReportRenderer
         h.Append("<h3>Under-powered cells</h3>\n");
         h.Append(report.Notes.UnderPowered.Count == 0
             ? "<p>None: every stream's interval is within ±1 point.</p>\n"
-            : "<ul>\n" + string.Concat(report.Notes.UnderPowered.Select(u => $"<li>{E(u.Model)}/{E(u.Route)}: {u.AdditionalUniformReviews} more uniform reviews needed{(u.ReachableThisWeek ? "" : " (more than this week has)")}. {E(u.Note ?? "")}</li>\n")) + "</ul>\n");
+            : "<ul>\n" + string.Concat(report.Notes.UnderPowered.Select(u => $"<li>{E(u.Model)}/{E(u.Route)}: {E(u.Note ?? $"{u.AdditionalUniformReviews} more uniform reviews needed.")}</li>\n")) + "</ul>\n");
         var a = report.Notes.Agreement;
         h.Append($"<h3>Reviewer agreement</h3>\n<p>{E(a.Items == 0 ? a.Note ?? "No double reviews." : $"{a.Items} double-reviewed pairs, observed agreement {Text.Percent(a.ObservedAgreement)}, kappa {(a.Kappa is { } k ? k.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "undefined")}. {a.Note}")}</p>\n");
         h.Append("</section>\n</article>\n");

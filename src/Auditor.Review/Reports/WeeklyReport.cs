@@ -17,10 +17,13 @@ public sealed record WeeklyReport(
     ReportSummary Summary,
     IReadOnlyList<StreamReport> Streams,
     IReadOnlyList<IncidentLine> Incidents,
-    StatisticalNotes Notes);
+    StatisticalNotes Notes,
+    IReadOnlyList<DeploymentLine> Deployments);
 
 /// <summary>What a manager reads in a minute.</summary>
-/// <param name="Headline">Three or four sentences: rate, trend, incidents, what is under-powered.</param>
+/// <param name="Headline">Three or four sentences: the top line, precision and recall, incidents, what is under-powered.</param>
+/// <param name="TopLine">One sentence: the rate, its interval, the change against last week and the worst deployment.</param>
+/// <param name="Change">The change against the last week with an estimate, with its 95% interval; null without one.</param>
 public sealed record ReportSummary(
     long Samples,
     double Volume,
@@ -32,7 +35,9 @@ public sealed record ReportSummary(
     IReadOnlyList<WeekPoint> Weeks,
     int OpenIncidents,
     int IncidentsOpenedThisWeek,
-    IReadOnlyList<string> Headline);
+    IReadOnlyList<string> Headline,
+    string TopLine,
+    RateChange? Change);
 
 /// <summary>
 /// An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why. AtLeast: only a

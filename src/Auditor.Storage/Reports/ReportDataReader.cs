@@ -32,11 +32,26 @@ public sealed class ReportDataReader(AuditorDatabase database)
             .ToList();
     }
 
+    /// <summary>Stream-hour counters per deployment ("" for samples that named none), without per-detector flags.</summary>
+    public async Task<IReadOnlyList<StreamHourCounts>> DeploymentCountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, hour AS Hour, total AS Total, flagged AS Flagged,
+                   volume AS Volume, flagged_volume AS FlaggedVolume
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to
+            """;
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<CountRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
+            .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
+                new Dictionary<string, long>(), r.Deployment ?? ""))
+            .ToList();
+    }
+
     /// <summary>Review items of samples that occurred in [from, to), with the settled verdict once the item is done.</summary>
     public async Task<ReviewData> ReviewsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         const string items = """
-            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.stratum AS Stratum,
+            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, s.deployment AS Deployment, r.stratum AS Stratum,
                    r.inclusion_probability AS InclusionProbability, r.state AS State, s.occurred_at AS OccurredAt, s.flagged AS Flagged
             FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
             WHERE s.occurred_at >= @from AND s.occurred_at < @to
@@ -62,7 +77,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
             var settled = SettledVerdict.Settle(verdictRows[r.ItemId].Select(v => new CastVerdict(v.Reviewer, v.Verdict, v.Category)).ToList(), r.State == "done");
             return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), UtcHour.Floor(r.OccurredAt),
                 r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
-                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled?.Verdict, settled?.Category);
+                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled?.Verdict, settled?.Category, r.Deployment ?? "");
         }).ToList();
         var itemIds = itemRows.ToDictionary(r => r.SampleId, r => r.ItemId, StringComparer.Ordinal);
         var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, SettledVerdict.Parse(v.Verdict))).ToList();
@@ -101,6 +116,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
     {
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
+        public string? Deployment { get; set; }
         public DateTimeOffset Hour { get; set; }
         public long Total { get; set; }
         public long Flagged { get; set; }
@@ -123,6 +139,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
         public string SampleId { get; set; } = "";
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
+        public string? Deployment { get; set; }
         public string Stratum { get; set; } = "";
         public double InclusionProbability { get; set; }
         public string State { get; set; } = "";
