@@ -8,7 +8,7 @@ namespace Auditor.Review.Tests.Estimation;
 /// 0.2% and 6% (times a scale, to look near 0), its detector's sensitivity and false-flag rate uniform. Per week: failures ~ Binomial(N, p), flagged
 /// failures and false flags by the detector's rates, then selection by the routing design (uniform fraction u of every
 /// sample, f of the other flagged ones), so reviewed counts are Binomial(N_h, pi_h) and the failures among them
-/// hypergeometric. Reviewers are right. The truth is the week's realised rate over all streams.
+/// hypergeometric. Reviewers are right unless a sensitivity or specificity under 1 is given. The truth is the week's realised rate over all streams.
 /// </summary>
 public static class ManyStreamsSimulator
 {
@@ -16,7 +16,8 @@ public static class ManyStreamsSimulator
 
     private sealed record StreamShape(double MedianSize, double Rate, double Sensitivity, double FalseFlags, double Uniform, double Flagged);
 
-    public static IEnumerable<Week> Run(int streams, int weeks, int seed, double rateScale = 1, double medianSize = 1500, double sizeSpread = 1.5)
+    public static IEnumerable<Week> Run(int streams, int weeks, int seed, double rateScale = 1, double medianSize = 1500, double sizeSpread = 1.5,
+        double reviewerSensitivity = 1, double reviewerSpecificity = 1)
     {
         var random = new Random(seed);
         var sampler = new PosteriorSampler(seed + 1);
@@ -44,6 +45,12 @@ public static class ManyStreamsSimulator
                 var reviewedUnflagged = sampler.NextBinomial(unflagged, shape.Uniform);
                 var x = Hypergeometric(random, flagged, flaggedFailures, reviewedFlagged);
                 var y = Hypergeometric(random, unflagged, unflaggedFailures, reviewedUnflagged);
+                // What the reviewer says: a failure caught with its sensitivity, a good output called a failure with 1 - specificity.
+                if (reviewerSensitivity < 1 || reviewerSpecificity < 1)
+                {
+                    x = sampler.NextBinomial(x, reviewerSensitivity) + sampler.NextBinomial(reviewedFlagged - x, 1 - reviewerSpecificity);
+                    y = sampler.NextBinomial(y, reviewerSensitivity) + sampler.NextBinomial(reviewedUnflagged - y, 1 - reviewerSpecificity);
+                }
                 strata.Add(new Stratum($"s{s} flagged", true, flagged, (int)reviewedFlagged, (int)x));
                 strata.Add(new Stratum($"s{s} unflagged", false, unflagged, (int)reviewedUnflagged, (int)y));
                 failures += f;
