@@ -50,6 +50,7 @@ app.MapSamplesIngestion();
 app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
+app.MapGoldApi();
 app.MapThresholdApi();
 app.MapIncidentsAndReports();
 app.MapDriftApi();

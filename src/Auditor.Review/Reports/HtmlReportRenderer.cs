@@ -98,6 +98,15 @@ public static class HtmlReportRenderer
             : "<ul>\n" + string.Concat(report.Notes.UnderPowered.Select(u => $"<li>{E(u.Model)}/{E(u.Route)}: {E(u.Note ?? $"{u.AdditionalUniformReviews} more uniform reviews needed.")}</li>\n")) + "</ul>\n");
         var a = report.Notes.Agreement;
         h.Append($"<h3>Reviewer agreement</h3>\n<p>{E(a.Items == 0 ? a.Note ?? "No double reviews." : $"{a.Items} double-reviewed pairs, observed agreement {Text.Percent(a.ObservedAgreement)}, kappa {(a.Kappa is { } k ? k.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "undefined")}. {a.Note}")}</p>\n");
+        if (report.Notes.Reviewers.Count > 0)
+        {
+            h.Append("<h3>Reviewer error</h3>\n<table><tr><th>reviewer</th><th>known failures caught</th><th>sensitivity (95%)</th><th>known good kept</th><th>specificity (95%)</th><th>unsure</th><th>gold</th></tr>\n");
+            foreach (var r in report.Notes.Reviewers)
+                h.Append($"<tr><td>{E(r.Reviewer)}</td><td class=\"num\">{r.FailuresCaught} of {r.Failures}</td><td>{E(r.Sensitivity is null ? "–" : Text.Interval(r.Sensitivity))}</td><td class=\"num\">{r.OksKept} of {r.Oks}</td><td>{E(r.Specificity is null ? "–" : Text.Interval(r.Specificity))}</td><td class=\"num\">{r.Unsure}</td><td class=\"num\">{r.Gold}</td></tr>\n");
+            h.Append("</table>\n");
+        }
+        foreach (var w in report.Notes.ReviewerWarnings)
+            h.Append($"<p class=\"warning\">{E(w)}</p>\n");
         h.Append("</section>\n</article>\n");
         return h.ToString();
     }

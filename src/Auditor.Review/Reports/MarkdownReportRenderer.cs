@@ -84,6 +84,16 @@ public static class MarkdownReportRenderer
             $"- {Cell(u.Model)}/{Cell(u.Route)}: {Cell(u.Note ?? $"{u.AdditionalUniformReviews} more uniform reviews needed.")}")));
         var a = report.Notes.Agreement;
         m.AppendLine().AppendLine($"Reviewer agreement: {(a.Items == 0 ? Cell(a.Note ?? "no double reviews") : $"{a.Items} pairs, kappa {(a.Kappa is { } k ? k.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "undefined")}")}.");
+        if (report.Notes.Reviewers.Count > 0)
+        {
+            m.AppendLine().AppendLine("Reviewer error (against gold items and colleagues' settled double reviews):").AppendLine();
+            m.AppendLine("| reviewer | known failures caught | sensitivity (95%) | known good kept | specificity (95%) | unsure | gold |");
+            m.AppendLine("|---|---:|---|---:|---|---:|---:|");
+            foreach (var r in report.Notes.Reviewers)
+                m.AppendLine($"| {Cell(r.Reviewer)} | {r.FailuresCaught} of {r.Failures} | {(r.Sensitivity is null ? "–" : Text.Interval(r.Sensitivity))} | {r.OksKept} of {r.Oks} | {(r.Specificity is null ? "–" : Text.Interval(r.Specificity))} | {r.Unsure} | {r.Gold} |");
+        }
+        foreach (var w in report.Notes.ReviewerWarnings)
+            m.AppendLine().AppendLine($"> {Cell(w)}");
         return m.ToString();
     }
 

@@ -24,6 +24,7 @@ public sealed record WeeklyReport(
 /// <param name="Headline">Three or four sentences: the top line, precision and recall, incidents, what is under-powered.</param>
 /// <param name="TopLine">One sentence: the rate, its interval, the change against last week and the worst deployment.</param>
 /// <param name="Change">The change against the last week with an estimate, with its 95% interval; null without one.</param>
+/// <param name="CorrectedFailureRate">The rate corrected for reviewer error (Rogan-Gladen), null when reviewers were not measured.</param>
 public sealed record ReportSummary(
     long Samples,
     double Volume,
@@ -37,7 +38,8 @@ public sealed record ReportSummary(
     int IncidentsOpenedThisWeek,
     IReadOnlyList<string> Headline,
     string TopLine,
-    RateChange? Change);
+    RateChange? Change,
+    RateInterval? CorrectedFailureRate);
 
 /// <summary>
 /// An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why. AtLeast: only a
@@ -101,7 +103,16 @@ public sealed record StatisticalNotes(
     string SamplingRate,
     IReadOnlyList<string> Coverage,
     IReadOnlyList<UnderPoweredCell> UnderPowered,
-    AgreementLine Agreement);
+    AgreementLine Agreement,
+    IReadOnlyList<ReviewerLine> Reviewers,
+    IReadOnlyList<string> ReviewerWarnings);
+
+/// <summary>A reviewer's sensitivity and specificity against known verdicts (gold items and colleagues' settled double reviews).</summary>
+public sealed record ReviewerLine(string Reviewer, int Failures, int FailuresCaught, RateInterval? Sensitivity, int Oks, int OksKept, RateInterval? Specificity, int Unsure, int Gold)
+{
+    public static ReviewerLine From(Reviewers.ReviewerAccuracy a) => new(a.Reviewer, a.Failures, a.FailuresCaught,
+        a.Sensitivity is null ? null : RateInterval.From(a.Sensitivity), a.Oks, a.OksKept, a.Specificity is null ? null : RateInterval.From(a.Specificity), a.Unsure, a.Gold);
+}
 
 public sealed record UnderPoweredCell(string Model, string Route, int AdditionalUniformReviews, bool ReachableThisWeek, string? Note);
 

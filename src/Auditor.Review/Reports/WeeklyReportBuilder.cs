@@ -1,5 +1,7 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Incidents;
+using Auditor.Review.Reviewers;
+using Auditor.Review.Verdicts;
 
 namespace Auditor.Review.Reports;
 
@@ -8,7 +10,8 @@ public sealed record ReportExampleSource(string SampleId, long ItemId, StreamKey
 
 /// <summary>
 /// Everything the report is built from. Counts and items cover the trend weeks ending with Week; DeploymentCounts are
-/// the counters per deployment (at least the reported week), items name their deployment.
+/// the counters per deployment (at least the reported week), items name their deployment. ReferenceVerdicts (every
+/// verdict of the trend weeks) and Gold (known verdicts by sample id) measure reviewer error.
 /// </summary>
 public sealed record WeeklyReportInput(
     IsoWeek Week,
@@ -18,7 +21,9 @@ public sealed record WeeklyReportInput(
     IReadOnlyList<ReportExampleSource> Examples,
     IReadOnlyList<Incident> Incidents,
     IReadOnlyList<ReviewerVerdict> Verdicts,
-    IReadOnlyList<StreamHourCounts>? DeploymentCounts = null);
+    IReadOnlyList<StreamHourCounts>? DeploymentCounts = null,
+    IReadOnlyList<ReviewerVerdict>? ReferenceVerdicts = null,
+    IReadOnlyDictionary<string, ReviewVerdict>? Gold = null);
 
 /// <summary>Where the report's links point (the server's pages by default; relative, so they work behind any host).</summary>
 public sealed record ReportLinks(Func<string, string> Sample, Func<long, string> Incident)
@@ -90,19 +95,23 @@ public static class WeeklyReportBuilder
 
         var trendText = Trend(overallWeeks);
         var deployments = Deployments(input, options);
+        var agreement = ReviewerAgreementEstimator.Estimate(input.Verdicts);
+        var accuracy = ReviewerAccuracy(input, agreement.Kappa, options);
+        var corrected = ReviewerErrorCorrection.Correct(current.Estimate.FailureRate, accuracy.Pooled);
         var previous = overallWeeks.Take(overallWeeks.Count - 1).LastOrDefault(w => w.FailureRate.Value is not null);
         var change = previous is null ? null : RateChange.Between(previous.Week, previous.FailureRate, overallWeeks[^1].FailureRate);
         var topLine = TopLine.Sentence(current.Volume.Samples, RateInterval.From(current.Estimate.FailureRate), change, TopLine.Worst(deployments));
         var summary = new ReportSummary(current.Volume.Samples, current.Volume.Volume, current.Volume.FlagRate,
             RateInterval.From(current.Estimate.FailureRate), RateInterval.From(current.Estimate.Precision), RateInterval.From(current.Estimate.Recall),
             trendText, overallWeeks, openIncidents, openedThisWeek,
-            Headline(current, topLine, openIncidents, openedThisWeek, incidents, streams), topLine, change);
+            Headline(current, topLine, openIncidents, openedThisWeek, incidents, streams, corrected, accuracy), topLine, change,
+            corrected is null ? null : RateInterval.From(corrected));
 
-        var agreement = ReviewerAgreementEstimator.Estimate(input.Verdicts);
         var notes = new StatisticalNotes(Design, SamplingRateNote,
             streams.SelectMany(s => s.Warnings.Select(w => $"{s.Model}/{s.Route}: {w}")).Concat(current.Coverage.Warnings).Distinct().ToList(),
             streams.Where(s => s.Power.UnderPowered).Select(s => new UnderPoweredCell(s.Model, s.Route, s.Power.AdditionalUniformReviews, s.Power.ReachableThisWeek, s.Power.Note)).ToList(),
-            new AgreementLine(agreement.Items, agreement.ObservedAgreement, agreement.Kappa, agreement.Note));
+            new AgreementLine(agreement.Items, agreement.ObservedAgreement, agreement.Kappa, agreement.Note),
+            accuracy.Reviewers.Select(ReviewerLine.From).ToList(), accuracy.Warnings);
 
         return new WeeklyReport(1, input.Week.ToString(), input.Week.Start, input.Week.Start.AddDays(7), input.GeneratedAt, summary, streams, incidents, notes, deployments);
     }
@@ -145,11 +154,28 @@ public static class WeeklyReportBuilder
         return $"{direction} against {before.Week} ({Text.Percent(prev.Value)}, {Text.Percent(prev.Lower)}–{Text.Percent(prev.Upper)})";
     }
 
-    private static List<string> Headline(CellEstimate current, string topLine, int open, int opened, IReadOnlyList<IncidentLine> incidents, IReadOnlyList<StreamReport> streams)
+    /// <summary>Reviewers measured against gold items and against the settled verdict of their colleagues on double reviews, over the trend weeks.</summary>
+    private static ReviewerAccuracySummary ReviewerAccuracy(WeeklyReportInput input, double? kappa, EstimationOptions options)
+    {
+        var gold = input.Gold ?? new Dictionary<string, ReviewVerdict>();
+        var items = (input.ReferenceVerdicts ?? input.Verdicts).GroupBy(v => v.SampleId, StringComparer.Ordinal)
+            .Select(g => (Verdicts: (IReadOnlyList<CastVerdict>)g.Select(v => new CastVerdict(v.Reviewer, Word(v.Verdict), null)).ToList(),
+                Gold: gold.TryGetValue(g.Key, out var known) ? known : (ReviewVerdict?)null))
+            .Where(i => i.Gold is not null || i.Verdicts.Count > 1);
+        return ReviewerAccuracyEstimator.Estimate(ReviewerAccuracyEstimator.FromItems(items), kappa, options);
+    }
+
+    private static string Word(ReviewVerdict v) => v switch { ReviewVerdict.Failure => "failure", ReviewVerdict.Ok => "ok", _ => "unsure" };
+
+    private static List<string> Headline(CellEstimate current, string topLine, int open, int opened, IReadOnlyList<IncidentLine> incidents, IReadOnlyList<StreamReport> streams,
+        IntervalEstimate? corrected, ReviewerAccuracySummary accuracy)
     {
         var lines = new List<string> { topLine };
         if (current.Volume.Samples > 0)
             lines.Add($"{Text.Number(current.Volume.Samples)} samples; detectors flagged {Text.Percent(current.Volume.FlagRate)}, with precision {Text.Interval(RateInterval.From(current.Estimate.Precision))} and recall {Text.Interval(RateInterval.From(current.Estimate.Recall))}.");
+        if (corrected is not null && accuracy.Pooled.Sensitivity is { } se && accuracy.Pooled.Specificity is { } sp)
+            lines.Add($"Corrected for reviewer error (reviewers caught {Text.Percent(se.Value)} of {accuracy.Pooled.Failures} known failures and kept {Text.Percent(sp.Value)} of {accuracy.Pooled.Oks} known good outputs): {Text.Interval(RateInterval.From(corrected))}.");
+        lines.AddRange(accuracy.Warnings.Where(w => !w.StartsWith("No gold item", StringComparison.Ordinal) || accuracy.Pooled.Failures + accuracy.Pooled.Oks > 0));
         var ttd = incidents.Where(i => i.Status != IncidentStatuses.Merged).Select(i => i.TimeToDetectionMinutes).ToArray();
         lines.Add(open == 0 && opened == 0
             ? "No incident opened this week, none open."
@@ -173,7 +199,7 @@ public static class WeeklyReportBuilder
         "Per stream (and deployment), intervals are 95% Jeffreys posterior simulations with a finite-population step (10,000 draws for the reported week, 2,000 for the seven earlier weeks of the trend; fixed seed, so a report is reproducible); a stratum with samples but no decisive review gives bounds (its rate at 0 and at 1), not a point estimate.",
         "Over all streams, the design-based stratified estimator: per-stratum variances combined, Wilson intervals per flag group at their effective size joined by MOVER; a stream's stratum without a decisive review is estimated by the rest of its flag group, with the variance of an unknown rate added. The week-on-week change is the difference of the two weeks with Newcombe's interval.",
         "Recall is a lower bound ('at least') where no reviewed unflagged sample failed: finding no missed failure is not evidence that none was missed.",
-        "Flagged-only reviews estimate precision, never the rate. Unsure verdicts are left out of every rate and counted. An item reviewed twice counts the verdict a strict majority gave (unsure is a vote); anything else counts as unsure. Reviewer error is not corrected: agreement (kappa) is shown so it can be watched.",
+        "Flagged-only reviews estimate precision, never the rate. Unsure verdicts are left out of every rate and counted. An item reviewed twice counts the verdict a strict majority gave (unsure is a vote); anything else counts as unsure. Reviewers are measured against gold items and colleagues' settled double reviews (sensitivity, specificity); the all-streams rate is also given corrected for their error (Rogan-Gladen, with that uncertainty carried).",
         "Weeks are ISO weeks: Monday 00:00 UTC to the next Monday, by the time the output occurred.",
     ];
 

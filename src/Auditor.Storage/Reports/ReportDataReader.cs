@@ -84,6 +84,16 @@ public sealed class ReportDataReader(AuditorDatabase database)
         return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
     }
 
+    /// <summary>Gold verdicts (migration 0009) of samples that occurred in [from, to), by sample id.</summary>
+    public async Task<IReadOnlyDictionary<string, ReviewVerdict>> GoldAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<(string SampleId, string Verdict)>(new CommandDefinition("""
+            SELECT g.sample_id, g.verdict FROM gold_items g JOIN samples s ON s.sample_id = g.sample_id
+            WHERE s.occurred_at >= @from AND s.occurred_at < @to
+            """, new { from, to }, cancellationToken: ct))).ToDictionary(r => r.SampleId, r => SettledVerdict.Parse(r.Verdict), StringComparer.Ordinal);
+    }
+
     /// <summary>Up to <paramref name="perStream"/> reviewed outputs per stream: failures first, then flagged items judged ok.</summary>
     public async Task<IReadOnlyList<ReportExampleSource>> ExamplesAsync(ReviewData reviews, DateTimeOffset from, DateTimeOffset to, int perStream, CancellationToken ct)
     {
