@@ -22,6 +22,16 @@ public sealed class IncidentSignalReader(AuditorDatabase database)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<HourlyFlags>)g.Select(r => new HourlyFlags(r.Hour, r.Total, r.Flagged)).ToList());
     }
 
+    /// <summary>When the stream's flagged samples in [from, to) occurred (flagged samples are always stored).</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> FlaggedTimesAsync(StreamKey stream, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<DateTimeOffset>(new CommandDefinition("""
+            SELECT occurred_at FROM samples WHERE model = @Model AND route = @Route AND flagged = @yes AND occurred_at >= @from AND occurred_at < @to
+            ORDER BY occurred_at
+            """, new { stream.Model, stream.Route, yes = true, from, to }, cancellationToken: ct))).ToList();
+    }
+
     /// <summary>
     /// Done items whose <see cref="SettledVerdict"/> is failure, for samples that occurred at or after <paramref name="since"/>,
     /// with the settled category.
