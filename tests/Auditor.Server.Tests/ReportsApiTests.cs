@@ -102,6 +102,9 @@ public sealed class ReportsApiTests : IAsyncLifetime
         Assert.Contains("worst deployment h100-fp8-v2 on llama-3.1-8b-instruct/chat/answer at 37.5%", topLine, StringComparison.Ordinal);
         Assert.Equal(topLine, summary.GetProperty("headline")[0].GetString());
         Assert.Equal(["h100-fp8", "h100-fp8-v2"], json.GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("deployment").GetString()));
+        var comparison = Assert.Single(json.GetProperty("deploymentComparisons").EnumerateArray().ToArray());
+        Assert.StartsWith("h100-fp8-v2 fails 37.5 points more often than h100-fp8 (+", comparison.GetProperty("words").GetString(), StringComparison.Ordinal);
+        Assert.True(comparison.GetProperty("lower").GetDouble() > 0);
         // Nothing was flagged, so no failure was caught and none was seen missed among flagged ones: recall here is 0 with
         // evidence (failures found unflagged); the interval holds its point.
         var recall = summary.GetProperty("recall");

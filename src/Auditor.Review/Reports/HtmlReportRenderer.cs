@@ -41,6 +41,16 @@ public static class HtmlReportRenderer
         h.Append(WeeksTable(report.Summary.Weeks));
         h.Append("</section>\n");
 
+        if (report.Deployments.Count > 0)
+        {
+            h.Append("<section id=\"deployments\">\n<h2>Deployments</h2>\n<table><tr><th>stream</th><th>deployment</th><th>samples</th><th>flag rate</th><th>reviewed</th><th>failure rate (95%)</th></tr>\n");
+            foreach (var d in report.Deployments)
+                h.Append($"<tr><td>{E(d.Model)}/{E(d.Route)}</td><td>{E(d.Name)}</td><td class=\"num\">{d.Samples}</td><td class=\"num\">{E(Text.Percent(d.FlagRate))}</td><td class=\"num\">{d.Reviewed}</td><td>{E(Text.Interval(d.FailureRate))}</td></tr>\n");
+            h.Append("</table>\n<ul>\n");
+            foreach (var c in report.DeploymentComparisons)
+                h.Append($"<li>{E(c.Model)}/{E(c.Route)}: {E(c.Words)}.</li>\n");
+            h.Append("</ul>\n</section>\n");
+        }
         h.Append("<section id=\"incidents\">\n<h2>Incidents</h2>\n");
         if (report.Incidents.Count == 0)
             h.Append("<p>None this week.</p>\n");

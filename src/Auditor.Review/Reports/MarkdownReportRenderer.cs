@@ -33,6 +33,10 @@ public static class MarkdownReportRenderer
             foreach (var d in report.Deployments)
                 m.AppendLine($"| {Cell(d.Model)}/{Cell(d.Route)} | {Cell(d.Name)} | {d.Samples} | {Text.Percent(d.FlagRate)} | {d.Reviewed} | {Text.Interval(d.FailureRate)} |");
             m.AppendLine();
+            foreach (var c in report.DeploymentComparisons)
+                m.AppendLine($"- {Cell(c.Model)}/{Cell(c.Route)}: {Cell(c.Words)}.");
+            if (report.DeploymentComparisons.Count > 0)
+                m.AppendLine();
         }
 
         m.AppendLine("## Incidents").AppendLine();

@@ -18,7 +18,8 @@ public sealed record WeeklyReport(
     IReadOnlyList<StreamReport> Streams,
     IReadOnlyList<IncidentLine> Incidents,
     StatisticalNotes Notes,
-    IReadOnlyList<DeploymentLine> Deployments);
+    IReadOnlyList<DeploymentLine> Deployments,
+    IReadOnlyList<DeploymentComparison> DeploymentComparisons);
 
 /// <summary>What a manager reads in a minute.</summary>
 /// <param name="Headline">Three or four sentences: the top line, precision and recall, incidents, what is under-powered.</param>

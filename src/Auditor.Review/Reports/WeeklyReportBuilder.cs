@@ -113,7 +113,8 @@ public static class WeeklyReportBuilder
             new AgreementLine(agreement.Items, agreement.ObservedAgreement, agreement.Kappa, agreement.Note),
             accuracy.Reviewers.Select(ReviewerLine.From).ToList(), accuracy.Warnings);
 
-        return new WeeklyReport(1, input.Week.ToString(), input.Week.Start, input.Week.Start.AddDays(7), input.GeneratedAt, summary, streams, incidents, notes, deployments);
+        return new WeeklyReport(1, input.Week.ToString(), input.Week.Start, input.Week.Start.AddDays(7), input.GeneratedAt, summary, streams, incidents, notes, deployments,
+            DeploymentComparison.Of(deployments));
     }
 
     /// <summary>Every (stream, deployment) of the reported week, estimated like a stream (its own two strata).</summary>

@@ -23,6 +23,21 @@ public sealed class TopLineTests
     }
 
     [Fact]
+    public void Compares_a_deployment_with_the_busiest_other_one_of_its_stream_in_words()
+    {
+        var old = new DeploymentLine("llama", "chat", "h100-fp8", 9000, 0.03, 400, new RateInterval(0.020, 0.012, 0.031, null));
+        var v2 = new DeploymentLine("llama", "chat", "h100-fp8-v2", 1000, 0.09, 300, new RateInterval(0.081, 0.050, 0.120, null));
+        var other = new DeploymentLine("qwen", "support", "a10", 500, 0.01, 50, new RateInterval(0.01, 0.001, 0.05, null));
+
+        var comparison = Assert.Single(DeploymentComparison.Of([old, v2, other]));
+
+        Assert.Equal(("h100-fp8-v2", "h100-fp8"), (comparison.Deployment, comparison.Against));
+        Assert.StartsWith("h100-fp8-v2 fails 6.1 points more often than h100-fp8 (+2.", comparison.Words, StringComparison.Ordinal);
+        Assert.True(comparison.Lower > 0 && comparison.Upper > comparison.Difference);
+        Assert.Equal(0.06, comparison.FlagRateDifference!.Value, 9);
+    }
+
+    [Fact]
     public void Calls_a_change_inside_the_noise_no_clear_change()
     {
         var change = RateChange.Between("2026-W46", new RateInterval(0.040, 0.030, 0.050, null), new RateInterval(0.042, 0.032, 0.052, null))!;
