@@ -62,6 +62,7 @@ app.MapSampleReads();
 app.MapStreamReads();
 app.MapReviewApi();
 app.MapRejectedApi();
+app.MapGoldApi();
 app.MapThresholdApi();
 app.MapIncidentsAndReports();
 app.MapDriftApi();

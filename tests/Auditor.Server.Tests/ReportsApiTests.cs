@@ -75,6 +75,82 @@ public sealed class ReportsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_report_top_line_names_the_worst_deployment_and_recall_without_a_missed_failure_is_a_lower_bound()
+    {
+        // Two deployments of one stream, every sample reviewed (uniform, pi = 1): h100-fp8 never fails, h100-fp8-v2 fails 15 of 40.
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var samples = Enumerable.Range(0, 80).Select(i => TestSamples.Valid($"dep-{i}", $"Paris is the capital, answer {i}.") with
+        {
+            OccurredAt = Week.StartUtc.AddDays(1).AddMinutes(i),
+            Deployment = i < 40 ? "h100-fp8" : "h100-fp8-v2",
+        }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 1.0))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+        {
+            var n = int.Parse(item.SampleId["dep-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var failure = n >= 40 && n < 55;
+            await queue.SaveVerdictAsync(item.ItemId, "admin", failure ? Verdicts.Failure : Verdicts.Ok, failure ? "truncation" : null, null, false, default);
+        }
+
+        var json = await _app.CreateIngestClient().GetFromJsonAsync<JsonElement>($"/api/v1/reports/weekly?week={Week}");
+
+        var summary = json.GetProperty("summary");
+        var topLine = summary.GetProperty("topLine").GetString()!;
+        Assert.StartsWith("Silent-failure rate 18.8% (95% interval", topLine, StringComparison.Ordinal);
+        Assert.Contains("worst deployment h100-fp8-v2 on llama-3.1-8b-instruct/chat/answer at 37.5%", topLine, StringComparison.Ordinal);
+        Assert.Equal(topLine, summary.GetProperty("headline")[0].GetString());
+        Assert.Equal(["h100-fp8", "h100-fp8-v2"], json.GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("deployment").GetString()));
+        var comparison = Assert.Single(json.GetProperty("deploymentComparisons").EnumerateArray().ToArray());
+        Assert.StartsWith("h100-fp8-v2 fails 37.5 points more often than h100-fp8 (+", comparison.GetProperty("words").GetString(), StringComparison.Ordinal);
+        Assert.True(comparison.GetProperty("lower").GetDouble() > 0);
+        // Nothing was flagged, so no failure was caught and none was seen missed among flagged ones: recall here is 0 with
+        // evidence (failures found unflagged); the interval holds its point.
+        var recall = summary.GetProperty("recall");
+        Assert.False(recall.GetProperty("atLeast").GetBoolean());
+        Assert.InRange(recall.GetProperty("value").GetDouble(), recall.GetProperty("lower").GetDouble(), recall.GetProperty("upper").GetDouble());
+    }
+
+    [Fact]
+    public async Task Gold_items_added_by_an_admin_measure_the_reviewer_in_the_weekly_report()
+    {
+        var detectors = _app.Services.GetRequiredService<DetectorRegistry>();
+        var samples = Enumerable.Range(0, 3).Select(i => TestSamples.Valid($"gold-{i}", $"Paris, answer {i}.") with { OccurredAt = Week.StartUtc.AddDays(2).AddMinutes(i) }).ToList();
+        await _app.Services.GetRequiredService<SampleBatchWriter>().CommitAsync(
+            samples.Select(s => new AuditedSample(s, detectors.Inspect(s), new RoutingDecision(ReviewStratum.Uniform, 1.0))).ToList(), [], default);
+        var queue = _app.Services.GetRequiredService<ReviewQueue>();
+        // The reviewer calls gold-0 a failure and misses gold-1; gold-2 is good and kept.
+        while (await queue.ClaimAsync("admin", TimeSpan.FromMinutes(5), null, null, default) is { } item)
+            await queue.SaveVerdictAsync(item.ItemId, "admin", item.SampleId == "gold-0" ? Verdicts.Failure : Verdicts.Ok, item.SampleId == "gold-0" ? "degeneration" : null, null, false, default);
+        var client = _app.CreateIngestClient();
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-0", verdict = "failure", category = "degeneration" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-1", verdict = "failure", category = "truncation" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-2", verdict = "ok" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-2", verdict = "ok" })).StatusCode);
+        var unsure = await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-2", verdict = "unsure" });
+        Assert.Equal(HttpStatusCode.BadRequest, unsure.StatusCode);
+        Assert.Contains("ok or failure", await unsure.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-1", verdict = "failure" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "no-such-sample", verdict = "ok" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/v1/review/gold", new { sampleId = "gold-0\0", verdict = "ok" })).StatusCode);
+        // A lone surrogate, escaped in the JSON text (a serializer would have replaced it).
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/v1/review/gold",
+            new StringContent("{\"sampleId\":\"gold-\\ud800\",\"verdict\":\"ok\"}", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(3, (await client.GetFromJsonAsync<JsonElement>("/api/v1/review/gold")).GetArrayLength());
+
+        var json = await client.GetFromJsonAsync<JsonElement>($"/api/v1/reports/weekly?week={Week}");
+
+        var reviewer = Assert.Single(json.GetProperty("notes").GetProperty("reviewers").EnumerateArray().ToArray());
+        Assert.Equal("admin", reviewer.GetProperty("reviewer").GetString());
+        Assert.Equal((2, 1, 1, 1, 3), (reviewer.GetProperty("failures").GetInt32(), reviewer.GetProperty("failuresCaught").GetInt32(),
+            reviewer.GetProperty("oks").GetInt32(), reviewer.GetProperty("oksKept").GetInt32(), reviewer.GetProperty("gold").GetInt32()));
+        Assert.Equal(0.5, reviewer.GetProperty("sensitivity").GetProperty("value").GetDouble(), 12);
+        Assert.DoesNotContain(json.GetProperty("notes").GetProperty("reviewerWarnings").EnumerateArray(), w => w.GetString()!.StartsWith("No gold item", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_scheduled_run_stores_the_report_and_the_stored_copy_is_served()
     {
         var client = _app.CreateIngestClient();

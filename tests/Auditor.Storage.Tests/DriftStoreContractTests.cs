@@ -257,6 +257,24 @@ public abstract class DriftStoreContractTests : MigratedDatabaseTest
 
     private DriftAlertStore AlertStore() => new(Database, new IncidentRecorder(Database, TimeProvider.System, AlertSettings.None), TimeProvider.System);
 
+    [Fact]
+    public async Task A_shift_in_a_benign_direction_is_stored_as_a_notice_without_an_incident_and_a_rise_in_repetition_opens_one()
+    {
+        var store = AlertStore();
+        var fell = new DriftFeatureShift("seqRep2", 0.4, 0.3, 1e-9, 0.12, 0.04, "repeated bigrams fell");
+        var longer = new DriftFeatureShift("logLength", 0.3, 0.2, 1e-8, 5.0, 5.3, "answers 30% longer");
+        var notice = await store.TryAddAsync(SimpleAlert("recent") with { Statistic = "ks", Features = [fell, longer] }, default);
+
+        Assert.False(notice!.FailureDirection);
+        Assert.Empty(await new IncidentStore(Database, TimeProvider.System).ListAsync(10, default));
+        Assert.Single(await store.ListAsync(10, default));
+
+        var rose = fell with { BaselineMean = 0.04, WindowMean = 0.12, Words = "repeated bigrams rose" };
+        var alert = await store.TryAddAsync(SimpleAlert("hourly") with { Statistic = "ks", Features = [rose] }, default);
+        Assert.True(alert!.FailureDirection);
+        Assert.Single(await new IncidentStore(Database, TimeProvider.System).ListAsync(10, default));
+    }
+
     private static DriftAlert SimpleAlert(string kind) =>
         new("m", "r", kind, Now.AddMinutes(-30), Now.AddMinutes(30), 500, "anomalous-share", 1e-9, 6.2, 0.031, 0.005, 3, [], "m / r: drift.");
 

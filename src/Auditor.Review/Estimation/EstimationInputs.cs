@@ -23,6 +23,7 @@ public enum ReviewVerdict
 /// <param name="Volume">Total scaled by 1 / samplingRate: the traffic the samples stand for.</param>
 /// <param name="FlaggedVolume">Flagged scaled the same way.</param>
 /// <param name="FlagsByDetector">Samples each detector flagged (a sample flagged by two detectors counts for both).</param>
+/// <param name="Deployment">Null when summed over a stream's deployments; else the deployment ("" for samples that named none).</param>
 public sealed record StreamHourCounts(
     StreamKey Stream,
     DateTimeOffset Hour,
@@ -30,14 +31,16 @@ public sealed record StreamHourCounts(
     long Flagged,
     double Volume,
     double FlaggedVolume,
-    IReadOnlyDictionary<string, long> FlagsByDetector);
+    IReadOnlyDictionary<string, long> FlagsByDetector,
+    string? Deployment = null);
 
 /// <summary>A sample selected for review, with its verdict once there is one.</summary>
 /// <param name="Stratum">The selection stratum (uniform or flagged oversampling).</param>
 /// <param name="InclusionProbability">pi = u + (1 - u) f [flagged] at selection time.</param>
 /// <param name="Flagged">Whether a detector flagged the sample (a uniform-stratum item may be either).</param>
 /// <param name="FlaggedBy">The detectors that flagged it; empty when unflagged.</param>
-/// <param name="Verdict">Null while pending. For an item reviewed twice, the adjudicated (or first) verdict.</param>
+/// <param name="Verdict">Null while pending; else the settled verdict (<see cref="Verdicts.SettledVerdict"/>).</param>
+/// <param name="Deployment">The sample's deployment ("" when it named none).</param>
 public sealed record ReviewItem(
     string SampleId,
     StreamKey Stream,
@@ -47,7 +50,8 @@ public sealed record ReviewItem(
     bool Flagged,
     IReadOnlyList<string> FlaggedBy,
     ReviewVerdict? Verdict,
-    string? Category = null);
+    string? Category = null,
+    string Deployment = "");
 
 /// <summary>One reviewer's verdict on one sample, for agreement between reviewers of the same sample.</summary>
 public sealed record ReviewerVerdict(string SampleId, string Reviewer, ReviewVerdict Verdict);

@@ -4,8 +4,10 @@ namespace Auditor.Review.Estimation;
 /// A proportion with its interval. Value is null when the data cannot give a point estimate (a stratum with
 /// traffic but no decisive reviews, no failures for a recall, no flagged samples for a precision); the interval
 /// is then the range the unknown parts could produce, never a guess. Note says why, or on what data it rests.
+/// AtLeast: the data bound the estimate from below only (a recall where no missed failure was found): Value is null,
+/// and the estimate reads "at least Lower", never a point of 1.0 that no evidence supports.
 /// </summary>
-public sealed record IntervalEstimate(double? Value, double Lower, double Upper, string? Note = null)
+public sealed record IntervalEstimate(double? Value, double Lower, double Upper, string? Note = null, bool AtLeast = false)
 {
     public bool Known => Value is not null;
 

@@ -110,6 +110,9 @@ public static class StratifiedRateEstimator
         }
 
         var (lower, upper) = Bounds(draws, d => Draw(d, 0), d => Draw(d, 1), alpha, unknown.Length > 0);
+        if (value is { } v)
+            // The posterior's percentiles and the design point are different summaries; the interval is widened, never the point moved.
+            (lower, upper) = (Math.Min(lower, Math.Clamp(v, 0, 1)), Math.Max(upper, Math.Clamp(v, 0, 1)));
         var note = unknown.Length == 0
             ? null
             : $"Unknown: no decisive review in {string.Join(", ", unknown.Select(s => s.Name))}; the interval spans every rate those samples could have.";
@@ -163,8 +166,13 @@ public static class StratifiedRateEstimator
         // With no failure in any draw's strata the ratio is 0/0; such draws count as 0 for the lower end and 1 for the upper.
         var noFailures = value is null;
         var (lower, upper) = Bounds(draws, d => Recall(strata, draws, d, 0, 1, 0), d => Recall(strata, draws, d, 1, 0, 1), alpha, anyUnknown: noFailures);
-        var note = value is null ? $"No failure was found, so recall has no point estimate; the interval is what the posterior allows. {basisWithCounts}" : basisWithCounts;
-        return new IntervalEstimate(Clamp(value), lower, upper, note);
+        if (value is null)
+            return new IntervalEstimate(null, lower, upper, $"No failure was found, so recall has no point estimate; the interval is what the posterior allows. {basisWithCounts}");
+        if (strata.Where(s => !s.Flagged).Sum(s => s.Failures) == 0)
+            // No missed failure was seen, which is not evidence that none was missed: a lower bound, never a point of 100%.
+            return new IntervalEstimate(null, lower, 1,
+                $"No failure was found among the {unflaggedReviews} reviewed unflagged samples, so recall is known only from below: at least {lower:P0}. {basisWithCounts}", AtLeast: true);
+        return new IntervalEstimate(Clamp(value), Math.Min(lower, value.Value), Math.Max(upper, value.Value), basisWithCounts);
     }
 
     private static double Recall(Stratum[] strata, double[]?[] draws, int d, double flaggedUnknown, double unflaggedUnknown, double whenNoFailures)

@@ -49,7 +49,9 @@ public static class WeeklyEstimator
             warnings.AddRange(InclusionProbabilityWarnings(s, streamItems));
         }
 
-        var estimate = StratifiedRateEstimator.Estimate(strata, options);
+        // All streams: the design-based estimator (a per-stratum posterior summed over many sparse strata is biased);
+        // one stream: the Jeffreys posterior simulation, whose two strata it handles exactly.
+        var estimate = stream is null ? DesignBasedEstimator.Estimate(strata, options) : StratifiedRateEstimator.Estimate(strata, options);
         var coverage = ReviewCoverageCheck.Assess(items, options);
         warnings.AddRange(estimate.Warnings);
         warnings.AddRange(coverage.Warnings);
@@ -58,7 +60,7 @@ public static class WeeklyEstimator
         if (estimate.Power.Note is { } powerNote && estimate.Population > 0)
             warnings.Add(powerNote);
 
-        return new CellEstimate(stream, weekStart, Volume(counts), Detectors(streams, counts, items, options), estimate, coverage, warnings);
+        return new CellEstimate(stream, weekStart, Volume(counts), Detectors(streams, counts, items, options, allStreams: stream is null), estimate, coverage, warnings);
     }
 
     /// <summary>The Monday (UTC) that starts the week holding this instant.</summary>
@@ -93,7 +95,7 @@ public static class WeeklyEstimator
     }
 
     private static List<DetectorEstimate> Detectors(
-        IReadOnlyList<StreamKey> streams, IReadOnlyCollection<StreamHourCounts> counts, IReadOnlyCollection<ReviewItem> items, EstimationOptions options)
+        IReadOnlyList<StreamKey> streams, IReadOnlyCollection<StreamHourCounts> counts, IReadOnlyCollection<ReviewItem> items, EstimationOptions options, bool allStreams)
     {
         var total = counts.Sum(c => c.Total);
         var detectors = counts.SelectMany(c => c.FlagsByDetector.Keys).Union(items.SelectMany(i => i.FlaggedBy))
@@ -105,7 +107,7 @@ public static class WeeklyEstimator
                 items.Where(i => i.Stream == s && i.FlaggedBy.Contains(d, StringComparer.Ordinal)))).ToList();
             var flags = strata.Sum(s => s.Population);
             var reviewed = strata.Sum(s => s.Reviewed);
-            var rate = StratifiedRateEstimator.EstimateRate(strata, options);
+            var rate = allStreams ? DesignBasedEstimator.EstimateRate(strata, options) : StratifiedRateEstimator.EstimateRate(strata, options);
             var precision = rate with
             {
                 Note = rate.Known ? $"Failure rate among samples {d} flagged, from {reviewed} decisive reviews." : rate.Note,

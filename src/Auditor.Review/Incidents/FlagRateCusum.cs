@@ -24,12 +24,17 @@ public sealed record CusumOptions(
 }
 
 /// <summary>A rise in a stream's flag rate: the CUSUM's change-point estimate (onset) and the hour it crossed h.</summary>
+/// <remarks>Onset, when set, is the minute the rise began (<see cref="FlagOnset"/>, from the flagged samples' times), with its interval.</remarks>
 public sealed record FlagRateAlarm(
     StreamKey Stream, DateTimeOffset OnsetHour, DateTimeOffset AlarmHour, double BaselineRate, double RateSinceOnset,
-    long SamplesSinceOnset, double Statistic)
+    long SamplesSinceOnset, double Statistic, OnsetEstimate? Onset = null)
 {
-    public string Summary =>
-        $"Flag rate of {Stream} rose from a baseline of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {OnsetHour:yyyy-MM-dd HH:mm}Z (CUSUM {Statistic:F1}).";
+    /// <summary>The onset to report: the minute when known, else the CUSUM's hour.</summary>
+    public DateTimeOffset OnsetAt => Onset?.Onset ?? OnsetHour;
+
+    public string Summary => Onset is { } o
+        ? $"Flag rate of {Stream} rose from a baseline of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {o.Onset:yyyy-MM-dd HH:mm}Z (between {o.Earliest:HH:mm} and {o.Latest:HH:mm}; CUSUM {Statistic:F1})."
+        : $"Flag rate of {Stream} rose from a baseline of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {OnsetHour:yyyy-MM-dd HH:mm}Z (CUSUM {Statistic:F1}).";
 }
 
 /// <summary>

@@ -41,6 +41,16 @@ public static class HtmlReportRenderer
         h.Append(WeeksTable(report.Summary.Weeks));
         h.Append("</section>\n");
 
+        if (report.Deployments.Count > 0)
+        {
+            h.Append("<section id=\"deployments\">\n<h2>Deployments</h2>\n<table><tr><th>stream</th><th>deployment</th><th>samples</th><th>flag rate</th><th>reviewed</th><th>failure rate (95%)</th></tr>\n");
+            foreach (var d in report.Deployments)
+                h.Append($"<tr><td>{E(d.Model)}/{E(d.Route)}</td><td>{E(d.Name)}</td><td class=\"num\">{d.Samples}</td><td class=\"num\">{E(Text.Percent(d.FlagRate))}</td><td class=\"num\">{d.Reviewed}</td><td>{E(Text.Interval(d.FailureRate))}</td></tr>\n");
+            h.Append("</table>\n<ul>\n");
+            foreach (var c in report.DeploymentComparisons)
+                h.Append($"<li>{E(c.Model)}/{E(c.Route)}: {E(c.Words)}.</li>\n");
+            h.Append("</ul>\n</section>\n");
+        }
         h.Append("<section id=\"incidents\">\n<h2>Incidents</h2>\n");
         if (report.Incidents.Count == 0)
             h.Append("<p>None this week.</p>\n");
@@ -95,9 +105,18 @@ public static class HtmlReportRenderer
         h.Append("<h3>Under-powered cells</h3>\n");
         h.Append(report.Notes.UnderPowered.Count == 0
             ? "<p>None: every stream's interval is within ±1 point.</p>\n"
-            : "<ul>\n" + string.Concat(report.Notes.UnderPowered.Select(u => $"<li>{E(u.Model)}/{E(u.Route)}: {u.AdditionalUniformReviews} more uniform reviews needed{(u.ReachableThisWeek ? "" : " (more than this week has)")}. {E(u.Note ?? "")}</li>\n")) + "</ul>\n");
+            : "<ul>\n" + string.Concat(report.Notes.UnderPowered.Select(u => $"<li>{E(u.Model)}/{E(u.Route)}: {E(u.Note ?? $"{u.AdditionalUniformReviews} more uniform reviews needed.")}</li>\n")) + "</ul>\n");
         var a = report.Notes.Agreement;
         h.Append($"<h3>Reviewer agreement</h3>\n<p>{E(a.Items == 0 ? a.Note ?? "No double reviews." : $"{a.Items} double-reviewed pairs, observed agreement {Text.Percent(a.ObservedAgreement)}, kappa {(a.Kappa is { } k ? k.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "undefined")}. {a.Note}")}</p>\n");
+        if (report.Notes.Reviewers.Count > 0)
+        {
+            h.Append("<h3>Reviewer error</h3>\n<table><tr><th>reviewer</th><th>known failures caught</th><th>sensitivity (95%)</th><th>known good kept</th><th>specificity (95%)</th><th>unsure</th><th>gold</th></tr>\n");
+            foreach (var r in report.Notes.Reviewers)
+                h.Append($"<tr><td>{E(r.Reviewer)}</td><td class=\"num\">{r.FailuresCaught} of {r.Failures}</td><td>{E(r.Sensitivity is null ? "–" : Text.Interval(r.Sensitivity))}</td><td class=\"num\">{r.OksKept} of {r.Oks}</td><td>{E(r.Specificity is null ? "–" : Text.Interval(r.Specificity))}</td><td class=\"num\">{r.Unsure}</td><td class=\"num\">{r.Gold}</td></tr>\n");
+            h.Append("</table>\n");
+        }
+        foreach (var w in report.Notes.ReviewerWarnings)
+            h.Append($"<p class=\"warning\">{E(w)}</p>\n");
         h.Append("</section>\n</article>\n");
         return h.ToString();
     }

@@ -25,6 +25,20 @@ public static class MarkdownReportRenderer
             m.AppendLine($"![All streams: failure rate, last 8 weeks]({summaryChart})").AppendLine();
         Weeks(m, report.Summary.Weeks);
 
+        if (report.Deployments.Count > 0)
+        {
+            m.AppendLine("## Deployments").AppendLine();
+            m.AppendLine("| stream | deployment | samples | flag rate | reviewed | failure rate (95%) |");
+            m.AppendLine("|---|---|---:|---:|---:|---|");
+            foreach (var d in report.Deployments)
+                m.AppendLine($"| {Cell(d.Model)}/{Cell(d.Route)} | {Cell(d.Name)} | {d.Samples} | {Text.Percent(d.FlagRate)} | {d.Reviewed} | {Text.Interval(d.FailureRate)} |");
+            m.AppendLine();
+            foreach (var c in report.DeploymentComparisons)
+                m.AppendLine($"- {Cell(c.Model)}/{Cell(c.Route)}: {Cell(c.Words)}.");
+            if (report.DeploymentComparisons.Count > 0)
+                m.AppendLine();
+        }
+
         m.AppendLine("## Incidents").AppendLine();
         if (report.Incidents.Count == 0)
             m.AppendLine("None this week.").AppendLine();
@@ -71,9 +85,19 @@ public static class MarkdownReportRenderer
         m.AppendLine(report.Notes.Coverage.Count == 0 ? "- No coverage warning." : string.Join('\n', report.Notes.Coverage.Select(c => $"- {Cell(c)}")));
         m.AppendLine().AppendLine("Under-powered cells:").AppendLine();
         m.AppendLine(report.Notes.UnderPowered.Count == 0 ? "- None." : string.Join('\n', report.Notes.UnderPowered.Select(u =>
-            $"- {Cell(u.Model)}/{Cell(u.Route)}: {u.AdditionalUniformReviews} more uniform reviews needed{(u.ReachableThisWeek ? "" : " (more than this week has)")}.")));
+            $"- {Cell(u.Model)}/{Cell(u.Route)}: {Cell(u.Note ?? $"{u.AdditionalUniformReviews} more uniform reviews needed.")}")));
         var a = report.Notes.Agreement;
         m.AppendLine().AppendLine($"Reviewer agreement: {(a.Items == 0 ? Cell(a.Note ?? "no double reviews") : $"{a.Items} pairs, kappa {(a.Kappa is { } k ? k.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "undefined")}")}.");
+        if (report.Notes.Reviewers.Count > 0)
+        {
+            m.AppendLine().AppendLine("Reviewer error (against gold items and colleagues' settled double reviews):").AppendLine();
+            m.AppendLine("| reviewer | known failures caught | sensitivity (95%) | known good kept | specificity (95%) | unsure | gold |");
+            m.AppendLine("|---|---:|---|---:|---|---:|---:|");
+            foreach (var r in report.Notes.Reviewers)
+                m.AppendLine($"| {Cell(r.Reviewer)} | {r.FailuresCaught} of {r.Failures} | {(r.Sensitivity is null ? "–" : Text.Interval(r.Sensitivity))} | {r.OksKept} of {r.Oks} | {(r.Specificity is null ? "–" : Text.Interval(r.Specificity))} | {r.Unsure} | {r.Gold} |");
+        }
+        foreach (var w in report.Notes.ReviewerWarnings)
+            m.AppendLine().AppendLine($"> {Cell(w)}");
         return m.ToString();
     }
 

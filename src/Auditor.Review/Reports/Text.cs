@@ -13,7 +13,9 @@ internal static class Text
         ? $"{minutes.ToString("0", CultureInfo.InvariantCulture)} min"
         : minutes < 48 * 60 ? $"{(minutes / 60).ToString("0.0", CultureInfo.InvariantCulture)} h" : $"{(minutes / 1440).ToString("0.0", CultureInfo.InvariantCulture)} d";
 
-    public static string Interval(RateInterval r) => r.Value is null
+    public static string Interval(RateInterval r) => r.AtLeast
+        ? $"at least {Percent(r.Lower)} (no missed failure found)"
+        : r.Value is null
         ? $"unknown (bounds {Percent(r.Lower)}–{Percent(r.Upper)})"
         : $"{Percent(r.Value)} ({Percent(r.Lower)}–{Percent(r.Upper)})";
 

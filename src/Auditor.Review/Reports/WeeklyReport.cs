@@ -17,10 +17,15 @@ public sealed record WeeklyReport(
     ReportSummary Summary,
     IReadOnlyList<StreamReport> Streams,
     IReadOnlyList<IncidentLine> Incidents,
-    StatisticalNotes Notes);
+    StatisticalNotes Notes,
+    IReadOnlyList<DeploymentLine> Deployments,
+    IReadOnlyList<DeploymentComparison> DeploymentComparisons);
 
 /// <summary>What a manager reads in a minute.</summary>
-/// <param name="Headline">Three or four sentences: rate, trend, incidents, what is under-powered.</param>
+/// <param name="Headline">Three or four sentences: the top line, precision and recall, incidents, what is under-powered.</param>
+/// <param name="TopLine">One sentence: the rate, its interval, the change against last week and the worst deployment.</param>
+/// <param name="Change">The change against the last week with an estimate, with its 95% interval; null without one.</param>
+/// <param name="CorrectedFailureRate">The rate corrected for reviewer error (Rogan-Gladen), null when reviewers were not measured.</param>
 public sealed record ReportSummary(
     long Samples,
     double Volume,
@@ -32,12 +37,18 @@ public sealed record ReportSummary(
     IReadOnlyList<WeekPoint> Weeks,
     int OpenIncidents,
     int IncidentsOpenedThisWeek,
-    IReadOnlyList<string> Headline);
+    IReadOnlyList<string> Headline,
+    string TopLine,
+    RateChange? Change,
+    RateInterval? CorrectedFailureRate);
 
-/// <summary>An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why.</summary>
-public sealed record RateInterval(double? Value, double Lower, double Upper, string? Note)
+/// <summary>
+/// An estimate with its 95% interval. Value null: the data cannot give a point estimate; Note says why. AtLeast: only a
+/// lower bound is known (recall with no missed failure found), read "at least Lower".
+/// </summary>
+public sealed record RateInterval(double? Value, double Lower, double Upper, string? Note, bool AtLeast = false)
 {
-    public static RateInterval From(IntervalEstimate e) => new(e.Value, e.Lower, e.Upper, e.Note);
+    public static RateInterval From(IntervalEstimate e) => new(e.Value, e.Lower, e.Upper, e.Note, e.AtLeast);
 }
 
 /// <summary>One week of a trend: the failure rate with its interval, the flag rate and the traffic.</summary>
@@ -93,7 +104,16 @@ public sealed record StatisticalNotes(
     string SamplingRate,
     IReadOnlyList<string> Coverage,
     IReadOnlyList<UnderPoweredCell> UnderPowered,
-    AgreementLine Agreement);
+    AgreementLine Agreement,
+    IReadOnlyList<ReviewerLine> Reviewers,
+    IReadOnlyList<string> ReviewerWarnings);
+
+/// <summary>A reviewer's sensitivity and specificity against known verdicts (gold items and colleagues' settled double reviews).</summary>
+public sealed record ReviewerLine(string Reviewer, int Failures, int FailuresCaught, RateInterval? Sensitivity, int Oks, int OksKept, RateInterval? Specificity, int Unsure, int Gold)
+{
+    public static ReviewerLine From(Reviewers.ReviewerAccuracy a) => new(a.Reviewer, a.Failures, a.FailuresCaught,
+        a.Sensitivity is null ? null : RateInterval.From(a.Sensitivity), a.Oks, a.OksKept, a.Specificity is null ? null : RateInterval.From(a.Specificity), a.Unsure, a.Gold);
+}
 
 public sealed record UnderPoweredCell(string Model, string Route, int AdditionalUniformReviews, bool ReachableThisWeek, string? Note);
 

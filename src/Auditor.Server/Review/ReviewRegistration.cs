@@ -13,6 +13,7 @@ public static class ReviewRegistration
     public static IServiceCollection AddAuditorReview(this IServiceCollection services)
     {
         services.AddSingleton<ReviewQueue>();
+        services.AddSingleton<GoldItems>();
         services.AddSingleton<SampleSearch>();
         services.AddSingleton<ReviewSettings>();
         return services;

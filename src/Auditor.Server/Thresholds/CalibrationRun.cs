@@ -30,7 +30,8 @@ public sealed class CalibrationRun(
             var active = (await store.ActiveAsync(ct)).ToDictionary(v => (v.Detector, v.Model, v.Route));
             var pending = (await store.HistoryAsync(1000, ct)).Where(v => v.Status == "proposed").ToList();
             var reports = new List<CalibrationReport>();
-            foreach (var stream in await labels.ReadAsync(ct))
+            // Read, then the one verdict rule (pure), then write per detector and stream.
+            foreach (var stream in StreamLabels.From(await labels.ReadAsync(ct)))
             {
                 var detector = detectors.Detectors.FirstOrDefault(d => d.Name == stream.Detector);
                 if (detector is null)

@@ -13,6 +13,9 @@ public sealed record StoredDriftAlert(long AlertId, string Model, string Route, 
     int Samples, string Statistic, double PValue, double Effect, double AnomalousShare, double ExpectedShare, long ModelVersion,
     IReadOnlyList<DriftFeatureShift> Features, string Message, DateTimeOffset CreatedAt)
 {
+    /// <summary>Whether the alert moved in the failure direction (<see cref="DriftDirection"/>): only then does it open an incident.</summary>
+    public bool FailureDirection => DriftDirection.IsFailure(Statistic, Features);
+
     /// <summary>The event that announces this alert on the bus.</summary>
     public DriftDetected ToEvent() => new(AlertId, Model, Route, WindowKind, WindowStart, WindowEnd, Samples, Statistic, PValue, Effect,
         Features.Select(f => f.Feature).ToList(), Message, CreatedAt);
@@ -21,7 +24,8 @@ public sealed record StoredDriftAlert(long AlertId, string Model, string Route, 
 /// <summary>
 /// Drift alerts, at most one per stream and window: the first process to raise it stores it, and in the same transaction
 /// writes its <see cref="DriftDetected"/> to the alert outbox (<see cref="AlertOutbox"/>, sent by the server's alert
-/// sender with its retries) and opens or joins the stream's drift incident, so an alert is never recorded without both.
+/// sender with its retries) and, when it moved in the failure direction (<see cref="DriftDirection"/>), opens or joins the
+/// stream's drift incident, so an alert is never recorded without both; other alerts are notices.
 /// </summary>
 public sealed class DriftAlertStore(AuditorDatabase database, IncidentRecorder incidents, TimeProvider clock)
 {
@@ -52,7 +56,9 @@ public sealed class DriftAlertStore(AuditorDatabase database, IncidentRecorder i
         var stored = (await QueryAsync(c, tx, "WHERE alert_id = @id", new { id }, 1, ct)).Single();
         await AlertOutbox.EnqueueAsync(c, tx, AlertChannels.Bus, AlertKinds.DriftDetected, JsonSerializer.Serialize(stored.ToEvent(), AlertPayloads.Json), null, null, now, ct);
         // An open drift incident for the stream absorbs further alerts; a new one alerts people through the same outbox.
-        await incidents.OpenFromDriftAsync(c, tx, new StreamKey(stored.Model, stored.Route), stored.WindowStart, stored.WindowEnd, stored.Message, ct);
+        // Only a move in the failure direction pages; any other shift stays a notice (stored, listed, announced on the bus).
+        if (stored.FailureDirection)
+            await incidents.OpenFromDriftAsync(c, tx, new StreamKey(stored.Model, stored.Route), stored.WindowStart, stored.WindowEnd, stored.Message, ct);
         await tx.CommitAsync(ct);
         return stored;
     }

@@ -37,7 +37,7 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
 
     /// <summary>Opens an incident for a flag-rate alarm (the CUSUM's change point is the onset).</summary>
     public Task<OpenedIncident> OpenFromFlagRateAsync(FlagRateAlarm alarm, CancellationToken ct) =>
-        OpenAsync(new IncidentCandidate(alarm.Stream, IncidentSources.FlagRate, "", alarm.OnsetHour, "flag-rate CUSUM", alarm.Summary), ct);
+        OpenAsync(new IncidentCandidate(alarm.Stream, IncidentSources.FlagRate, "", alarm.OnsetAt, "flag-rate CUSUM", alarm.Summary), ct);
 
     /// <summary>Opens an incident for a cluster of reviewer-confirmed failures (its first sample is the onset).</summary>
     public Task<OpenedIncident> OpenFromReviewsAsync(FailureCluster cluster, CancellationToken ct) =>

@@ -44,7 +44,14 @@ public sealed class IncidentScanner(IncidentSignalReader signals, IncidentStore 
                 noBaseline++;
             else
                 judged++;
-            if (alarm is not null && (await recorder.OpenFromFlagRateAsync(alarm, ct)) is { New: true } o)
+            if (alarm is null)
+                continue;
+            // To the minute: the flagged samples' times from an hour before the CUSUM's onset hour to the end of the alarm hour.
+            var window = (From: alarm.OnsetHour.AddHours(-1), To: alarm.AlarmHour.AddHours(1));
+            var traffic = hours.Where(h => h.Hour >= window.From && h.Hour < window.To).Sum(h => h.Total) / (window.To - window.From).TotalMinutes;
+            var flaggedTimes = await signals.FlaggedTimesAsync(stream, window.From, window.To, ct);
+            alarm = alarm with { Onset = FlagOnset.Estimate(flaggedTimes, window.From, window.To, alarm.BaselineRate * traffic) };
+            if ((await recorder.OpenFromFlagRateAsync(alarm, ct)) is { New: true } o)
                 opened.Add(o.Incident);
         }
 

@@ -1,6 +1,6 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Incidents;
-using Auditor.Storage.Reports;
+using Auditor.Review.Verdicts;
 using Dapper;
 
 namespace Auditor.Storage.Incidents;
@@ -22,15 +22,25 @@ public sealed class IncidentSignalReader(AuditorDatabase database)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<HourlyFlags>)g.Select(r => new HourlyFlags(r.Hour, r.Total, r.Flagged)).ToList());
     }
 
+    /// <summary>When the stream's flagged samples in [from, to) occurred (flagged samples are always stored).</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> FlaggedTimesAsync(StreamKey stream, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<DateTimeOffset>(new CommandDefinition("""
+            SELECT occurred_at FROM samples WHERE model = @Model AND route = @Route AND flagged = @yes AND occurred_at >= @from AND occurred_at < @to
+            ORDER BY occurred_at
+            """, new { stream.Model, stream.Route, yes = true, from, to }, cancellationToken: ct))).ToList();
+    }
+
     /// <summary>
-    /// Items whose settled verdict is failure (majority of the verdicts that count; a tie is unsure), for samples that
-    /// occurred at or after <paramref name="since"/>. Category: the most common among the failure verdicts ("other" when none given).
+    /// Done items whose <see cref="SettledVerdict"/> is failure, for samples that occurred at or after <paramref name="since"/>,
+    /// with the settled category.
     /// </summary>
     public async Task<IReadOnlyList<ConfirmedFailure>> ConfirmedFailuresAsync(DateTimeOffset since, CancellationToken ct)
     {
         const string sql = """
             SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, s.occurred_at AS OccurredAt,
-                   v.verdict AS Verdict, v.category AS Category, v.created_at AS CreatedAt
+                   v.reviewer AS Reviewer, v.verdict AS Verdict, v.category AS Category, v.created_at AS CreatedAt
             FROM review_items r
             JOIN samples s ON s.sample_id = r.sample_id
             JOIN verdicts v ON v.item_id = r.item_id AND v.retracted_at IS NULL
@@ -39,12 +49,12 @@ public sealed class IncidentSignalReader(AuditorDatabase database)
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<VerdictRow>(new CommandDefinition(sql, new { since }, cancellationToken: ct));
         return rows.GroupBy(r => r.ItemId)
-            .Where(g => SettledVerdict.Of(g.Select(r => r.Verdict)) == ReviewVerdict.Failure)
-            .Select(g =>
+            .Select(g => (Rows: g, Settled: SettledVerdict.Settle(g.Select(r => new CastVerdict(r.Reviewer, r.Verdict, r.Category)).ToList(), done: true)))
+            .Where(x => x.Settled is { IsFailure: true })
+            .Select(x =>
             {
-                var first = g.First();
-                var category = g.Where(r => r.Verdict == "failure").GroupBy(r => r.Category ?? "other").OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key;
-                return new ConfirmedFailure(first.SampleId, new StreamKey(first.Model, first.Route), category, first.OccurredAt, g.Max(r => r.CreatedAt));
+                var first = x.Rows.First();
+                return new ConfirmedFailure(first.SampleId, new StreamKey(first.Model, first.Route), x.Settled!.Category!, first.OccurredAt, x.Rows.Max(r => r.CreatedAt));
             }).ToList();
     }
 
@@ -64,6 +74,7 @@ public sealed class IncidentSignalReader(AuditorDatabase database)
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
         public DateTimeOffset OccurredAt { get; set; }
+        public string Reviewer { get; set; } = "";
         public string Verdict { get; set; } = "";
         public string? Category { get; set; }
         public DateTimeOffset CreatedAt { get; set; }

@@ -1,6 +1,7 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
 using Auditor.Review.Routing;
+using Auditor.Review.Verdicts;
 using Dapper;
 
 namespace Auditor.Storage.Reports;
@@ -31,11 +32,26 @@ public sealed class ReportDataReader(AuditorDatabase database)
             .ToList();
     }
 
+    /// <summary>Stream-hour counters per deployment ("" for samples that named none), without per-detector flags.</summary>
+    public async Task<IReadOnlyList<StreamHourCounts>> DeploymentCountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, hour AS Hour, total AS Total, flagged AS Flagged,
+                   volume AS Volume, flagged_volume AS FlaggedVolume
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to
+            """;
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<CountRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
+            .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
+                new Dictionary<string, long>(), r.Deployment ?? ""))
+            .ToList();
+    }
+
     /// <summary>Review items of samples that occurred in [from, to), with the settled verdict once the item is done.</summary>
     public async Task<ReviewData> ReviewsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         const string items = """
-            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.stratum AS Stratum,
+            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, s.deployment AS Deployment, r.stratum AS Stratum,
                    r.inclusion_probability AS InclusionProbability, r.state AS State, s.occurred_at AS OccurredAt, s.flagged AS Flagged
             FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
             WHERE s.occurred_at >= @from AND s.occurred_at < @to
@@ -58,23 +74,24 @@ public sealed class ReportDataReader(AuditorDatabase database)
 
         var reviewItems = itemRows.Select(r =>
         {
-            var vs = verdictRows[r.ItemId].ToList();
-            var settled = r.State == "done" ? SettledVerdict.Of(vs.Select(v => v.Verdict)) : null;
-            var category = settled == ReviewVerdict.Failure
-                ? vs.Where(v => v.Verdict == "failure").GroupBy(v => v.Category ?? "other").OrderByDescending(g => g.Count()).First().Key
-                : null;
+            var settled = SettledVerdict.Settle(verdictRows[r.ItemId].Select(v => new CastVerdict(v.Reviewer, v.Verdict, v.Category)).ToList(), r.State == "done");
             return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), UtcHour.Floor(r.OccurredAt),
                 r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
-                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled, category);
+                flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled?.Verdict, settled?.Category, r.Deployment ?? "");
         }).ToList();
         var itemIds = itemRows.ToDictionary(r => r.SampleId, r => r.ItemId, StringComparer.Ordinal);
-        var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, v.Verdict switch
-        {
-            "failure" => ReviewVerdict.Failure,
-            "ok" => ReviewVerdict.Ok,
-            _ => ReviewVerdict.Unsure,
-        })).ToList();
+        var reviewerVerdicts = verdictRows.SelectMany(g => g).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, SettledVerdict.Parse(v.Verdict))).ToList();
         return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
+    }
+
+    /// <summary>Gold verdicts (migration 0009) of samples that occurred in [from, to), by sample id.</summary>
+    public async Task<IReadOnlyDictionary<string, ReviewVerdict>> GoldAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<(string SampleId, string Verdict)>(new CommandDefinition("""
+            SELECT g.sample_id, g.verdict FROM gold_items g JOIN samples s ON s.sample_id = g.sample_id
+            WHERE s.occurred_at >= @from AND s.occurred_at < @to
+            """, new { from, to }, cancellationToken: ct))).ToDictionary(r => r.SampleId, r => SettledVerdict.Parse(r.Verdict), StringComparer.Ordinal);
     }
 
     /// <summary>Up to <paramref name="perStream"/> reviewed outputs per stream: failures first, then flagged items judged ok.</summary>
@@ -109,6 +126,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
     {
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
+        public string? Deployment { get; set; }
         public DateTimeOffset Hour { get; set; }
         public long Total { get; set; }
         public long Flagged { get; set; }
@@ -131,6 +149,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
         public string SampleId { get; set; } = "";
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
+        public string? Deployment { get; set; }
         public string Stratum { get; set; } = "";
         public double InclusionProbability { get; set; }
         public string State { get; set; } = "";

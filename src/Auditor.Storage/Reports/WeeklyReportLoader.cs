@@ -18,11 +18,13 @@ public sealed class WeeklyReportLoader(ReportDataReader reader, IncidentStore in
         var to = week.EndUtc;
         var counts = await reader.CountsAsync(from, to, ct);
         var reviews = await reader.ReviewsAsync(from, to, ct);
+        var deployments = await reader.DeploymentCountsAsync(week.Minus(1).StartUtc, to, ct);
+        var gold = await reader.GoldAsync(from, to, ct);
         var examples = await reader.ExamplesAsync(reviews, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
         var weekIncidents = await incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct);
         var weekSamples = reviews.Items.Where(i => i.Hour >= week.StartUtc && i.Hour < week.EndUtc).Select(i => i.SampleId).ToHashSet(StringComparer.Ordinal);
         var input = new WeeklyReportInput(week, clock.GetUtcNow(), counts, reviews.Items, examples, weekIncidents,
-            reviews.Verdicts.Where(v => weekSamples.Contains(v.SampleId)).ToList());
+            reviews.Verdicts.Where(v => weekSamples.Contains(v.SampleId)).ToList(), deployments, reviews.Verdicts, gold);
         var report = WeeklyReportBuilder.Build(input, links, options);
         return new BuiltReport(report, watch.Elapsed);
     }
