@@ -42,6 +42,8 @@ public static class IncidentRegistration
         services.AddSingleton<WeeklyReportStore>();
         services.AddSingleton<WeeklyReportRun>();
         services.AddHostedService<WeeklyReportJob>();
+        services.AddSingleton<WeeklyEstimateMetrics>();                      // the newest report's estimates on /metrics
+        services.AddHostedService(sp => sp.GetRequiredService<WeeklyEstimateMetrics>());
         return services;
     }
 

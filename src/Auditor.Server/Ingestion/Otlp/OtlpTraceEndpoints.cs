@@ -25,6 +25,12 @@ public static class OtlpTraceEndpoints
     private static readonly Counter<long> Spans = Meter.CreateCounter<long>("auditor.ingest.otlp.spans", "{span}",
         "Spans received on POST /v1/traces, by outcome: accepted, rejected (a GenAI span breaking the contract) or ignored (not GenAI).");
 
+    // An explicit static constructor makes the fields above initialize when the endpoint is mapped at start, not at the
+    // first request: the counter is then published with the other instruments (dashboards and alert rules may name it).
+    static OtlpTraceEndpoints()
+    {
+    }
+
     public static IEndpointRouteBuilder MapOtlpTraces(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, ReceiveAsync)
