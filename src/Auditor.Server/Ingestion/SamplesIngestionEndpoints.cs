@@ -30,29 +30,22 @@ public static class SamplesIngestionEndpoints
         HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, SampleIntake intake, PipelineMonitor monitor,
         SampleBatchWriter writer, CancellationToken ct)
     {
-        if (intake.IsSaturated)
-        {
-            monitor.IntakeRefused("saturated");
-            return NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds);
-        }
-        var limit = options.Value.Ingest.MaxBodyBytes;
-        var body = await ReadBodyAsync(request, limit, ct);
-        if (body is null)
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The body is larger than {limit} bytes (Auditor:Ingest:MaxBodyBytes). Send fewer samples per request.");
+        var (body, refusal) = await ReadIfTakenAsync(request, response, options.Value, intake, monitor, "Send fewer samples per request.", ct);
+        if (refusal is not null)
+            return refusal;
 
         IReadOnlyList<BodyRecord> records;
         if (IngestBody.IsNdjson(request.ContentType))
-            records = IngestBody.ParseNdjson(body.Value);
+            records = IngestBody.ParseNdjson(body);
         else if (IngestBody.IsJson(request.ContentType))
         {
             try
             {
-                records = IngestBody.ParseJson(body.Value);
+                records = IngestBody.ParseJson(body);
             }
             catch (JsonException ex)
             {
-                return await MalformedAsync(writer, body.Value, "http", ex.Message, ct);
+                return await MalformedAsync(writer, body, "http", ex.Message, ct);
             }
         }
         else
@@ -64,6 +57,25 @@ public static class SamplesIngestionEndpoints
         return answer.Acknowledged
             ? TypedResults.Accepted((string?)null, answer.Response)
             : NotAcknowledged(answer.Intake, response, options.Value.Pipeline.RetryAfterSeconds, answer.RejectedKept);
+    }
+
+    /// <summary>
+    /// What every intake endpoint does before reading its format: refuse at once (503 + Retry-After) when the pipeline is
+    /// saturated, so a flood costs no memory; read at most Auditor:Ingest:MaxBodyBytes (413 past it, with the advice given).
+    /// </summary>
+    internal static async Task<(ReadOnlyMemory<byte> Body, ProblemHttpResult? Refusal)> ReadIfTakenAsync(HttpRequest request, HttpResponse response,
+        AuditorOptions options, SampleIntake intake, PipelineMonitor monitor, string tooLargeAdvice, CancellationToken ct)
+    {
+        if (intake.IsSaturated)
+        {
+            monitor.IntakeRefused("saturated");
+            return (default, NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Pipeline.RetryAfterSeconds));
+        }
+        var limit = options.Ingest.MaxBodyBytes;
+        return await ReadBodyAsync(request, limit, ct) is { } body
+            ? (body, null)
+            : (default, Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"The body is larger than {limit} bytes (Auditor:Ingest:MaxBodyBytes). {tooLargeAdvice}"));
     }
 
     /// <summary>

@@ -27,34 +27,28 @@ public static class LiteLlmIngestionEndpoints
         HttpRequest request, HttpResponse response, IOptions<AuditorOptions> options, SampleIntake intake, PipelineMonitor monitor,
         SampleBatchWriter writer, CancellationToken ct)
     {
-        if (intake.IsSaturated)
-        {
-            monitor.IntakeRefused("saturated");
-            return SamplesIngestionEndpoints.NotAcknowledged(new IntakeResult(IntakeStatus.Saturated), response, options.Value.Pipeline.RetryAfterSeconds);
-        }
-        var limit = options.Value.Ingest.MaxBodyBytes;
-        var body = await SamplesIngestionEndpoints.ReadBodyAsync(request, limit, ct);
-        if (body is null)
-            return SamplesIngestionEndpoints.Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The body is larger than {limit} bytes (Auditor:Ingest:MaxBodyBytes). Lower the callback's batch size.");
+        var (body, refusal) = await SamplesIngestionEndpoints.ReadIfTakenAsync(request, response, options.Value, intake, monitor,
+            "Lower the callback's batch size.", ct);
+        if (refusal is not null)
+            return refusal;
 
         IReadOnlyList<BodyRecord> records;
         if (IngestBody.IsNdjson(request.ContentType))
-            records = IngestBody.ParseNdjson(body.Value);
+            records = IngestBody.ParseNdjson(body);
         else if (IngestBody.IsJson(request.ContentType))
         {
             try
             {
-                records = IngestBody.ParseJson(body.Value);
+                records = IngestBody.ParseJson(body);
             }
-            catch (JsonException) when (body.Value.Span.IndexOf((byte)'\n') is var newline && newline >= 0 && newline < body.Value.Length - 1)
+            catch (JsonException) when (body.Span.IndexOf((byte)'\n') is var newline && newline >= 0 && newline < body.Length - 1)
             {
                 // log_format ndjson may arrive labelled application/json: several lines of objects are NDJSON.
-                records = IngestBody.ParseNdjson(body.Value);
+                records = IngestBody.ParseNdjson(body);
             }
             catch (JsonException ex)
             {
-                return await SamplesIngestionEndpoints.MalformedAsync(writer, body.Value, "litellm", ex.Message, ct);
+                return await SamplesIngestionEndpoints.MalformedAsync(writer, body, "litellm", ex.Message, ct);
             }
         }
         else
