@@ -16,7 +16,7 @@ namespace Auditor.Fault.Tests;
 public sealed class BackPressureTests(ITestOutputHelper output)
 {
     private const string ApiKey = "flood-test-key-0123456789";
-    private const int Clients = 48; // 48 waiting 1 MB samples are more than MaxPendingBytes (64 MiB of UTF-16 text) holds
+    private const int Clients = 48; // 48 waiting 1 MB samples hold about 144 MB (HeldBytes), more than MaxPendingBytes (64 MiB)
 
     [Fact]
     public async Task Refuses_a_flood_of_1_MB_samples_with_503_and_Retry_After_and_counts_every_acknowledged_one()

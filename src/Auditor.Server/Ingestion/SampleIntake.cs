@@ -15,9 +15,23 @@ public sealed record IntakeRecord(int Index, OutputSample? Sample, IReadOnlyList
 {
     /// <summary>A record mapped from another format, kept as its text should it be rejected.</summary>
     public IntakeRecord(int index, OutputSample? sample, ContractViolation? readError, string text, string? claimedSampleId = null)
-        : this(index, sample, readError is null ? [] : [readError], () => RejectedPayload.FromText(text), text.Length * sizeof(char), claimedSampleId)
+        : this(index, sample, readError is null ? [] : [readError], () => RejectedPayload.FromText(text), HeldBytes.OfText(text), claimedSampleId)
     {
     }
+}
+
+/// <summary>
+/// What a waiting record holds in memory, counted against Auditor:Pipeline:MaxPendingBytes: its payload, and the sample
+/// read from it, whose strings are UTF-16 (two bytes a character, and a model's text is mostly one byte a character in
+/// UTF-8). Undercounting here would let a flood of large samples past the limit.
+/// </summary>
+public static class HeldBytes
+{
+    /// <summary>A record read from UTF-8 bytes: the bytes, and the sample's strings at twice their size.</summary>
+    public static long OfBody(long utf8Bytes) => 3 * utf8Bytes;
+
+    /// <summary>A record mapped from text: the text and the sample's strings, each two bytes a character.</summary>
+    public static long OfText(string text) => 4L * text.Length;
 }
 
 /// <summary>What became of an intake request: the 202 body, and whether its valid samples are durable.</summary>
@@ -44,7 +58,7 @@ public sealed class SampleIntake(OutputSampleValidator validator, IDurableIntake
         {
             var reading = r.Json is { } json ? OutputSampleJson.Read(json) : new SampleReading(null, null, [r.ParseError!]);
             var raw = r.Raw;
-            return new IntakeRecord(r.Index, reading.Sample, reading.Violations, () => RejectedPayload.FromBytes(raw.Span), raw.Length, reading.SampleId);
+            return new IntakeRecord(r.Index, reading.Sample, reading.Violations, () => RejectedPayload.FromBytes(raw.Span), HeldBytes.OfBody(raw.Length), reading.SampleId);
         }).ToList(), source, ct);
 
     /// <param name="records">The request's records in order.</param>

@@ -9,7 +9,7 @@ public sealed class PipelineOptions
     /// <summary>Most samples waiting for their commit on the embedded transport; past it POST answers 503 with Retry-After.</summary>
     public int MaxPendingSamples { get; set; } = 20_000;
 
-    /// <summary>Most request bytes waiting for their commit on the embedded transport; past it POST answers 503.</summary>
+    /// <summary>Most memory (bytes, as <see cref="Ingestion.HeldBytes"/> counts it) that requests waiting for their commit on the embedded transport may hold; past it POST answers 503.</summary>
     public long MaxPendingBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>On RabbitMQ: most requests waiting for publisher confirms at once; past it POST answers 503.</summary>
