@@ -13,7 +13,9 @@ namespace Auditor.Fault.Tests;
 /// PostgreSQL is stopped for 20 s and the consumer is stopped gracefully once; afterwards every valid sample is counted
 /// exactly once, every invalid one is in rejected_samples with its reason, and nothing else. Issue #13 adds a stall
 /// phase: PostgreSQL answers but no batch can commit (a lock on sample_ids) while samples wait; /health/ready must turn
-/// red within seconds, saying "stalled", and green again after the lock is released. Private PostgreSQL and RabbitMQ
+/// red within seconds, saying "stalled", and green again after the lock is released, and a poison phase: each invalid
+/// burst also carries samples with a lone surrogate in sampleId and a NUL in model, which must be rejected with their
+/// rule while everything around them is counted. Private PostgreSQL and RabbitMQ
 /// instances, loopback only, bounded to a few minutes.
 /// </summary>
 public sealed class PipelineFaultTests(ITestOutputHelper output)
@@ -58,6 +60,10 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         var stallIds = Enumerable.Range(0, StallCount).Select(i => $"stall-{run}-{i:D4}").ToArray();
         var ruleBreaking = new List<string>();
         var notJson = new List<string>();
+        // The poison phase (issue #13): what no store can hold. A lone surrogate in sampleId once threw inside the
+        // unreadable-message recorder and stopped the consumer for good; a NUL in model blocked every PostgreSQL commit.
+        var loneSurrogate = new List<string>();
+        var nulInModel = new List<string>();
         List<string> InvalidBurst(int burst)
         {
             var batch = new List<string>();
@@ -66,10 +72,17 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
                 // No model: parses, breaks a rule; kept in rejected_samples by the consumer's own transaction.
                 var bad = JsonSerializer.Serialize(new { sampleId = $"bad-{run}-{burst}-{i}", occurredAt = DateTimeOffset.UtcNow, route = "fault/invalid", output = "x" });
                 var garbage = $"<<not json {run} {burst} {i}";
+                // JSON escapes as the wire carries them: "\udc00" alone is half a pair, "\u0000" is NUL.
+                var surrogate = $$"""{"sampleId":"poison-{{run}}-{{burst}}-{{i}}\udc00","occurredAt":"{{DateTimeOffset.UtcNow:O}}","model":"fault-model","route":"fault/poison","output":"x"}""";
+                var nul = $$"""{"sampleId":"nul-{{run}}-{{burst}}-{{i}}","occurredAt":"{{DateTimeOffset.UtcNow:O}}","model":"fault\u0000model","route":"fault/poison","output":"x"}""";
                 ruleBreaking.Add(bad);
                 notJson.Add(garbage);
+                loneSurrogate.Add(surrogate);
+                nulInModel.Add(nul);
                 batch.Add(bad);
                 batch.Add(garbage);
+                batch.Add(surrogate);
+                batch.Add(nul);
             }
             return batch;
         }
@@ -186,7 +199,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         await publishing;
         Log($"publisher flushed: {publisher.Counters.Confirmed} confirmed, {publisher.Counters.Unconfirmed} unconfirmed and re-sent, {publisher.Counters.Dropped} dropped");
 
-        var invalidCount = ruleBreaking.Count + notJson.Count;
+        var invalidCount = ruleBreaking.Count + notJson.Count + loneSurrogate.Count + nulInModel.Count;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         (long Ids, long Total, long Rejected) counts;
         while (true)
@@ -207,7 +220,7 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
             "SELECT payload, CAST(errors AS text), source FROM rejected_samples")).ToList();
         var errorQueue = await RawInvalidPublisher.DrainAsync(rabbit.Uri, AuditorTopology.Queue + "_error", ct);
 
-        var expectedInvalid = ruleBreaking.Concat(notJson).ToHashSet();
+        var expectedInvalid = ruleBreaking.Concat(notJson).Concat(loneSurrogate).Concat(nulInModel).ToHashSet();
         foreach (var extra in rejected.Where(r => !expectedInvalid.Contains(r.Payload)).Take(5))
             Log($"unexpected rejection: {extra.Errors} {extra.Payload[..Math.Min(300, extra.Payload.Length)]}");
         Assert.False(readyDuringOutage, "/health/ready stayed 200 while PostgreSQL was down");
@@ -224,11 +237,15 @@ public sealed class PipelineFaultTests(ITestOutputHelper output)
         var byPayload = rejected.ToDictionary(r => r.Payload);
         Assert.All(ruleBreaking, p => Assert.Contains("model.required", byPayload[p].Errors));
         Assert.All(notJson, p => Assert.Contains("\"json\"", byPayload[p].Errors));
+        Assert.All(loneSurrogate, p => Assert.Contains("sampleId.surrogate", byPayload[p].Errors));
+        Assert.All(nulInModel, p => Assert.Contains("model.nul", byPayload[p].Errors));
         Assert.All(rejected, r => Assert.Equal("rabbitmq", r.Source));
-        // Unreadable messages are in the error queue too, with MassTransit's reason in the headers, and only they.
+        // Unreadable messages are in the error queue too, with MassTransit's reason in the headers, and only they: text
+        // that is not JSON, and a lone surrogate (MassTransit's own reader cannot read it either).
         var errorBodies = errorQueue.Select(m => m.Body).ToHashSet();
-        Assert.Subset(notJson.ToHashSet(), errorBodies);
-        Assert.Subset(errorBodies, notJson.ToHashSet());
+        var unreadable = notJson.Concat(loneSurrogate).ToHashSet();
+        Assert.Subset(unreadable, errorBodies);
+        Assert.Subset(errorBodies, unreadable);
         Assert.All(errorQueue, m => Assert.Contains(m.Headers.Keys, k => k.StartsWith("MT-Fault-Message", StringComparison.Ordinal)));
         Log($"checked: {ValidCount + StallCount} counted once, {invalidCount} rejected with their reasons, {errorQueue.Count} in the error queue");
         // The server's log stays behind only when the test failed, for the post-mortem.
