@@ -19,6 +19,12 @@ using Auditor.Server.Web;
 using Auditor.Server.Thresholds;
 
 var builder = WebApplication.CreateBuilder(args);
+// Defaults below every other source (appsettings, environment, command line all override them): ASP.NET Core's
+// per-request lines only at Warning, so a busy server's log says what matters (Logging__LogLevel__Microsoft.AspNetCore).
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+{
+    InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+});
 var options = builder.Configuration.ReadAuditorOptions();
 
 // Where to listen: --urls or ASPNETCORE_URLS, else the documented default.
@@ -30,6 +36,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Inge
 builder.Services.AddAuditorOptions(builder.Configuration);                 // Auditor:* settings, validated at start
 builder.Services.AddAuditorStore(builder.Configuration, options);          // SQLite or PostgreSQL, migrations at start
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
+builder.Services.AddSingleton<FirstStartSecrets>();                        // generated key and password: a banner and a 0600 file, not the log
 builder.Services.AddSingleton<ApiKeyRing>();                               // ingestion keys (one generated if none set)
 builder.Services.AddAuditorAccounts();                                     // logins: cookie for the UI, HTTP Basic for scripts; first admin
 builder.Services.AddAuditorThresholds(builder.Configuration);              // threshold versions over rules/, calibration job

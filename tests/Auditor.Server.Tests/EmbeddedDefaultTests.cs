@@ -56,6 +56,18 @@ public sealed partial class EmbeddedDefaultTests : IDisposable
             }, e => e.ValueKind == JsonValueKind.Object, what: "the sample to be stored");
             Assert.True(stored.GetProperty("flagged").GetBoolean());
             Assert.True(File.Exists(Path.Combine(_workDir, "data", "auditor.db")), "the embedded database lives under ./data");
+
+            // The generated secrets are kept beside the database, for its owner only, and stay out of the log lines.
+            var secrets = Path.Combine(_workDir, "data", "first-start-secrets.txt");
+            var kept = await File.ReadAllTextAsync(secrets);
+            Assert.Contains(key!, kept, StringComparison.Ordinal);
+            Assert.Contains($"password {password} ", kept, StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secrets));
+            Assert.All(output.Where(l => l.Contains(key!, StringComparison.Ordinal) || l.Contains(password!, StringComparison.Ordinal)),
+                l => Assert.StartsWith("  Auditor, first start: ", l, StringComparison.Ordinal));
+            // Request lines are off by default: a busy server's log says what matters.
+            Assert.DoesNotContain(output, l => l.Contains("Request starting", StringComparison.Ordinal) || l.Contains("Request finished", StringComparison.Ordinal));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Auditor.Server.Configuration;
+using Auditor.Server.Hosting;
 using Auditor.Storage.Keys;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,7 @@ namespace Auditor.Server.Ingestion;
 /// The ingestion keys in force: those configured (Auditor:Ingest:ApiKeys) and, when none is configured, one the
 /// server generated at its first start (stored hashed, printed once). Keys are compared by SHA-256 hash.
 /// </summary>
-public sealed partial class ApiKeyRing(IOptions<AuditorOptions> options, ApiKeyStore store, ILogger<ApiKeyRing> logger) : IHostedService
+public sealed partial class ApiKeyRing(IOptions<AuditorOptions> options, ApiKeyStore store, FirstStartSecrets secrets, ILogger<ApiKeyRing> logger) : IHostedService
 {
     public const string Header = "X-Api-Key";
 
@@ -22,7 +23,8 @@ public sealed partial class ApiKeyRing(IOptions<AuditorOptions> options, ApiKeyS
         if (configured.Count == 0 && !await store.AnyAsync(cancellationToken))
         {
             var key = await store.CreateAsync("generated at first start", cancellationToken);
-            LogGenerated(key);
+            secrets.Record($"ingestion API key (send it as {Header}): {key}", "Set Auditor__Ingest__ApiKeys__0 to choose your own.");
+            LogGenerated(secrets.FilePath);
         }
         else if (configured.Count == 0)
         {
@@ -34,8 +36,8 @@ public sealed partial class ApiKeyRing(IOptions<AuditorOptions> options, ApiKeyS
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No ingestion API key is configured; generated one (shown only now, keep it): {ApiKey}  Send it as X-Api-Key, or set Auditor__Ingest__ApiKeys__0 to choose your own.")]
-    private partial void LogGenerated(string apiKey);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No ingestion API key is configured; generated one, printed on standard output and written to {File}. Set Auditor__Ingest__ApiKeys__0 to choose your own.")]
+    private partial void LogGenerated(string file);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Using the ingestion API key generated at first start (set Auditor__Ingest__ApiKeys__0 to choose your own).")]
     private partial void LogUsingGenerated();
