@@ -27,23 +27,10 @@ public static class DesignBasedEstimator
     public static StratifiedEstimate Estimate(IReadOnlyList<Stratum> strata, EstimationOptions? options = null)
     {
         options = (options ?? EstimationOptions.Default).Validated();
-        foreach (var s in strata)
-            s.Validated();
-        var warnings = new List<string>();
-        foreach (var s in strata.Where(s => s.Population == 0 && s.Reviewed > 0))
-            warnings.Add($"Stratum {s.Name} has {s.Reviewed} decisive reviews but no counted samples: the counters and the reviews disagree, and these reviews carry no weight.");
-
-        var population = strata.Sum(s => s.Population);
-        var flaggedPopulation = strata.Where(s => s.Flagged).Sum(s => s.Population);
-        var reviewed = strata.Sum(s => s.Reviewed);
-        var failures = strata.Sum(s => s.Failures);
-        var naive = Naive(strata, population, flaggedPopulation);
+        var totals = StrataTotals.Of(strata);
+        var (population, flaggedPopulation, reviewed, failures, naive, warnings) = totals;
         if (population == 0)
-        {
-            var none = IntervalEstimate.Unknown("No samples in this cell.");
-            return new StratifiedEstimate(none, none, none, 0, 0, reviewed, failures,
-                new PowerAssessment(false, options.TargetHalfWidth, 0.5, 0, true, "No samples in this cell."), naive, warnings);
-        }
+            return totals.Empty(options);
 
         var flagged = Group.Of(strata.Where(s => s.Flagged));
         var unflagged = Group.Of(strata.Where(s => !s.Flagged));
@@ -142,16 +129,6 @@ public static class DesignBasedEstimator
         // The percentile interval of the draws and the design point come from slightly different models; the reported
         // interval is widened to hold the point rather than print a point outside its own interval.
         return new IntervalEstimate(value, Math.Min(lower, value), Math.Max(upper, value), basis);
-    }
-
-    private static NaiveEstimates Naive(IReadOnlyList<Stratum> strata, long population, long flaggedPopulation)
-    {
-        var flaggedReviewed = strata.Where(s => s.Flagged).Sum(s => s.Reviewed);
-        var flaggedFailures = strata.Where(s => s.Flagged).Sum(s => s.Failures);
-        var reviewed = strata.Sum(s => s.Reviewed);
-        double? flaggedOnly = flaggedReviewed > 0 && population > 0 ? (double)flaggedFailures / flaggedReviewed * flaggedPopulation / population : null;
-        double? reviewedRate = reviewed > 0 ? (double)strata.Sum(s => s.Failures) / reviewed : null;
-        return new NaiveEstimates(flaggedOnly, reviewedRate);
     }
 
     private static double Square(double x) => x * x;

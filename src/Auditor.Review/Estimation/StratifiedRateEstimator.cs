@@ -15,25 +15,10 @@ public static class StratifiedRateEstimator
     public static StratifiedEstimate Estimate(IReadOnlyList<Stratum> strata, EstimationOptions? options = null)
     {
         options = (options ?? EstimationOptions.Default).Validated();
-        foreach (var s in strata)
-            s.Validated();
-
-        var warnings = new List<string>();
-        foreach (var s in strata.Where(s => s.Population == 0 && s.Reviewed > 0))
-            warnings.Add($"Stratum {s.Name} has {s.Reviewed} decisive reviews but no counted samples: the counters and the reviews disagree, and these reviews carry no weight.");
-
-        var population = strata.Sum(s => s.Population);
-        var flaggedPopulation = strata.Where(s => s.Flagged).Sum(s => s.Population);
-        var reviewed = strata.Sum(s => s.Reviewed);
-        var failures = strata.Sum(s => s.Failures);
-        var naive = Naive(strata, population, flaggedPopulation);
-
+        var totals = StrataTotals.Of(strata);
+        var (population, flaggedPopulation, reviewed, failures, naive, warnings) = totals;
         if (population == 0)
-        {
-            var none = IntervalEstimate.Unknown("No samples in this cell.");
-            return new StratifiedEstimate(none, none, none, 0, 0, reviewed, failures,
-                new PowerAssessment(false, options.TargetHalfWidth, 0.5, 0, true, "No samples in this cell."), naive, warnings);
-        }
+            return totals.Empty(options);
 
         var live = strata.Where(s => s.Population > 0).ToArray();
         var draws = Simulate(live, options);
@@ -58,18 +43,6 @@ public static class StratifiedRateEstimator
             return IntervalEstimate.Unknown("No samples in this cell.");
         var live = strata.Where(s => s.Population > 0).ToArray();
         return RateEstimate(live, population, Simulate(live, options), 1 - options.ConfidenceLevel);
-    }
-
-    private static NaiveEstimates Naive(IReadOnlyList<Stratum> strata, long population, long flaggedPopulation)
-    {
-        var flaggedReviewed = strata.Where(s => s.Flagged).Sum(s => s.Reviewed);
-        var flaggedFailures = strata.Where(s => s.Flagged).Sum(s => s.Failures);
-        var reviewed = strata.Sum(s => s.Reviewed);
-        double? flaggedOnly = flaggedReviewed > 0 && population > 0
-            ? (double)flaggedFailures / flaggedReviewed * flaggedPopulation / population
-            : null;
-        double? reviewedRate = reviewed > 0 ? (double)strata.Sum(s => s.Failures) / reviewed : null;
-        return new NaiveEstimates(flaggedOnly, reviewedRate);
     }
 
     // draws[h][d]: the d-th posterior draw of stratum h's rate; null for an unknown stratum.
