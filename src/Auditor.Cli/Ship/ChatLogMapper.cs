@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Auditor.Contracts;
+using static Auditor.Cli.Ship.LogLineJson;
 
 namespace Auditor.Cli.Ship;
 
@@ -15,20 +16,11 @@ public sealed class ChatLogMapper(ChatLogMapping mapping) : ILogLineMapper
 {
     public MappedLine Map(ReadOnlySpan<byte> line)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            return MappedLine.Rejected($"not valid JSON: {ex.Message}");
-        }
+        if (LogLineJson.ParseObject(line, out var rejected) is not { } document)
+            return rejected!;
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return MappedLine.Rejected("the line is not a JSON object");
             var request = Object(root, "request");
             var response = Object(root, "response");
             if (response is null)
@@ -140,18 +132,6 @@ public sealed class ChatLogMapper(ChatLogMapping mapping) : ILogLineMapper
     }
 
     private static string Hash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line))[..32];
-
-    private static JsonElement? Object(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
-
-    private static string? String(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static int? Int(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
-
-    private static double? Number(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     /// <summary>A dotted path (<c>metadata.route</c>) to a string or number, from the line's root.</summary>
     private static string? Path(JsonElement e, string dotted)

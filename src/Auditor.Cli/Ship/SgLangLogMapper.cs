@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Auditor.Contracts;
+using static Auditor.Cli.Ship.LogLineJson;
 
 namespace Auditor.Cli.Ship;
 
@@ -17,20 +18,11 @@ public sealed class SgLangLogMapper(string model, string route, string? deployme
 {
     public MappedLine Map(ReadOnlySpan<byte> line)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            return MappedLine.Rejected($"not valid JSON: {ex.Message}");
-        }
+        if (LogLineJson.ParseObject(line, out var rejected) is not { } document)
+            return rejected!;
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return MappedLine.Rejected("the line is not a JSON object");
             var kind = String(root, "event");
             if (kind is not null && kind != "request.finished")
                 return MappedLine.Skipped();
@@ -87,16 +79,4 @@ public sealed class SgLangLogMapper(string model, string route, string? deployme
                 kept[name] = v.Clone();
         return kept.Count > 0 ? kept : null;
     }
-
-    private static JsonElement? Object(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
-
-    private static string? String(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static int? Int(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
-
-    private static double? Number(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 }
