@@ -36,6 +36,13 @@ public sealed class ReviewSettings(IOptions<AuditorOptions> options)
         item is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, item.Stratum, item.State,
             user.IsInRole(Roles.Admin), item.Verdicts.Any(v => v.Reviewer == user.Identity?.Name));
 
+    /// <summary>
+    /// The stratum whose undecided items this user sees blind (null: none), for a search that must leave such rows out
+    /// when a filter would reveal their results; the rest of the rule (not done, no verdict of theirs) is per row.
+    /// </summary>
+    public string? HiddenStratumFor(ClaimsPrincipal user) =>
+        !user.IsInRole(Roles.Admin) && BlindReview.IsBlind(options.Value.Review.BlindUniform, "uniform") ? "uniform" : null;
+
     /// <summary>The same rule for a search result row.</summary>
     public bool HidesResults(SampleListItem row, ClaimsPrincipal user) =>
         row.Stratum is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, row.Stratum, row.ItemState ?? "",

@@ -36,6 +36,28 @@ public sealed record SampleDetails(
     };
 }
 
+/// <summary>The query values of GET /api/v1/samples (search); every one optional.</summary>
+public sealed record SampleFilterQuery(string? Model, string? Route, string? Deployment, string? Detector, string? Stratum, string? Verdict,
+    string? From, string? To, string? Q, string? Offset, string? Limit)
+{
+    /// <summary>The filter; an offset or limit that is not a whole number becomes -1, which the filter's check names.</summary>
+    public SampleFilter ToFilter() => new(Model, Route, Deployment, Detector, Stratum, Verdict, From, To, Q, Number(Offset, 0), Number(Limit, SampleFilter.DefaultLimit));
+
+    private static int Number(string? text, int absent) =>
+        string.IsNullOrEmpty(text) ? absent : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+}
+
+/// <summary>One page of GET /api/v1/samples: <see cref="Total"/> rows match; these are rows Offset+1 to Offset+Items.Count.</summary>
+public sealed record SampleSearchResult(long Total, int Offset, int Limit, IReadOnlyList<SampleSearchRow> Items);
+
+/// <summary>
+/// One search row. <see cref="Snippet"/> is plain text around the first match of q (else the first evidence, else the
+/// start), cut at word boundaries; null when the publisher did not capture the output. While <see cref="Blind"/>,
+/// Flagged, FlaggedBy and Verdict are left out.
+/// </summary>
+public sealed record SampleSearchRow(string SampleId, DateTimeOffset OccurredAt, string Model, string Route, string? Deployment, bool? Flagged,
+    IReadOnlyList<string> FlaggedBy, string? Stratum, long? ItemId, string? Verdict, bool Blind, string? Snippet, string Link);
+
 public static class SampleEndpoints
 {
     /// <summary>
@@ -48,10 +70,33 @@ public static class SampleEndpoints
         app.MapGet("/api/v1/samples/{**sampleId}", (string? sampleId, ClaimsPrincipal user, SampleReader reader, RejectedSampleReader rejected,
                 ReviewSettings settings, CancellationToken ct) => GetAsync(SampleIdInPath.Decode(sampleId), user, reader, rejected, settings, ct))
             .WithName("GetSample");
-        app.MapGet("/api/v1/samples", (string? sampleId, ClaimsPrincipal user, SampleReader reader, RejectedSampleReader rejected,
-                ReviewSettings settings, CancellationToken ct) => GetAsync(sampleId, user, reader, rejected, settings, ct))
+        app.MapGet("/api/v1/samples", async Task<IResult> (string? sampleId, [AsParameters] SampleFilterQuery filter, ClaimsPrincipal user,
+                SampleReader reader, RejectedSampleReader rejected, SampleSearch search, DetectorRegistry detectors, ReviewSettings settings,
+                CancellationToken ct) => sampleId is null
+                ? await SearchAsync(filter.ToFilter(), user, search, detectors, settings, ct)
+                : await GetAsync(sampleId, user, reader, rejected, settings, ct))
             .WithName("GetSampleByQuery");
         return app;
+    }
+
+    /// <summary>
+    /// GET /api/v1/samples without sampleId: stored samples, newest first, a page at a time, narrowed by the same filters
+    /// as the samples page (docs/contract.md). Rows blind to the caller show no detector, verdict or evidence, and a
+    /// filter by detector or verdict leaves them out.
+    /// </summary>
+    private static async Task<IResult> SearchAsync(SampleFilter filter, ClaimsPrincipal user, SampleSearch search, DetectorRegistry detectors,
+        ReviewSettings settings, CancellationToken ct)
+    {
+        if (filter.ToQuery(detectors, settings, user, out var problems) is not { } query)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad search", detail: string.Join(" ", problems));
+        var page = await search.FindAsync(query, ct);
+        return TypedResults.Ok(new SampleSearchResult(page.Total, page.Offset, page.Limit, page.Items.Select(r =>
+        {
+            var blind = settings.HidesResults(r, user);
+            var snippet = SampleSnippet.Of(r.Text, blind ? [] : r.Evidence ?? [], query.Text, r.OutputLength);
+            return new SampleSearchRow(r.SampleId, r.OccurredAt, r.Model, r.Route, r.Deployment, blind ? null : r.Flagged, blind ? [] : r.FlaggedBy,
+                r.Stratum, r.ItemId, blind ? null : r.LatestVerdict, blind, r.TextCaptured ? snippet.Plain : null, SampleIdInPath.PageLink(r.SampleId));
+        }).ToList()));
     }
 
     private static async Task<Results<Ok<SampleDetails>, ProblemHttpResult>> GetAsync(string? sampleId, ClaimsPrincipal user,
