@@ -14,9 +14,39 @@ public sealed record StreamSummary(
     IReadOnlyDictionary<string, long> FlaggedByDetector, long ReviewItems, long ReviewPending,
     DateTimeOffset FirstHour, DateTimeOffset LastHour);
 
-/// <summary>Stream summaries from the stream-hour counters.</summary>
+/// <summary>One hour of one deployment of a stream (deployment "" when the publisher named none).</summary>
+public sealed record DeploymentHour(string Model, string Route, string Deployment, DateTimeOffset Hour, long Total, long Flagged);
+
+/// <summary>
+/// Stream summaries and hourly counts from the stream-hour counters: the one place the streams page and API read their
+/// numbers from, so their source (e.g. pre-aggregated tables) can change here alone.
+/// </summary>
 public sealed class StreamSummaryReader(AuditorDatabase database)
 {
+    /// <summary>Samples counted and flagged per stream and deployment for hours in [from, to).</summary>
+    public async Task<IReadOnlyList<DeploymentHour>> DeploymentTotalsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, MAX(hour) AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, deployment ORDER BY model, route, deployment
+            """;
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<HourRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
+            .Select(r => new DeploymentHour(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged)).ToList();
+    }
+
+    /// <summary>Hourly counts per stream and deployment for hours in [from, to).</summary>
+    public async Task<IReadOnlyList<DeploymentHour>> HourlyAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, hour AS Hour, total AS Total, flagged AS Flagged
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to ORDER BY model, route, deployment, hour
+            """;
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<HourRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
+            .Select(r => new DeploymentHour(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged)).ToList();
+    }
+
     private const string StreamsSql = """
         SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
                MIN(hour) AS FirstHour, MAX(hour) AS LastHour
@@ -61,6 +91,16 @@ public sealed class StreamSummaryReader(AuditorDatabase database)
         public double Volume { get; set; }
         public DateTimeOffset FirstHour { get; set; }
         public DateTimeOffset LastHour { get; set; }
+    }
+
+    private sealed class HourRow
+    {
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Deployment { get; set; } = "";
+        public DateTimeOffset Hour { get; set; }
+        public long Total { get; set; }
+        public long Flagged { get; set; }
     }
 
     private sealed class DetectorRow
