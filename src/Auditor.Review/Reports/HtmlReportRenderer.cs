@@ -6,15 +6,46 @@ namespace Auditor.Review.Reports;
 /// <summary>
 /// The HTML report. Every string from the data (model output above all, but stream names and categories come from
 /// publishers and reviewers too) goes through <see cref="E"/>; the only markup is this file's own. No inline script or
-/// style, so the UI's Content-Security-Policy holds; charts are inline SVG with presentation attributes.
+/// style in the fragment, so the UI's Content-Security-Policy holds; charts are inline SVG with presentation attributes.
+/// The standalone document carries its own stylesheet in one &lt;style&gt; element, allowed by its hash in the
+/// document's own policy (<see cref="DocumentPolicy"/>), so a downloaded copy reads well and still runs nothing.
 /// </summary>
 public static class HtmlReportRenderer
 {
+    /// <summary>The standalone report's stylesheet (light and dark), the only style it has.</summary>
+    public const string Stylesheet = """
+        :root { color-scheme: light dark; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --page: #f7f8fa; --surface: #fff; --bad: #b3261e; }
+        @media (prefers-color-scheme: dark) { :root { --ink: #e4e7ee; --muted: #a3abbb; --line: #3a4150; --page: #14171d; --surface: #1d2129; --bad: #ff8a80; }
+          svg { background: #f7f8fa; border-radius: 4px; } }
+        * { box-sizing: border-box; }
+        body { margin: 0 auto; max-width: 60rem; padding: 1rem 1.2rem 3rem; font: 15px/1.45 system-ui, sans-serif; color: var(--ink); background: var(--page); }
+        h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; border-bottom: 1px solid var(--line); } h3 { font-size: 1rem; }
+        table { border-collapse: collapse; width: 100%; background: var(--surface); margin: .5rem 0; display: block; overflow-x: auto; }
+        th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; } .facts dt, .note { color: var(--muted); }
+        .partial { border: 1px solid var(--line); padding: .1rem .4rem; border-radius: 3px; font-size: .85rem; }
+        .warning { color: var(--bad); }
+        pre.output { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--surface); border: 1px solid var(--line); padding: .6rem; max-height: 20rem; overflow: auto; }
+        svg { max-width: 100%; height: auto; }
+        a { color: inherit; }
+        """;
+
+    /// <summary>
+    /// The Content-Security-Policy of the standalone document: nothing but its own stylesheet (by hash) and inline SVG;
+    /// no script, no fetch. It is in a meta element (a downloaded file has no headers) and the server sends it too.
+    /// </summary>
+    public static string DocumentPolicy { get; } =
+        $"default-src 'none'; style-src 'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Stylesheet)))}'; "
+        + "img-src 'self' data:; base-uri 'none'; form-action 'none'";
+
     public static string RenderDocument(WeeklyReport report)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        html.Append($"<title>Auditor weekly report {E(report.Week)}</title>\n</head>\n<body>\n");
+        html.Append($"<meta http-equiv=\"Content-Security-Policy\" content=\"{E(DocumentPolicy)}\">\n");
+        html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        html.Append($"<title>Auditor weekly report {E(report.Week)}</title>\n<style>").Append(Stylesheet).Append("</style>\n</head>\n<body>\n");
         html.Append(RenderFragment(report));
         html.Append("</body>\n</html>\n");
         return html.ToString();
@@ -25,8 +56,10 @@ public static class HtmlReportRenderer
     {
         var h = new StringBuilder();
         h.Append($"<article class=\"report\" data-week=\"{E(report.Week)}\">\n");
-        h.Append($"<h1>Silent failures, week {E(report.Week)}</h1>\n");
-        h.Append($"<p class=\"note\">{E(report.WeekStart.ToString("yyyy-MM-dd"))} to {E(report.WeekEnd.AddDays(-1).ToString("yyyy-MM-dd"))} (UTC), generated {E(Text.Time(report.GeneratedAt))}.</p>\n");
+        var partial = IsPartial(report);
+        h.Append($"<h1>Silent failures, week {E(report.Week)}{(partial ? " <span class=\"partial\" data-testid=\"partial\">partial</span>" : "")}</h1>\n");
+        h.Append($"<p class=\"note\">{E(report.WeekStart.ToString("yyyy-MM-dd"))} to {E(report.WeekEnd.AddDays(-1).ToString("yyyy-MM-dd"))} (UTC), generated {E(Text.Time(report.GeneratedAt))}"
+            + (partial ? ", before the week ended: its figures cover the week so far and will change." : ".") + "</p>\n");
 
         h.Append("<section id=\"summary\">\n<h2>Summary</h2>\n<ul>\n");
         foreach (var line in report.Summary.Headline)
@@ -120,6 +153,10 @@ public static class HtmlReportRenderer
         h.Append("</section>\n</article>\n");
         return h.ToString();
     }
+
+    /// <summary>Whether the report was built before its week ended (the current week): its figures are the week so far.</summary>
+    public static bool IsPartial(WeeklyReport report) =>
+        report.GeneratedAt < new DateTimeOffset(report.WeekEnd.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     private static string WeeksTable(IReadOnlyList<WeekPoint> weeks)
     {

@@ -1,17 +1,28 @@
 using Auditor.Detection;
+using Auditor.Review.Calibration;
 using Auditor.Server.Accounts;
 using Auditor.Server.Thresholds;
 using Auditor.Storage.Thresholds;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Pages;
 
 /// <summary>Admins approve or reject proposed thresholds, pin streams, roll back, and run calibration.</summary>
 [Authorize(Policy = AccountsRegistration.AdminPolicy)]
-public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, DetectorRegistry detectors) : PageModel
+public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, DetectorRegistry detectors, IOptionsMonitor<CalibrationOptions> options) : PageModel
 {
+    /// <summary>What calibration would do now, per detector and stream (nothing written).</summary>
+    public IReadOnlyList<CalibrationPlan> Plans { get; private set; } = [];
+
+    public CalibrationPolicy Policy => options.CurrentValue.Policy;
+
+    /// <summary>The pending proposal for a detector and stream, if any.</summary>
+    public ThresholdVersion? ProposalOf(CalibrationPlan p) =>
+        Proposed.FirstOrDefault(v => v.Detector == p.Detector && v.Model == p.Model && v.Route == p.Route);
+
     public IReadOnlyList<ThresholdVersion> Proposed { get; private set; } = [];
     public IReadOnlyList<ThresholdVersion> Active { get; private set; } = [];
     public IReadOnlyList<ThresholdVersion> History { get; private set; } = [];
@@ -26,14 +37,18 @@ public sealed class ThresholdsModel(ThresholdStore store, CalibrationRun run, De
         Proposed = History.Where(v => v.Status == "proposed").ToList();
         Active = await store.ActiveAsync(ct);
         Defaults = detectors.Detectors.ToDictionary(d => d.Name, d => d.DefaultThreshold);
+        Plans = (await run.PlanAsync(ct)).OrderBy(p => p.Detector, StringComparer.Ordinal).ThenBy(p => p.Model, StringComparer.Ordinal)
+            .ThenBy(p => p.Route, StringComparer.Ordinal).ToList();
     }
 
     public async Task<IActionResult> OnPostCalibrateAsync(CancellationToken ct)
     {
         var reports = await run.RunAsync($"admin {User.Identity!.Name}", ct);
+        // One line; the table shows each detector and stream.
         TempData["Message"] = reports.Count == 0
             ? "Calibration found no reviewed items to learn from."
-            : string.Join(" ", reports.Select(r => $"{r.Detector} on {r.Model} · {r.Route}: {r.Action}{(r.Outcome is { } o ? $" ({o.Reason})" : "")}."));
+            : $"Calibration ran over {reports.Count} detector-streams: " + string.Join(", ",
+                reports.GroupBy(r => r.Action).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".";
         return RedirectToPage();
     }
 

@@ -16,8 +16,14 @@ public static class ReportApi
     public static IEndpointRouteBuilder MapReportApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/reports/weekly", (string? week, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct) => RenderAsync(week, "json", loader, clock, ct));
-        app.MapGet("/api/v1/reports/weekly.{format:regex(^(json|md|html)$)}", (string format, string? week, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct) =>
-            RenderAsync(week, format, loader, clock, ct));
+        app.MapGet("/api/v1/reports/weekly.{format:regex(^(json|md|html)$)}", (string format, string? week, WeeklyReportLoader loader, TimeProvider clock,
+            HttpResponse response, CancellationToken ct) =>
+        {
+            // The standalone document brings its own stylesheet; its own policy (the same as in its meta element) allows exactly that.
+            if (format == "html")
+                response.Headers.ContentSecurityPolicy = HtmlReportRenderer.DocumentPolicy;
+            return RenderAsync(week, format, loader, clock, ct);
+        });
         app.MapGet("/api/v1/reports/weekly/charts/{chart}.svg", async Task<IResult> (string chart, string? week, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct) =>
         {
             if (ParseWeek(week, clock) is not { } w)

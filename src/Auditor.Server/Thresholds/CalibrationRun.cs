@@ -11,6 +11,10 @@ namespace Auditor.Server.Thresholds;
 /// <summary>What calibration did for one detector on one stream.</summary>
 public sealed record CalibrationReport(string Detector, string Model, string Route, string Action, CalibrationOutcome? Outcome, long? VersionId);
 
+/// <summary>What calibration concludes for one detector on one stream before anything is written.</summary>
+/// <param name="Mode">"auto" (applied at once) or "propose" (an admin approves).</param>
+public sealed record CalibrationPlan(string Detector, string Model, string Route, string Mode, bool Pinned, CalibrationOutcome Outcome, long? ActiveVersionId);
+
 /// <summary>
 /// Runs calibration for every detector and stream with reviewed items: auto mode activates the new threshold and
 /// tells every consumer; propose mode records it for an admin. Pinned streams are left alone.
@@ -21,48 +25,65 @@ public sealed class CalibrationRun(
 {
     private readonly SemaphoreSlim _one = new(1, 1);
 
+    /// <summary>
+    /// What calibration would do now for every detector and stream with reviewed items, written nowhere: the thresholds
+    /// page shows it as a table (mode, current and proposed threshold, labels against the minimum, precision and recall
+    /// before and after).
+    /// </summary>
+    public async Task<IReadOnlyList<CalibrationPlan>> PlanAsync(CancellationToken ct)
+    {
+        var config = options.CurrentValue;
+        var active = (await store.ActiveAsync(ct)).ToDictionary(v => (v.Detector, v.Model, v.Route));
+        var plans = new List<CalibrationPlan>();
+        // Read, then the one verdict rule (pure), then the calibrator (pure).
+        foreach (var stream in StreamLabels.From(await labels.ReadAsync(ct)))
+        {
+            var detector = detectors.Detectors.FirstOrDefault(d => d.Name == stream.Detector);
+            if (detector is null)
+                continue;
+            var pinned = active.TryGetValue((stream.Detector, stream.Model, stream.Route), out var current) && current.Pinned;
+            var threshold = detectors.SettingsFor(detector, stream.Model, stream.Route).Threshold;
+            plans.Add(new CalibrationPlan(stream.Detector, stream.Model, stream.Route, config.IsAuto(stream.Detector) ? "auto" : "propose",
+                pinned, ThresholdCalibrator.Calibrate(stream.Labels, threshold, config.Policy), current?.VersionId));
+        }
+        return plans;
+    }
+
     public async Task<IReadOnlyList<CalibrationReport>> RunAsync(string by, CancellationToken ct)
     {
         await _one.WaitAsync(ct);
         try
         {
-            var config = options.CurrentValue;
-            var active = (await store.ActiveAsync(ct)).ToDictionary(v => (v.Detector, v.Model, v.Route));
             var pending = (await store.HistoryAsync(1000, ct)).Where(v => v.Status == "proposed").ToList();
             var reports = new List<CalibrationReport>();
-            // Read, then the one verdict rule (pure), then write per detector and stream.
-            foreach (var stream in StreamLabels.From(await labels.ReadAsync(ct)))
+            foreach (var plan in await PlanAsync(ct))
             {
-                var detector = detectors.Detectors.FirstOrDefault(d => d.Name == stream.Detector);
-                if (detector is null)
-                    continue;
-                if (active.TryGetValue((stream.Detector, stream.Model, stream.Route), out var current) && current.Pinned)
+                var (detector, model, route, outcome) = (plan.Detector, plan.Model, plan.Route, plan.Outcome);
+                if (plan.Pinned)
                 {
-                    reports.Add(new(stream.Detector, stream.Model, stream.Route, "pinned: left as it is", null, current.VersionId));
+                    reports.Add(new(detector, model, route, "pinned: left as it is", null, plan.ActiveVersionId));
                     continue;
                 }
-                var threshold = detectors.SettingsFor(detector, stream.Model, stream.Route).Threshold;
-                var outcome = ThresholdCalibrator.Calibrate(stream.Labels, threshold, config.Policy);
                 if (!outcome.Changed)
                 {
-                    reports.Add(new(stream.Detector, stream.Model, stream.Route, "unchanged", outcome, null));
+                    reports.Add(new(detector, model, route, "unchanged", outcome, null));
                     continue;
                 }
-                var version = new NewThresholdVersion(stream.Detector, stream.Model, stream.Route, outcome.ProposedThreshold, by, outcome.Reason, outcome);
-                if (config.IsAuto(stream.Detector))
+                var version = new NewThresholdVersion(detector, model, route, outcome.ProposedThreshold, by, outcome.Reason, outcome);
+                if (plan.Mode == "auto")
                 {
                     var v = await store.ActivateAsync(version, ct);
                     await AnnounceAsync(v, ct);
-                    reports.Add(new(stream.Detector, stream.Model, stream.Route, "applied", outcome, v.VersionId));
+                    reports.Add(new(detector, model, route, "applied", outcome, v.VersionId));
                 }
-                else if (pending.Any(p => p.Detector == stream.Detector && p.Model == stream.Model && p.Route == stream.Route && Math.Abs(p.Threshold - outcome.ProposedThreshold) < 1e-12))
+                else if (pending.Any(p => p.Detector == detector && p.Model == model && p.Route == route && Math.Abs(p.Threshold - outcome.ProposedThreshold) < 1e-12))
                 {
-                    reports.Add(new(stream.Detector, stream.Model, stream.Route, "already proposed", outcome, null));
+                    reports.Add(new(detector, model, route, "already proposed", outcome, null));
                 }
                 else
                 {
                     var v = await store.ProposeAsync(version, ct);
-                    reports.Add(new(stream.Detector, stream.Model, stream.Route, "proposed", outcome, v.VersionId));
+                    reports.Add(new(detector, model, route, "proposed", outcome, v.VersionId));
                 }
             }
             return reports;
