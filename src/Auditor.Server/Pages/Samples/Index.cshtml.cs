@@ -25,7 +25,8 @@ public sealed class SamplesModel(SampleSearch search, DetectorRegistry detectors
     [BindProperty(SupportsGet = true)] public string? Verdict { get; set; }
     [BindProperty(SupportsGet = true, Name = "from")] public string? FromText { get; set; }
     [BindProperty(SupportsGet = true, Name = "to")] public string? ToText { get; set; }
-    [BindProperty(SupportsGet = true, Name = "page")] public string? PageText { get; set; }
+    // "page" is Razor Pages' own route value, so the page number travels as p.
+    [BindProperty(SupportsGet = true, Name = "p")] public string? PageText { get; set; }
     [BindProperty(SupportsGet = true, Name = "size")] public string? SizeText { get; set; }
 
     public SamplePage Results { get; private set; } = new([], 0, 0, SampleFilter.DefaultLimit);
@@ -49,7 +50,7 @@ public sealed class SamplesModel(SampleSearch search, DetectorRegistry detectors
         PageNumber = Whole(PageText, 1);
         Size = Whole(SizeText, SampleFilter.DefaultLimit);
         if (PageNumber < 1)
-            problems.Add("page must be a whole number from 1.");
+            problems.Add("p (the page number) must be a whole number from 1.");
         if (!PageSizes.Contains(Size))
             problems.Add($"size must be one of {string.Join(", ", PageSizes)}.");
         string? model = null, route = null;
@@ -84,7 +85,7 @@ public sealed class SamplesModel(SampleSearch search, DetectorRegistry detectors
         {
             ["q"] = Q, ["stream"] = Stream, ["deployment"] = Deployment, ["detector"] = Detector, ["stratum"] = Stratum, ["verdict"] = Verdict,
             ["from"] = FromText, ["to"] = ToText, ["size"] = Size == SampleFilter.DefaultLimit ? null : Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["page"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["p"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         return "/samples?" + string.Join("&", values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => $"{v.Key}={Uri.EscapeDataString(v.Value!)}"));
     }
