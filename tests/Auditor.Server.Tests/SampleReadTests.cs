@@ -57,6 +57,35 @@ public sealed class SampleReadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_samples_api_searches_text_with_the_pages_filters_and_says_what_is_wrong_with_a_bad_one()
+    {
+        var fp8 = Truncated("search/fp8") with { Output = "Step 1: open the billing settings. Step 2: choose", Deployment = "h100-fp8" };
+        var bf16 = Truncated("search/bf16") with { Output = "Step 1: open the billing settings. Step 2: pick", Deployment = "h100-bf16" };
+        var other = Truncated("search/other") with { Output = "Step 1: restart the router. Step 2: wait", Deployment = "h100-fp8" };
+        await IngestAsync(fp8, bf16, other);
+        await WaitCountedAsync(other.SampleId!);
+
+        var found = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/samples?q=" + Uri.EscapeDataString("\"billing settings\"") + "&detector=truncation");
+        var narrowed = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/samples?q=billing&deployment=h100-bf16");
+        var paged = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/samples?limit=1&offset=1");
+        var badStratum = await _admin.GetAsync("/api/v1/samples?stratum=sideways&limit=1000");
+        var nul = await _admin.GetAsync("/api/v1/samples?q=a%00b");
+
+        Assert.Equal(2, found.GetProperty("total").GetInt64());
+        Assert.Equal(["search/bf16", "search/fp8"], found.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sampleId").GetString()).Order());
+        Assert.Contains("billing settings", found.GetProperty("items")[0].GetProperty("snippet").GetString(), StringComparison.Ordinal);
+        Assert.Equal("search/bf16", narrowed.GetProperty("items").EnumerateArray().Single().GetProperty("sampleId").GetString());
+        Assert.Equal(3, paged.GetProperty("total").GetInt64());
+        Assert.Equal(1, paged.GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, badStratum.StatusCode);
+        var detail = (await badStratum.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("stratum 'sideways' is not one of flagged, uniform.", detail, StringComparison.Ordinal);
+        Assert.Contains("limit must be from 1 to 100.", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.Contains("q contains a NUL character.", await nul.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_id_holding_the_text_percent_2F_reads_back_by_query_and_a_slash_sent_raw_by_path()
     {
         await IngestAsync(Truncated("odd%2Fid"), Truncated("raw/slash"));

@@ -36,7 +36,7 @@ public static class HtmlReportRenderer
     /// no script, no fetch. It is in a meta element (a downloaded file has no headers) and the server sends it too.
     /// </summary>
     public static string DocumentPolicy { get; } =
-        $"default-src 'none'; style-src 'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Stylesheet)))}'; "
+        $"default-src 'none'; script-src 'none'; style-src 'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Stylesheet)))}'; "
         + "img-src 'self' data:; base-uri 'none'; form-action 'none'";
 
     public static string RenderDocument(WeeklyReport report)
