@@ -156,10 +156,30 @@ public sealed class PagesTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.DoesNotContain(errors, e => e.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>Reviews every waiting item over the HTTP API as an admin script would: outputs with the phrase are failures.</summary>
+    private async Task ReviewAllAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + KestrelApp.AdminPassword)));
+        while (true)
+        {
+            var claim = await http.PostAsync("/api/v1/review/claim", null);
+            if (claim.StatusCode == System.Net.HttpStatusCode.NoContent)
+                return;
+            var item = System.Text.Json.JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement;
+            var failure = item.GetProperty("sample").GetProperty("output").GetString()!.Contains(Phrase, StringComparison.Ordinal);
+            var verdict = await http.PostAsync($"/api/v1/review/{item.GetProperty("itemId").GetInt64()}/verdict", new StringContent(
+                failure ? """{"verdict":"failure","category":"degeneration"}""" : """{"verdict":"ok"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, verdict.StatusCode);
+        }
+    }
+
     [Fact]
-    public async Task Pages_render_in_light_and_dark()
+    public async Task Pages_render_in_light_and_dark_and_thresholds_show_labels_against_the_minimum()
     {
         await SeedAsync();
+        await ReviewAllAsync();
         foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
         {
             var page = await OpenAsync(scheme);
@@ -172,6 +192,16 @@ public sealed class PagesTests(BrowserFixture browser) : IClassFixture<BrowserFi
                 await ScreenshotAsync(page, $"{path.TrimStart('/').Split('?')[0]}-{(scheme == ColorScheme.Dark ? "dark" : "light")}");
             }
         }
+        var page2 = await OpenAsync();
+        await page2.GotoAsync("/thresholds");
+        var degeneration = page2.Locator("[data-testid=calibration-row]", new PageLocatorOptions { HasText = "degeneration" });
+        var cells = await degeneration.Locator("td").AllInnerTextsAsync();
+        Assert.Equal("propose", cells[2]);
+        Assert.Equal("40 of 50", cells[5]);
+        Assert.Equal("30 of 5", cells[6]);
+        // Every phrase output was flagged by degeneration and judged a failure; the others were ok and not flagged.
+        Assert.Equal("100 % → same", cells[7]);
+        Assert.Equal("100 % → same", cells[8]);
     }
 
     /// <summary>Screenshots for docs/screenshots when AUDITOR_SCREENSHOTS names a folder; nothing otherwise.</summary>

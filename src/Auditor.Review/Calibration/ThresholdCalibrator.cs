@@ -87,6 +87,10 @@ public static class ThresholdCalibrator
         return points;
     }
 
+    /// <summary>Weighted precision and recall at <paramref name="threshold"/> from the labels so far (any number of them); null without labels.</summary>
+    public static ThresholdPoint? Measure(IReadOnlyList<LabelledScore> labels, double threshold, double confidence = 0.95) =>
+        labels.Count == 0 ? null : PointAt(Curve(labels, confidence), threshold);
+
     private static ThresholdPoint? PointAt(IReadOnlyList<ThresholdPoint> curve, double threshold) =>
         curve.Where(p => p.Threshold >= threshold).MinBy(p => p.Threshold);
 

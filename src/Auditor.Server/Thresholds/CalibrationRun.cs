@@ -13,7 +13,9 @@ public sealed record CalibrationReport(string Detector, string Model, string Rou
 
 /// <summary>What calibration concludes for one detector on one stream before anything is written.</summary>
 /// <param name="Mode">"auto" (applied at once) or "propose" (an admin approves).</param>
-public sealed record CalibrationPlan(string Detector, string Model, string Route, string Mode, bool Pinned, CalibrationOutcome Outcome, long? ActiveVersionId);
+/// <param name="Current">Precision and recall at the current threshold from the labels so far, even when they are too few to calibrate.</param>
+public sealed record CalibrationPlan(string Detector, string Model, string Route, string Mode, bool Pinned, CalibrationOutcome Outcome, long? ActiveVersionId,
+    ThresholdPoint? Current = null);
 
 /// <summary>
 /// Runs calibration for every detector and stream with reviewed items: auto mode activates the new threshold and
@@ -44,7 +46,8 @@ public sealed class CalibrationRun(
             var pinned = active.TryGetValue((stream.Detector, stream.Model, stream.Route), out var current) && current.Pinned;
             var threshold = detectors.SettingsFor(detector, stream.Model, stream.Route).Threshold;
             plans.Add(new CalibrationPlan(stream.Detector, stream.Model, stream.Route, config.IsAuto(stream.Detector) ? "auto" : "propose",
-                pinned, ThresholdCalibrator.Calibrate(stream.Labels, threshold, config.Policy), current?.VersionId));
+                pinned, ThresholdCalibrator.Calibrate(stream.Labels, threshold, config.Policy), current?.VersionId,
+                ThresholdCalibrator.Measure(stream.Labels, threshold, config.Policy.Confidence)));
         }
         return plans;
     }
