@@ -45,12 +45,14 @@ public static class DeploymentFlagScan
 
     /// <summary>
     /// The alarm with its onset to the minute, from the deployment's flagged samples' times in <see cref="OnsetWindow"/>:
-    /// the baseline flags per minute are the baseline rate times the deployment's traffic per minute in that window.
+    /// the baseline flags per minute are the CUSUM's (smoothed) baseline rate times the deployment's traffic per minute in
+    /// that window. Smoothed, because a baseline that never flagged (the demo's healthy streams) would otherwise give
+    /// no onset at all, and the incident would fall back to the CUSUM's hour.
     /// </summary>
     public static FlagRateAlarm WithOnset(FlagRateAlarm alarm, IEnumerable<HourlyFlags> hours, IReadOnlyList<DateTimeOffset> flaggedTimes)
     {
         var (from, to) = OnsetWindow(alarm);
         var traffic = hours.Where(h => h.Hour >= from && h.Hour < to).Sum(h => h.Total) / (to - from).TotalMinutes;
-        return alarm with { Onset = FlagOnset.Estimate(flaggedTimes, from, to, alarm.BaselineRate * traffic) };
+        return alarm with { Onset = FlagOnset.Estimate(flaggedTimes, from, to, (alarm.SmoothedBaselineRate > 0 ? alarm.SmoothedBaselineRate : alarm.BaselineRate) * traffic) };
     }
 }

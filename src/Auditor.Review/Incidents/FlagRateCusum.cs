@@ -26,13 +26,15 @@ public sealed record CusumOptions(
 /// <summary>A rise in a deployment's flag rate: the CUSUM's change-point estimate (onset) and the hour it crossed h.</summary>
 /// <remarks>
 /// Onset, when set, is the minute the rise began (<see cref="FlagOnset"/>, from the flagged samples' times), with its
-/// interval. Deployment is the deployment judged ("" for samples that named none); null when a caller judged a stream's
+/// interval. SmoothedBaselineRate is the p0 the CUSUM tested against (<see cref="FlagRateCusum.Smoothed"/>), never 0.
+/// Deployment is the deployment judged ("" for samples that named none); null when a caller judged a stream's
 /// hours summed over its deployments. StreamBaseline: the deployment had too little history of its own and was judged
 /// against its stream's pooled baseline (a new deployment against the ones it joins).
 /// </remarks>
 public sealed record FlagRateAlarm(
     StreamKey Stream, DateTimeOffset OnsetHour, DateTimeOffset AlarmHour, double BaselineRate, double RateSinceOnset,
-    long SamplesSinceOnset, double Statistic, OnsetEstimate? Onset = null, string? Deployment = null, bool StreamBaseline = false)
+    long SamplesSinceOnset, double Statistic, OnsetEstimate? Onset = null, string? Deployment = null, bool StreamBaseline = false,
+    double SmoothedBaselineRate = 0)
 {
     /// <summary>The onset to report: the minute when known, else the CUSUM's hour.</summary>
     public DateTimeOffset OnsetAt => Onset?.Onset ?? OnsetHour;
@@ -78,8 +80,7 @@ public static class FlagRateCusum
         }
         if (n0 < options.MinBaselineSamples)
             return null;
-        // Jeffreys-style smoothing keeps p0 off 0 (a stream that never flagged still has a finite log-ratio).
-        var p0 = (x0 + 0.5) / (n0 + 1.0);
+        var p0 = Smoothed(x0, n0);
         var p1 = Math.Min(0.999, Math.Max(p0 * options.RelativeIncrease, p0 + options.MinAbsoluteIncrease));
         if (p1 <= p0)
             return null;
@@ -103,11 +104,17 @@ public static class FlagRateCusum
             {
                 var since = all.Where(x => x.Hour >= onset!.Value && x.Hour <= h.Hour).ToArray();
                 long n = since.Sum(x => x.Total), x1 = since.Sum(x => x.Flagged);
-                return new FlagRateAlarm(stream, onset!.Value, h.Hour, (double)x0 / n0, n == 0 ? 0 : (double)x1 / n, n, s, null, deployment, streamBaseline);
+                return new FlagRateAlarm(stream, onset!.Value, h.Hour, (double)x0 / n0, n == 0 ? 0 : (double)x1 / n, n, s, null, deployment, streamBaseline, p0);
             }
         }
         return null;
     }
+
+    /// <summary>
+    /// The baseline rate p0 the test uses: Jeffreys-style smoothing keeps it off 0, so a stream that never flagged still
+    /// has a finite log-ratio (and a new deployment's first flags a finite likelihood).
+    /// </summary>
+    public static double Smoothed(long flagged, long samples) => (flagged + 0.5) / (samples + 1.0);
 
     /// <summary>Samples and flags in the BaselineHours before scanFrom.</summary>
     public static (long Samples, long Flagged) BaselineOf(IEnumerable<HourlyFlags> hours, DateTimeOffset scanFrom, CusumOptions options)

@@ -80,6 +80,27 @@ public sealed class DeploymentFlagScanTests(ITestOutputHelper output)
         Assert.Equal((2, 0), (scan.Judged, scan.WithoutBaseline));
     }
 
+    [Fact]
+    public void A_new_deployment_looping_in_a_stream_that_never_flagged_gets_its_onset_to_the_minute()
+    {
+        // The demo: a healthy stream with no flag at all, then a new build from 18:23:37 with 30% of its answers looping.
+        var start = new DateTimeOffset(2026, 11, 12, 0, 0, 0, TimeSpan.Zero);
+        var rollout = start.AddHours(76).AddMinutes(23).AddSeconds(37);
+        var world = new World(start, 78);
+        var random = new Random(1643);
+        world.Add("h100-fp8", random, _ => 0);
+        world.Add("h100-fp8-v2", random, t => t >= rollout ? LoopingShare : double.NaN);
+        var now = rollout.AddMinutes(15);
+
+        var alarm = Assert.Single(DeploymentFlagScan.Detect(Stream, world.HoursUntil(now), _ => UtcHourOf(now).AddHours(-Options.ScanHours + 1), Options).Alarms);
+        Assert.Equal(0, alarm.BaselineRate);
+        var (from, to) = DeploymentFlagScan.OnsetWindow(alarm);
+        var timed = DeploymentFlagScan.WithOnset(alarm, world.HoursUntil(now)["h100-fp8-v2"], world.FlaggedTimes("h100-fp8-v2", from, Min(to, now)));
+
+        Assert.NotNull(timed.Onset);
+        Assert.InRange((timed.OnsetAt - rollout).TotalMinutes, -5, 5);
+    }
+
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static DateTimeOffset UtcHourOf(DateTimeOffset t) => new(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
