@@ -14,6 +14,10 @@ namespace Auditor.Contracts.Events;
 /// <param name="DetectedAt">When Auditor opened the incident.</param>
 /// <param name="DetectedBy">Who or what detected it.</param>
 /// <param name="Summary">One sentence for people.</param>
+/// <param name="Deployment">
+/// The deployment it concerns ("" for samples that named none) when the incident is about one deployment (flag-rate
+/// incidents); null when it concerns the stream as a whole.
+/// </param>
 public sealed record IncidentOpened(
     long IncidentId, string Model, string Route, string Source, string Category,
-    DateTimeOffset OnsetAt, DateTimeOffset DetectedAt, string DetectedBy, string Summary);
+    DateTimeOffset OnsetAt, DateTimeOffset DetectedAt, string DetectedBy, string Summary, string? Deployment = null);

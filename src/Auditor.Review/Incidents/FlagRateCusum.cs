@@ -23,18 +23,29 @@ public sealed record CusumOptions(
     public static CusumOptions Default { get; } = new();
 }
 
-/// <summary>A rise in a stream's flag rate: the CUSUM's change-point estimate (onset) and the hour it crossed h.</summary>
-/// <remarks>Onset, when set, is the minute the rise began (<see cref="FlagOnset"/>, from the flagged samples' times), with its interval.</remarks>
+/// <summary>A rise in a deployment's flag rate: the CUSUM's change-point estimate (onset) and the hour it crossed h.</summary>
+/// <remarks>
+/// Onset, when set, is the minute the rise began (<see cref="FlagOnset"/>, from the flagged samples' times), with its
+/// interval. SmoothedBaselineRate is the p0 the CUSUM tested against (<see cref="FlagRateCusum.Smoothed"/>), never 0.
+/// Deployment is the deployment judged ("" for samples that named none); null when a caller judged a stream's
+/// hours summed over its deployments. StreamBaseline: the deployment had too little history of its own and was judged
+/// against its stream's pooled baseline (a new deployment against the ones it joins).
+/// </remarks>
 public sealed record FlagRateAlarm(
     StreamKey Stream, DateTimeOffset OnsetHour, DateTimeOffset AlarmHour, double BaselineRate, double RateSinceOnset,
-    long SamplesSinceOnset, double Statistic, OnsetEstimate? Onset = null)
+    long SamplesSinceOnset, double Statistic, OnsetEstimate? Onset = null, string? Deployment = null, bool StreamBaseline = false,
+    double SmoothedBaselineRate = 0)
 {
     /// <summary>The onset to report: the minute when known, else the CUSUM's hour.</summary>
     public DateTimeOffset OnsetAt => Onset?.Onset ?? OnsetHour;
 
+    private string Subject => Deployment is null ? $"{Stream}" : $"{Stream} on deployment {DeploymentName.Display(Deployment)}";
+
+    private string Baseline => StreamBaseline ? "the stream's baseline" : "a baseline";
+
     public string Summary => Onset is { } o
-        ? $"Flag rate of {Stream} rose from a baseline of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {o.Onset:yyyy-MM-dd HH:mm}Z (between {o.Earliest:HH:mm} and {o.Latest:HH:mm}; CUSUM {Statistic:F1})."
-        : $"Flag rate of {Stream} rose from a baseline of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {OnsetHour:yyyy-MM-dd HH:mm}Z (CUSUM {Statistic:F1}).";
+        ? $"Flag rate of {Subject} rose from {Baseline} of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {o.Onset:yyyy-MM-dd HH:mm}Z (between {o.Earliest:HH:mm} and {o.Latest:HH:mm}; CUSUM {Statistic:F1})."
+        : $"Flag rate of {Subject} rose from {Baseline} of {BaselineRate:P2} to {RateSinceOnset:P2} over {SamplesSinceOnset} samples since {OnsetHour:yyyy-MM-dd HH:mm}Z (CUSUM {Statistic:F1}).";
 }
 
 /// <summary>
@@ -47,16 +58,29 @@ public sealed record FlagRateAlarm(
 public static class FlagRateCusum
 {
     /// <summary>Judges one stream's hours (any order; missing hours count as empty). Null when no rise, or no baseline yet.</summary>
-    public static FlagRateAlarm? Detect(StreamKey stream, IEnumerable<HourlyFlags> hours, DateTimeOffset scanFrom, CusumOptions? options = null)
+    public static FlagRateAlarm? Detect(StreamKey stream, IEnumerable<HourlyFlags> hours, DateTimeOffset scanFrom, CusumOptions? options = null) =>
+        Detect(stream, null, hours, null, scanFrom, options);
+
+    /// <summary>
+    /// Judges one deployment's hours against its own baseline, or, when it has fewer than MinBaselineSamples baseline
+    /// samples of its own (a deployment that just started), against <paramref name="streamHours"/>: the hours of its
+    /// stream summed over every deployment. Null when no rise, or neither has a baseline.
+    /// </summary>
+    public static FlagRateAlarm? Detect(StreamKey stream, string? deployment, IEnumerable<HourlyFlags> hours, IEnumerable<HourlyFlags>? streamHours,
+        DateTimeOffset scanFrom, CusumOptions? options = null)
     {
         options ??= CusumOptions.Default;
         var all = hours.OrderBy(h => h.Hour).ToArray();
-        var baseline = all.Where(h => h.Hour < scanFrom && h.Hour >= scanFrom.AddHours(-options.BaselineHours)).ToArray();
-        long n0 = baseline.Sum(h => h.Total), x0 = baseline.Sum(h => h.Flagged);
+        var (n0, x0) = BaselineOf(all, scanFrom, options);
+        var streamBaseline = false;
+        if (n0 < options.MinBaselineSamples && streamHours is not null)
+        {
+            (n0, x0) = BaselineOf(streamHours, scanFrom, options);
+            streamBaseline = true;
+        }
         if (n0 < options.MinBaselineSamples)
             return null;
-        // Jeffreys-style smoothing keeps p0 off 0 (a stream that never flagged still has a finite log-ratio).
-        var p0 = (x0 + 0.5) / (n0 + 1.0);
+        var p0 = Smoothed(x0, n0);
         var p1 = Math.Min(0.999, Math.Max(p0 * options.RelativeIncrease, p0 + options.MinAbsoluteIncrease));
         if (p1 <= p0)
             return null;
@@ -80,9 +104,28 @@ public static class FlagRateCusum
             {
                 var since = all.Where(x => x.Hour >= onset!.Value && x.Hour <= h.Hour).ToArray();
                 long n = since.Sum(x => x.Total), x1 = since.Sum(x => x.Flagged);
-                return new FlagRateAlarm(stream, onset!.Value, h.Hour, (double)x0 / n0, n == 0 ? 0 : (double)x1 / n, n, s);
+                return new FlagRateAlarm(stream, onset!.Value, h.Hour, (double)x0 / n0, n == 0 ? 0 : (double)x1 / n, n, s, null, deployment, streamBaseline, p0);
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The baseline rate p0 the test uses: Jeffreys-style smoothing keeps it off 0, so a stream that never flagged still
+    /// has a finite log-ratio (and a new deployment's first flags a finite likelihood).
+    /// </summary>
+    public static double Smoothed(long flagged, long samples) => (flagged + 0.5) / (samples + 1.0);
+
+    /// <summary>Samples and flags in the BaselineHours before scanFrom.</summary>
+    public static (long Samples, long Flagged) BaselineOf(IEnumerable<HourlyFlags> hours, DateTimeOffset scanFrom, CusumOptions options)
+    {
+        long n = 0, x = 0;
+        foreach (var h in hours)
+            if (h.Hour < scanFrom && h.Hour >= scanFrom.AddHours(-options.BaselineHours))
+            {
+                n += h.Total;
+                x += h.Flagged;
+            }
+        return (n, x);
     }
 }

@@ -23,9 +23,13 @@ public static class IncidentStatuses
 }
 
 /// <summary>
-/// A silent failure of one stream over a stretch of time. Onset is the first affected sample (or hour);
-/// DetectedAt is when Auditor opened it; time to detection is the difference.
+/// A silent failure of one stream over a stretch of time. Onset is the first affected sample (or the minute a change
+/// point was estimated); DetectedAt is when Auditor opened it; time to detection is the difference.
 /// </summary>
+/// <param name="Deployment">
+/// The deployment it concerns: flag-rate incidents are per deployment ("" for samples that named none); null for
+/// incidents of the stream as a whole (drift, reviewer clusters).
+/// </param>
 public sealed record Incident(
     long IncidentId,
     StreamKey Stream,
@@ -40,14 +44,22 @@ public sealed record Incident(
     string? ConfirmedBy,
     DateTimeOffset? ResolvedAt,
     string? ResolvedBy,
-    long? MergedInto)
+    long? MergedInto,
+    string? Deployment = null)
 {
     public TimeSpan TimeToDetection => DetectedAt - OnsetAt;
+
+    /// <summary>Time to detection in whole minutes (rounded), as the page, the API and the report show it.</summary>
+    public long TimeToDetectionMinutes => (long)Math.Round(TimeToDetection.TotalMinutes, MidpointRounding.AwayFromZero);
+
+    /// <summary>The stream and, when the incident concerns one deployment, its name: "llama/chat on h100-fp8".</summary>
+    public string Scope => Deployment is null ? Stream.ToString() : $"{Stream} on {DeploymentName.Display(Deployment)}";
 
     public bool IsOpen => Status is IncidentStatuses.Open or IncidentStatuses.Confirmed;
 }
 
 /// <summary>An incident to open: what a detector of incidents found, before storage gives it an id.</summary>
 /// <param name="Category">Failure category for review clusters; empty for flag-rate and drift incidents.</param>
+/// <param name="Deployment">The deployment it concerns, or null for the stream as a whole (see <see cref="Incident"/>).</param>
 public sealed record IncidentCandidate(
-    StreamKey Stream, string Source, string Category, DateTimeOffset OnsetAt, string DetectedBy, string Summary);
+    StreamKey Stream, string Source, string Category, DateTimeOffset OnsetAt, string DetectedBy, string Summary, string? Deployment = null);

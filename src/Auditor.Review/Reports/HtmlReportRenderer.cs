@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Auditor.Review.Estimation;
 
 namespace Auditor.Review.Reports;
 
@@ -91,7 +92,7 @@ public static class HtmlReportRenderer
         {
             h.Append("<table class=\"grid\">\n<thead><tr><th>#</th><th>stream</th><th>source</th><th>status</th><th>onset</th><th>detected</th><th>time to detection</th><th>by</th><th>summary</th></tr></thead>\n<tbody>\n");
             foreach (var i in report.Incidents)
-                h.Append($"<tr><td><a href=\"{E(i.Link)}\">{i.IncidentId}</a></td><td>{E(i.Model)}/{E(i.Route)}</td><td>{E(i.Source)}{(i.Category.Length > 0 ? " " + E(i.Category) : "")}</td><td>{E(i.Status)}</td>"
+                h.Append($"<tr><td><a href=\"{E(i.Link)}\">{i.IncidentId}</a></td><td>{E(i.Model)}/{E(i.Route)}{(i.Deployment is null ? "" : " on " + E(DeploymentName.Display(i.Deployment)))}</td><td>{E(i.Source)}{(i.Category.Length > 0 ? " " + E(i.Category) : "")}</td><td>{E(i.Status)}</td>"
                     + $"<td>{E(Text.Time(i.OnsetAt))}</td><td>{E(Text.Time(i.DetectedAt))}</td><td class=\"num\" data-ttd-minutes=\"{i.TimeToDetectionMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture)}\">{E(Text.Duration(i.TimeToDetectionMinutes))}</td><td>{E(i.DetectedBy)}</td><td>{E(i.Summary)}</td></tr>\n");
             h.Append("</tbody>\n</table>\n");
         }
@@ -105,6 +106,15 @@ public static class HtmlReportRenderer
                 ("review coverage", $"{s.Coverage.Decisive} decisive of {s.Coverage.Selected} selected ({Text.Percent(s.Coverage.Coverage)}), {s.Coverage.Unsure} unsure, {s.Coverage.Pending} pending{(s.Coverage.Low ? " — LOW" : "")}")));
             h.Append(RateChart.Svg(s.Weeks, $"{s.Model}/{s.Route}: failure rate, last 8 weeks")).Append('\n');
             h.Append(WeeksTable(s.Weeks));
+            if (s.Deployments.Count > 0)
+            {
+                h.Append("<h3>By deployment</h3>\n<table class=\"grid\" data-testid=\"stream-deployments\">\n<thead><tr><th>deployment</th><th>samples</th><th>flag rate</th><th>reviewed</th><th>failure rate (95%)</th></tr></thead>\n<tbody>\n");
+                foreach (var d in s.Deployments)
+                    h.Append($"<tr><td>{E(d.Name)}</td><td class=\"num\">{d.Samples}</td><td class=\"num\">{E(Text.Percent(d.FlagRate))}</td><td class=\"num\">{d.Reviewed}</td><td>{E(Text.Interval(d.FailureRate))}</td></tr>\n");
+                h.Append("</tbody>\n</table>\n");
+                foreach (var c in report.DeploymentComparisons.Where(c => c.Model == s.Model && c.Route == s.Route))
+                    h.Append($"<p class=\"comparison\">{E(c.Words)}.</p>\n");
+            }
             h.Append("<h3>Detectors</h3>\n<table class=\"grid\">\n<thead><tr><th>detector</th><th>flags</th><th>flag rate</th><th>reviewed</th><th>failures</th><th>precision (95%)</th></tr></thead>\n<tbody>\n");
             foreach (var d in s.Detectors)
                 h.Append($"<tr><td>{E(d.Detector)}</td><td class=\"num\">{d.Flags}</td><td class=\"num\">{E(Text.Percent(d.FlagRate))}</td><td class=\"num\">{d.Reviewed}</td><td class=\"num\">{d.Failures}</td><td>{E(Text.Interval(d.Precision))}</td></tr>\n");

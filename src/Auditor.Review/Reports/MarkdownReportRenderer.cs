@@ -1,4 +1,5 @@
 using System.Text;
+using Auditor.Review.Estimation;
 
 namespace Auditor.Review.Reports;
 
@@ -47,7 +48,7 @@ public static class MarkdownReportRenderer
             m.AppendLine("| # | stream | source | status | onset | detected | time to detection | summary |");
             m.AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var i in report.Incidents)
-                m.AppendLine($"| [{i.IncidentId}]({i.Link}) | {Cell(i.Model)}/{Cell(i.Route)} | {Cell(i.Source)} {Cell(i.Category)} | {Cell(i.Status)} | {Text.Time(i.OnsetAt)} | {Text.Time(i.DetectedAt)} | {Text.Duration(i.TimeToDetectionMinutes)} | {Cell(i.Summary)} |");
+                m.AppendLine($"| [{i.IncidentId}]({i.Link}) | {Cell(i.Model)}/{Cell(i.Route)}{(i.Deployment is null ? "" : " on " + Cell(DeploymentName.Display(i.Deployment)))} | {Cell(i.Source)} {Cell(i.Category)} | {Cell(i.Status)} | {Text.Time(i.OnsetAt)} | {Text.Time(i.DetectedAt)} | {Text.Duration(i.TimeToDetectionMinutes)} | {Cell(i.Summary)} |");
             m.AppendLine();
         }
 
@@ -61,6 +62,17 @@ public static class MarkdownReportRenderer
             if (chartLink?.Invoke(n.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } chart)
                 m.AppendLine($"![{Cell(s.Model)}/{Cell(s.Route)}: failure rate, last 8 weeks]({chart})").AppendLine();
             Weeks(m, s.Weeks);
+            if (s.Deployments.Count > 0)
+            {
+                m.AppendLine("| deployment | samples | flag rate | reviewed | failure rate (95%) |");
+                m.AppendLine("|---|---:|---:|---:|---|");
+                foreach (var d in s.Deployments)
+                    m.AppendLine($"| {Cell(d.Name)} | {d.Samples} | {Text.Percent(d.FlagRate)} | {d.Reviewed} | {Text.Interval(d.FailureRate)} |");
+                m.AppendLine();
+                foreach (var c in report.DeploymentComparisons.Where(c => c.Model == s.Model && c.Route == s.Route))
+                    m.AppendLine($"- {Cell(c.Words)}.");
+                m.AppendLine();
+            }
             m.AppendLine("| detector | flags | flag rate | reviewed | failures | precision (95%) |");
             m.AppendLine("|---|---:|---:|---:|---:|---|");
             foreach (var d in s.Detectors)

@@ -1,12 +1,13 @@
 using System.Globalization;
+using Auditor.Review.Estimation;
 
 namespace Auditor.Review.Reports;
 
 /// <summary>One deployment of a stream this week: its traffic and failure rate with its interval.</summary>
 public sealed record DeploymentLine(string Model, string Route, string Deployment, long Samples, double? FlagRate, int Reviewed, RateInterval FailureRate)
 {
-    /// <summary>The deployment's name for a sentence ("(none named)" for samples that named no deployment).</summary>
-    public string Name => Deployment.Length == 0 ? "(none named)" : Deployment;
+    /// <summary>The deployment's name for a sentence (<see cref="DeploymentName"/>).</summary>
+    public string Name => DeploymentName.Display(Deployment);
 }
 
 /// <summary>A week-on-week change of the rate: the difference with its 95% interval (MOVER from the two weeks' intervals).</summary>

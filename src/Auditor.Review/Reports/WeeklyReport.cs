@@ -54,6 +54,7 @@ public sealed record RateInterval(double? Value, double Lower, double Upper, str
 /// <summary>One week of a trend: the failure rate with its interval, the flag rate and the traffic.</summary>
 public sealed record WeekPoint(string Week, DateOnly WeekStart, long Samples, double? FlagRate, RateInterval FailureRate, int Reviewed);
 
+/// <summary>One stream's week. Deployments: the stream split by deployment when more than one reported this week, else empty.</summary>
 public sealed record StreamReport(
     string Model,
     string Route,
@@ -68,7 +69,8 @@ public sealed record StreamReport(
     CoverageLine Coverage,
     PowerLine Power,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<ExampleOutput> Examples);
+    IReadOnlyList<ExampleOutput> Examples,
+    IReadOnlyList<DeploymentLine> Deployments);
 
 public sealed record DetectorLine(string Detector, long Flags, double? FlagRate, int Reviewed, int Failures, RateInterval Precision);
 
@@ -93,10 +95,11 @@ public sealed record IncidentLine(
     string Summary,
     DateTimeOffset? ConfirmedAt,
     DateTimeOffset? ResolvedAt,
-    string Link)
+    string Link,
+    string? Deployment)
 {
     public static IncidentLine From(Incident i, string link) => new(i.IncidentId, i.Stream.Model, i.Stream.Route, i.Source, i.Category, i.Status,
-        i.OnsetAt, i.DetectedAt, i.DetectedBy, Math.Round(i.TimeToDetection.TotalMinutes, 1), i.Summary, i.ConfirmedAt, i.ResolvedAt, link);
+        i.OnsetAt, i.DetectedAt, i.DetectedBy, Math.Round(i.TimeToDetection.TotalMinutes, 1), i.Summary, i.ConfirmedAt, i.ResolvedAt, link, i.Deployment);
 }
 
 public sealed record StatisticalNotes(

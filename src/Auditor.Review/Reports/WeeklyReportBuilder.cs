@@ -66,8 +66,10 @@ public static class WeeklyReportBuilder
             ? thisWeek.Streams.Select(c => c.Stream!).ToList()
             : [];
 
+        var deployments = Deployments(input, options);
         var streams = streamKeys.Select(s =>
         {
+            var split = deployments.Where(d => d.Model == s.Model && d.Route == s.Route).ToList();
             var cell = StreamOf(input.Week, s)!;
             var trend = weeks.Select(w => StreamOf(w, s) is { } c ? Point(w, c) : Point(w, empty with { Stream = s, WeekStart = w.Start })).ToList();
             var examples = input.Examples.Where(e => e.Stream == s)
@@ -83,7 +85,7 @@ public static class WeeklyReportBuilder
                 cell.Detectors.Select(d => new DetectorLine(d.Detector, d.Flags, d.FlagRate, d.Reviewed, d.Failures, RateInterval.From(d.Precision))).ToList(),
                 new CoverageLine(cell.Coverage.Selected, cell.Coverage.Decisive, cell.Coverage.Unsure, cell.Coverage.Pending, cell.Coverage.Coverage, cell.Coverage.Low),
                 new PowerLine(power.UnderPowered, power.HalfWidth, power.AdditionalUniformReviews, power.ReachableThisWeek, power.Note),
-                cell.Warnings, examples);
+                cell.Warnings, examples, split.Count > 1 ? split : []);
         }).ToList();
 
         var incidents = input.Incidents
@@ -94,7 +96,6 @@ public static class WeeklyReportBuilder
         var openedThisWeek = incidents.Count(i => i.DetectedAt >= input.Week.StartUtc && i.DetectedAt < input.Week.EndUtc);
 
         var trendText = Trend(overallWeeks);
-        var deployments = Deployments(input, options);
         var agreement = ReviewerAgreementEstimator.Estimate(input.Verdicts);
         var accuracy = ReviewerAccuracy(input, agreement.Kappa, options);
         var corrected = ReviewerErrorCorrection.Correct(current.Estimate.FailureRate, accuracy.Pooled);

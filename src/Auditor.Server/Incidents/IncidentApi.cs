@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Auditor.Review.Incidents;
 using Auditor.Server.Accounts;
 using Auditor.Server.Review;
 using Auditor.Storage.Incidents;
@@ -13,13 +12,17 @@ public sealed record MergeRequest(long? Into);
 
 public static class IncidentApi
 {
-    /// <summary>Incidents (any user reads, confirms, merges, resolves), a scan on demand and the alert outbox (admin).</summary>
+    /// <summary>
+    /// Incidents (any user reads, confirms, merges, resolves; one incident comes with its evidence), a scan on demand and the
+    /// alert outbox (admin).
+    /// </summary>
     public static IEndpointRouteBuilder MapIncidentApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/incidents", async (IncidentStore store, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await store.ListAsync(Math.Clamp(limit ?? 200, 1, 1000), ct)));
-        app.MapGet("/api/v1/incidents/{incidentId:long}", async Task<Results<Ok<Incident>, ProblemHttpResult>> (long incidentId, IncidentStore store, CancellationToken ct) =>
-            await store.FindAsync(incidentId, ct) is { } i ? TypedResults.Ok(i) : NotFound(incidentId));
+        app.MapGet("/api/v1/incidents/{incidentId:long}", async Task<Results<Ok<IncidentDetails>, ProblemHttpResult>> (long incidentId, ClaimsPrincipal user,
+            IncidentDetailsQuery details, CancellationToken ct) =>
+            await details.FindAsync(incidentId, user, ct) is { } i ? TypedResults.Ok(i) : NotFound(incidentId));
 
         var act = app.MapGroup("/api/v1/incidents/{incidentId:long}").AddEndpointFilter<CookieCsrfFilter>();
         act.MapPost("/confirm", async (long incidentId, ClaimsPrincipal user, IncidentStore store, CancellationToken ct) =>

@@ -31,6 +31,8 @@ public static class IncidentRegistration
         services.AddSingleton<IncidentSignalReader>();
         services.AddSingleton<IncidentRecorder>();
         services.AddSingleton<IncidentScanner>();
+        services.AddSingleton<IncidentEvidenceReader>();
+        services.AddSingleton<IncidentDetailsQuery>();
         services.AddSingleton<AlertOutbox>();
         services.AddHttpClient(AlertSender.HttpClientName);
         services.AddSingleton<AlertSender>();

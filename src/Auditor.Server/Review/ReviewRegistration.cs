@@ -47,4 +47,9 @@ public sealed class ReviewSettings(IOptions<AuditorOptions> options)
     public bool HidesResults(SampleListItem row, ClaimsPrincipal user) =>
         row.Stratum is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, row.Stratum, row.ItemState ?? "",
             user.IsInRole(Roles.Admin), row.DecidedByViewer);
+
+    /// <summary>The same rule for an incident's flagged sample (listing it reveals that a detector flagged it).</summary>
+    public bool HidesResults(Auditor.Storage.Incidents.EvidenceSample sample, ClaimsPrincipal user) =>
+        sample.Stratum is not null && BlindReview.HidesResults(options.Value.Review.BlindUniform, sample.Stratum, sample.ItemState ?? "",
+            user.IsInRole(Roles.Admin), sample.DecidedByViewer);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Auditor.Review.Estimation;
 using Auditor.Review.Incidents;
 using Auditor.Review.Reports;
 
@@ -17,7 +18,7 @@ public static class AlertPayloads
     public static string IncidentWebhook(Incident i, string? publicUrl)
     {
         var text = new StringBuilder();
-        text.Append($":rotating_light: *Incident #{i.IncidentId} opened* on `{Slack(i.Stream.Model)}/{Slack(i.Stream.Route)}` ({Slack(i.Source)}{(i.Category.Length > 0 ? ", " + Slack(i.Category) : "")})\n");
+        text.Append($":rotating_light: *Incident #{i.IncidentId} opened* on `{Slack(i.Stream.Model)}/{Slack(i.Stream.Route)}`{(i.Deployment is null ? "" : $" deployment `{Slack(DeploymentName.Display(i.Deployment))}`")} ({Slack(i.Source)}{(i.Category.Length > 0 ? ", " + Slack(i.Category) : "")})\n");
         text.Append($"{Slack(i.Summary)}\n");
         text.Append($"Onset {i.OnsetAt.UtcDateTime:yyyy-MM-dd HH:mm}Z, detected {i.DetectedAt.UtcDateTime:yyyy-MM-dd HH:mm}Z by {Slack(i.DetectedBy)} (time to detection {i.TimeToDetection.TotalMinutes:0} min).");
         if (publicUrl is not null)

@@ -19,7 +19,7 @@ public sealed record OpenedIncident(Incident Incident, bool New);
 /// <summary>
 /// Opens incidents, and in the same transaction writes their alerts to the outbox (an <see cref="IncidentOpened"/> bus
 /// event always; a webhook POST when one is configured), so an incident is never recorded without its alert. At most one
-/// incident per stream, source and category is open at a time: opening another returns the open one.
+/// incident per stream, deployment, source and category is open at a time: opening another returns the open one.
 /// This is the entry point for every signal, including the drift model: <see cref="OpenFromDriftAsync(StreamKey, DateTimeOffset, DateTimeOffset, string, CancellationToken)"/>.
 /// </summary>
 public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider clock, AlertSettings alerts)
@@ -35,9 +35,9 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
     private static IncidentCandidate DriftCandidate(StreamKey stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string summary) =>
         new(stream, IncidentSources.Drift, "", windowStart, "drift model", $"Drift in window {windowStart:yyyy-MM-dd HH:mm}Z–{windowEnd:yyyy-MM-dd HH:mm}Z: {summary}");
 
-    /// <summary>Opens an incident for a flag-rate alarm (the CUSUM's change point is the onset).</summary>
+    /// <summary>Opens an incident for a flag-rate alarm of one deployment (the change point, to the minute when known, is the onset).</summary>
     public Task<OpenedIncident> OpenFromFlagRateAsync(FlagRateAlarm alarm, CancellationToken ct) =>
-        OpenAsync(new IncidentCandidate(alarm.Stream, IncidentSources.FlagRate, "", alarm.OnsetAt, "flag-rate CUSUM", alarm.Summary), ct);
+        OpenAsync(new IncidentCandidate(alarm.Stream, IncidentSources.FlagRate, "", alarm.OnsetAt, "flag-rate CUSUM", alarm.Summary, alarm.Deployment ?? ""), ct);
 
     /// <summary>Opens an incident for a cluster of reviewer-confirmed failures (its first sample is the onset).</summary>
     public Task<OpenedIncident> OpenFromReviewsAsync(FailureCluster cluster, CancellationToken ct) =>
@@ -64,13 +64,13 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
     {
         var now = clock.GetUtcNow();
         var id = await c.ExecuteScalarAsync<long?>(new CommandDefinition("""
-            INSERT INTO incidents (model, route, source, category, status, onset_at, detected_at, detected_by, summary)
-            VALUES (@Model, @Route, @Source, @Category, 'open', @OnsetAt, @DetectedAt, @DetectedBy, @Summary)
-            ON CONFLICT (model, route, source, category) WHERE status IN ('open', 'confirmed') DO NOTHING
+            INSERT INTO incidents (model, route, deployment, source, category, status, onset_at, detected_at, detected_by, summary)
+            VALUES (@Model, @Route, @Deployment, @Source, @Category, 'open', @OnsetAt, @DetectedAt, @DetectedBy, @Summary)
+            ON CONFLICT (model, route, deployment, source, category) WHERE status IN ('open', 'confirmed') DO NOTHING
             RETURNING incident_id
             """, new
         {
-            candidate.Stream.Model, candidate.Stream.Route, candidate.Source, candidate.Category,
+            candidate.Stream.Model, candidate.Stream.Route, Deployment = candidate.Deployment ?? "", candidate.Source, candidate.Category,
             // Onset cannot be after detection: a signal that reports a later onset is clamped to now.
             OnsetAt = candidate.OnsetAt > now ? now : candidate.OnsetAt, DetectedAt = now, candidate.DetectedBy, candidate.Summary,
         }, tx, cancellationToken: ct));
@@ -79,15 +79,17 @@ public sealed class IncidentRecorder(AuditorDatabase database, TimeProvider cloc
         if (!isNew)
             id = await c.ExecuteScalarAsync<long>(new CommandDefinition("""
                 SELECT incident_id FROM incidents
-                WHERE model = @Model AND route = @Route AND source = @Source AND category = @Category AND status IN ('open', 'confirmed')
-                """, new { candidate.Stream.Model, candidate.Stream.Route, candidate.Source, candidate.Category }, tx, cancellationToken: ct));
+                WHERE model = @Model AND route = @Route AND deployment = @Deployment AND source = @Source AND category = @Category
+                  AND status IN ('open', 'confirmed')
+                """, new { candidate.Stream.Model, candidate.Stream.Route, Deployment = candidate.Deployment ?? "", candidate.Source, candidate.Category }, tx,
+                cancellationToken: ct));
         var incident = (await c.QuerySingleAsync<IncidentStore.IncidentRow>(new CommandDefinition(
             $"SELECT {IncidentStore.Columns} FROM incidents WHERE incident_id = @id", new { id }, tx, cancellationToken: ct))).ToIncident();
 
         if (isNew)
         {
             var opened = new IncidentOpened(incident.IncidentId, incident.Stream.Model, incident.Stream.Route, incident.Source, incident.Category,
-                incident.OnsetAt, incident.DetectedAt, incident.DetectedBy, incident.Summary);
+                incident.OnsetAt, incident.DetectedAt, incident.DetectedBy, incident.Summary, incident.Deployment);
             await AlertOutbox.EnqueueAsync(c, tx, AlertChannels.Bus, AlertKinds.IncidentOpened, JsonSerializer.Serialize(opened, AlertPayloads.Json), incident.IncidentId, null, now, ct);
             if (alerts.WebhookEnabled)
                 await AlertOutbox.EnqueueAsync(c, tx, AlertChannels.Webhook, AlertKinds.IncidentOpened, AlertPayloads.IncidentWebhook(incident, alerts.PublicUrl), incident.IncidentId, null, now, ct);

@@ -13,50 +13,48 @@ public sealed record IncidentScanOptions(CusumOptions Cusum, int ReviewMinFailur
     public TimeSpan Window => ReviewWindow ?? TimeSpan.FromHours(24);
 }
 
-/// <summary>What one scan opened.</summary>
+/// <summary>What one scan opened; Judged and WithoutBaseline count deployments (a stream with one deployment counts once).</summary>
 public sealed record IncidentScanResult(IReadOnlyList<Incident> Opened, int StreamsJudged, int StreamsWithoutBaseline);
 
 /// <summary>
-/// One pass of incident detection: the flag-rate CUSUM over every stream's recent hours, then clusters of confirmed
-/// failures. A stream whose incident of that source was resolved is only scanned from the resolution on, so closing an
-/// incident is not undone by the next scan over the same hours. Runs from the server's job or a test, with any clock.
+/// One pass of incident detection: the flag-rate CUSUM over every deployment of every stream's recent hours
+/// (<see cref="DeploymentFlagScan"/>), then clusters of confirmed failures. A deployment whose flag-rate incident (or a
+/// stream whose reviewer incident) was resolved is only scanned from the resolution on, so closing an incident is not
+/// undone by the next scan over the same hours. Runs from the server's job or a test, with any clock.
 /// </summary>
 public sealed class IncidentScanner(IncidentSignalReader signals, IncidentStore store, IncidentRecorder recorder, TimeProvider clock)
 {
     public async Task<IncidentScanResult> ScanAsync(IncidentScanOptions options, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var thisHour = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, now.UtcDateTime.Day, now.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+        var thisHour = UtcHour.Floor(now);
         var scanFrom = thisHour.AddHours(-options.Cusum.ScanHours + 1);
         var closed = await store.LastClosedAsync(ct);
         var opened = new List<Incident>();
         int judged = 0, noBaseline = 0;
 
         var series = await signals.HourlyFlagsAsync(scanFrom.AddHours(-options.Cusum.BaselineHours), thisHour.AddHours(1), ct);
-        foreach (var (stream, hours) in series)
+        foreach (var (stream, byDeployment) in series)
         {
-            var from = scanFrom;
-            if (closed.TryGetValue((stream, IncidentSources.FlagRate, ""), out var resolvedAt) && resolvedAt >= from)
-                from = new DateTimeOffset(resolvedAt.UtcDateTime.Year, resolvedAt.UtcDateTime.Month, resolvedAt.UtcDateTime.Day, resolvedAt.UtcDateTime.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
-            var alarm = FlagRateCusum.Detect(stream, hours, from, options.Cusum);
-            var baselineSamples = hours.Where(h => h.Hour < from && h.Hour >= from.AddHours(-options.Cusum.BaselineHours)).Sum(h => h.Total);
-            if (baselineSamples < options.Cusum.MinBaselineSamples)
-                noBaseline++;
-            else
-                judged++;
-            if (alarm is null)
-                continue;
-            // To the minute: the flagged samples' times from an hour before the CUSUM's onset hour to the end of the alarm hour.
-            var window = (From: alarm.OnsetHour.AddHours(-1), To: alarm.AlarmHour.AddHours(1));
-            var traffic = hours.Where(h => h.Hour >= window.From && h.Hour < window.To).Sum(h => h.Total) / (window.To - window.From).TotalMinutes;
-            var flaggedTimes = await signals.FlaggedTimesAsync(stream, window.From, window.To, ct);
-            alarm = alarm with { Onset = FlagOnset.Estimate(flaggedTimes, window.From, window.To, alarm.BaselineRate * traffic) };
-            if ((await recorder.OpenFromFlagRateAsync(alarm, ct)) is { New: true } o)
-                opened.Add(o.Incident);
+            DateTimeOffset From(string deployment) =>
+                closed.TryGetValue((stream, deployment, IncidentSources.FlagRate, ""), out var resolvedAt) && resolvedAt >= scanFrom
+                    ? UtcHour.Floor(resolvedAt).AddHours(1)
+                    : scanFrom;
+            var scan = DeploymentFlagScan.Detect(stream, byDeployment, From, options.Cusum);
+            judged += scan.Judged;
+            noBaseline += scan.WithoutBaseline;
+            foreach (var alarm in scan.Alarms)
+            {
+                var deployment = alarm.Deployment ?? "";
+                var (from, to) = DeploymentFlagScan.OnsetWindow(alarm);
+                var timed = DeploymentFlagScan.WithOnset(alarm, byDeployment[deployment], await signals.FlaggedTimesAsync(stream, deployment, from, to, ct));
+                if ((await recorder.OpenFromFlagRateAsync(timed, ct)) is { New: true } o)
+                    opened.Add(o.Incident);
+            }
         }
 
         var failures = await signals.ConfirmedFailuresAsync(now - options.Window, ct);
-        var fresh = failures.Where(f => !closed.TryGetValue((f.Stream, IncidentSources.Reviews, f.Category), out var at) || f.OccurredAt > at);
+        var fresh = failures.Where(f => !closed.TryGetValue((f.Stream, "", IncidentSources.Reviews, f.Category), out var at) || f.OccurredAt > at);
         foreach (var cluster in ConfirmedFailureClusters.Find(fresh, options.ReviewMinFailures, options.Window))
             if ((await recorder.OpenFromReviewsAsync(cluster, ct)) is { New: true } o)
                 opened.Add(o.Incident);

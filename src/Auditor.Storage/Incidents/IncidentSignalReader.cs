@@ -5,31 +5,39 @@ using Dapper;
 
 namespace Auditor.Storage.Incidents;
 
-/// <summary>What incident detection reads: hourly flag counts per stream, and reviewer-confirmed failures.</summary>
+/// <summary>What incident detection reads: hourly flag counts per stream and deployment, and reviewer-confirmed failures.</summary>
 public sealed class IncidentSignalReader(AuditorDatabase database)
 {
-    /// <summary>Hourly totals and flagged counts per stream (summed over deployments) for hours in [from, to).</summary>
-    public async Task<IReadOnlyDictionary<StreamKey, IReadOnlyList<HourlyFlags>>> HourlyFlagsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>
+    /// Hourly totals and flagged counts per stream and deployment ("" for samples that named none) for hours in [from, to).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<StreamKey, IReadOnlyDictionary<string, IReadOnlyList<HourlyFlags>>>> HourlyFlagsAsync(
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         const string sql = """
-            SELECT model AS Model, route AS Route, hour AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            SELECT model AS Model, route AS Route, deployment AS Deployment, hour AS Hour, total AS Total, flagged AS Flagged
             FROM stream_hour_counters WHERE hour >= @from AND hour < @to
-            GROUP BY model, route, hour ORDER BY model, route, hour
+            ORDER BY model, route, deployment, hour
             """;
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<HourRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct));
         return rows.GroupBy(r => new StreamKey(r.Model, r.Route))
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<HourlyFlags>)g.Select(r => new HourlyFlags(r.Hour, r.Total, r.Flagged)).ToList());
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, IReadOnlyList<HourlyFlags>>)g.GroupBy(r => r.Deployment, StringComparer.Ordinal)
+                .ToDictionary(d => d.Key, d => (IReadOnlyList<HourlyFlags>)d.Select(r => new HourlyFlags(r.Hour, r.Total, r.Flagged)).ToList(), StringComparer.Ordinal));
     }
 
-    /// <summary>When the stream's flagged samples in [from, to) occurred (flagged samples are always stored).</summary>
-    public async Task<IReadOnlyList<DateTimeOffset>> FlaggedTimesAsync(StreamKey stream, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>
+    /// When one deployment's flagged samples ("" = those that named no deployment) in [from, to) occurred (flagged samples
+    /// are always stored).
+    /// </summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> FlaggedTimesAsync(StreamKey stream, string deployment, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         return (await c.QueryAsync<DateTimeOffset>(new CommandDefinition("""
-            SELECT occurred_at FROM samples WHERE model = @Model AND route = @Route AND flagged = @yes AND occurred_at >= @from AND occurred_at < @to
+            SELECT occurred_at FROM samples
+            WHERE model = @Model AND route = @Route AND COALESCE(deployment, '') = @deployment AND flagged = @yes AND occurred_at >= @from AND occurred_at < @to
             ORDER BY occurred_at
-            """, new { stream.Model, stream.Route, yes = true, from, to }, cancellationToken: ct))).ToList();
+            """, new { stream.Model, stream.Route, deployment, yes = true, from, to }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>
@@ -62,6 +70,7 @@ public sealed class IncidentSignalReader(AuditorDatabase database)
     {
         public string Model { get; set; } = "";
         public string Route { get; set; } = "";
+        public string Deployment { get; set; } = "";
         public DateTimeOffset Hour { get; set; }
         public long Total { get; set; }
         public long Flagged { get; set; }

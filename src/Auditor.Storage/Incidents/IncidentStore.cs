@@ -10,7 +10,8 @@ public sealed class IncidentStore(AuditorDatabase database, TimeProvider clock)
     internal const string Columns = """
         incident_id AS IncidentId, model AS Model, route AS Route, source AS Source, category AS Category, status AS Status,
         onset_at AS OnsetAt, detected_at AS DetectedAt, detected_by AS DetectedBy, summary AS Summary,
-        confirmed_at AS ConfirmedAt, confirmed_by AS ConfirmedBy, resolved_at AS ResolvedAt, resolved_by AS ResolvedBy, merged_into AS MergedInto
+        confirmed_at AS ConfirmedAt, confirmed_by AS ConfirmedBy, resolved_at AS ResolvedAt, resolved_by AS ResolvedBy, merged_into AS MergedInto,
+        deployment AS Deployment
         """;
 
     /// <summary>Open and confirmed incidents first, then the latest others.</summary>
@@ -45,16 +46,19 @@ public sealed class IncidentStore(AuditorDatabase database, TimeProvider clock)
         return (await c.QueryAsync<IncidentRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct))).Select(r => r.ToIncident()).ToList();
     }
 
-    /// <summary>The latest resolution (or merge) per stream, source and category: a scan does not reopen what a person closed.</summary>
-    public async Task<IReadOnlyDictionary<(StreamKey Stream, string Source, string Category), DateTimeOffset>> LastClosedAsync(CancellationToken ct)
+    /// <summary>
+    /// The latest resolution (or merge) per stream, deployment ("" for stream-wide sources), source and category: a scan
+    /// does not reopen what a person closed.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(StreamKey Stream, string Deployment, string Source, string Category), DateTimeOffset>> LastClosedAsync(CancellationToken ct)
     {
         const string sql = """
-            SELECT model AS Model, route AS Route, source AS Source, category AS Category, MAX(resolved_at) AS ResolvedAt
-            FROM incidents WHERE resolved_at IS NOT NULL GROUP BY model, route, source, category
+            SELECT model AS Model, route AS Route, deployment AS Deployment, source AS Source, category AS Category, MAX(resolved_at) AS ResolvedAt
+            FROM incidents WHERE resolved_at IS NOT NULL GROUP BY model, route, deployment, source, category
             """;
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<IncidentRow>(new CommandDefinition(sql, cancellationToken: ct));
-        return rows.ToDictionary(r => (new StreamKey(r.Model, r.Route), r.Source, r.Category), r => r.ResolvedAt!.Value);
+        return rows.ToDictionary(r => (new StreamKey(r.Model, r.Route), r.Deployment, r.Source, r.Category), r => r.ResolvedAt!.Value);
     }
 
     /// <summary>A reviewer or admin confirms an open incident. False when it is not open.</summary>
@@ -130,8 +134,10 @@ public sealed class IncidentStore(AuditorDatabase database, TimeProvider clock)
         public DateTimeOffset? ResolvedAt { get; set; }
         public string? ResolvedBy { get; set; }
         public long? MergedInto { get; set; }
+        public string Deployment { get; set; } = "";
 
+        /// <summary>Flag-rate incidents are per deployment ('' = samples that named none); the other sources concern the whole stream.</summary>
         public Incident ToIncident() => new(IncidentId, new StreamKey(Model, Route), Source, Category, Status, OnsetAt, DetectedAt, DetectedBy, Summary,
-            ConfirmedAt, ConfirmedBy, ResolvedAt, ResolvedBy, MergedInto);
+            ConfirmedAt, ConfirmedBy, ResolvedAt, ResolvedBy, MergedInto, Source == IncidentSources.FlagRate ? Deployment : null);
     }
 }

@@ -79,7 +79,7 @@ public sealed class WeeklyReportRenderingTests
 
     private static readonly Lazy<JsonSchema> LoadedSchema = new(LoadSchema);
 
-    private static JsonSchema Schema() => LoadedSchema.Value;
+    internal static JsonSchema Schema() => LoadedSchema.Value;
 
     private static JsonSchema LoadSchema()
     {
@@ -90,6 +90,6 @@ public sealed class WeeklyReportRenderingTests
         return JsonSchema.FromText(File.ReadAllText(Path.Combine(dir.FullName, "src", "Auditor.Contracts", "schema", "weekly-report.v1.json")));
     }
 
-    private static string Errors(EvaluationResults result) =>
+    internal static string Errors(EvaluationResults result) =>
         string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key} {e.Value}")));
 }
