@@ -121,8 +121,12 @@ public sealed class DeploymentIncidentTests(ITestOutputHelper output)
         Assert.NotEmpty(items);
         Assert.All(items, i => Assert.Equal($"/review/{i.GetProperty("itemId").GetInt64()}", i.GetProperty("link").GetString()));
         var search = evidence.GetProperty("samplesSearch").GetString()!;
-        Assert.StartsWith("/samples?model=llama-3.1-8b-instruct&route=chat%2Fanswer&from=", search, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(search)).StatusCode);
+        Assert.StartsWith($"/samples?stream=llama-3.1-8b-instruct%2Fchat%252Fanswer&deployment={Looping}&from=", search, StringComparison.Ordinal);
+        // The link must filter on the samples page itself: the looping deployment's samples are listed, the other's are not.
+        var searchPage = await client.GetStringAsync(search);
+        Assert.Contains(flagged, f => searchPage.Contains($"href=\"{f.GetProperty("link").GetString()}\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(written.Where(a => a.Sample.Deployment != Looping),
+            a => searchPage.Contains($"href=\"{Auditor.Server.Samples.SampleIdInPath.PageLink(a.Sample.SampleId!)}\"", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/incidents/999999")).StatusCode);
 
         var page = await client.GetStringAsync($"/incidents?incident={id}");

@@ -43,17 +43,19 @@ public sealed class IncidentDetailsQuery(IncidentStore store, IncidentEvidenceRe
             visible.Select(s => new EvidenceSampleLink(s.SampleId, s.OccurredAt, s.Deployment, s.ItemId, SampleLink(s.SampleId),
                 s.ItemId is { } item ? ItemLink(item) : null)).ToList(),
             e.ItemsTotal, e.Items.Select(x => new EvidenceItemLink(x.ItemId, x.SampleId, x.OccurredAt, x.State, ItemLink(x.ItemId))).ToList(),
-            SearchLink(i.Stream, e.From, e.To));
+            SearchLink(i.Stream, i.Deployment, e.From, e.To));
         return new IncidentDetails(i.IncidentId, i.Stream, i.Deployment, i.Source, i.Category, i.Status, i.OnsetAt, i.DetectedAt, i.TimeToDetectionMinutes,
             i.DetectedBy, i.Summary, i.ConfirmedAt, i.ConfirmedBy, i.ResolvedAt, i.ResolvedBy, i.MergedInto, i.IsOpen, view);
     }
 
-    private static string SampleLink(string sampleId) => $"/samples/{Uri.EscapeDataString(sampleId)}";
+    private static string SampleLink(string sampleId) => Samples.SampleIdInPath.PageLink(sampleId);
 
     private static string ItemLink(long itemId) => $"/review/{itemId.ToString(CultureInfo.InvariantCulture)}";
 
-    private static string SearchLink(StreamKey stream, DateTimeOffset from, DateTimeOffset to) =>
-        $"/samples?model={Uri.EscapeDataString(stream.Model)}&route={Uri.EscapeDataString(stream.Route)}"
+    // The samples page's own parameters: stream as its "model/route" key, the deployment when the incident names one.
+    private static string SearchLink(StreamKey stream, string? deployment, DateTimeOffset from, DateTimeOffset to) =>
+        $"/samples?stream={Uri.EscapeDataString(Web.StreamKey.Of(stream.Model, stream.Route))}"
+        + (deployment is null ? "" : $"&deployment={Uri.EscapeDataString(deployment)}")
         + $"&from={Uri.EscapeDataString(from.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))}"
         + $"&to={Uri.EscapeDataString(to.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))}";
 }
