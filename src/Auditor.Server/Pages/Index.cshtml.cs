@@ -21,8 +21,12 @@ public sealed class IndexModel(ReviewQueue queue, ReviewSettings settings, Revie
     public long MyVerdictsToday { get; private set; }
     public bool OneKeyReview { get; private set; }
 
+    /// <summary>The item just judged with one key when the scope then ran dry, so its detector results are one key ("p") away here too.</summary>
+    public long? PreviousItemId { get; private set; }
+
     public async Task OnGetAsync(CancellationToken ct)
     {
+        PreviousItemId = TempData["PreviousItem"] is string previous && long.TryParse(previous, out var id) ? id : null;
         Cells = await queue.SummaryAsync(ct);
         Deployments = await queue.OpenDeploymentsAsync(ct);
         OpenIncidents = (await incidents.ListAsync(300, ct)).Where(i => i.IsOpen).ToList();
@@ -84,7 +88,6 @@ public sealed class IndexModel(ReviewQueue queue, ReviewSettings settings, Revie
         {
             words.Add(scope.IsAll ? "Nothing waits for you: every item is reviewed or being reviewed." : $"Nothing waits for you in {scope.Describe()}.");
             page.TempData["Message"] = string.Join(" ", words);
-            page.TempData.Remove("PreviousItem");
             return page.RedirectToPage("/Index");
         }
         if (outcome.Resumed)
