@@ -41,7 +41,8 @@ public static class OutputSegments
             var (from, to) = (cuts[i], cuts[i + 1]);
             if (to <= from)
                 continue;
-            var marks = spans.Where(s => s.Start <= from && s.End >= to).Select(s => s.Mark).Distinct().ToList();
+            // The narrowest span first: where evidence nests (a truncated tail inside a loop), the inner one's colour shows.
+            var marks = spans.Where(s => s.Start <= from && s.End >= to).OrderBy(s => s.End - s.Start).Select(s => s.Mark).Distinct().ToList();
             var fold = folds.Select((f, n) => (f, n)).FirstOrDefault(x => x.f.HiddenStart <= from && x.f.End >= to && x.f.End > x.f.HiddenStart, (default!, -1)).Item2;
             segments.Add(new OutputSegment(output[from..to], marks, fold));
         }
