@@ -26,12 +26,17 @@ public static class MarkdownView
         .DisableHtml()
         .Build();
 
-    /// <summary>The HTML of the rendered output, or null when the output is too long to render.</summary>
+    /// <summary>
+    /// The HTML of the rendered output, or null when there is nothing to render: the output is too long, or it holds no
+    /// markdown at all (plain paragraphs of text read the same raw, so the page offers no toggle).
+    /// </summary>
     public static string? Render(string output)
     {
         if (output.Length > MaxChars)
             return null;
         var document = Markdown.Parse(output, Pipeline);
+        if (IsPlainText(document))
+            return null;
         foreach (var link in document.Descendants<LinkInline>().ToList())
         {
             if (!IsSafe(link.Url))
@@ -54,6 +59,10 @@ public static class MarkdownView
         writer.Flush();
         return writer.ToString();
     }
+
+    private static bool IsPlainText(MarkdownDocument document) =>
+        document.All(block => block is ParagraphBlock) &&
+        document.Descendants<Inline>().All(inline => inline is LiteralInline or LineBreakInline);
 
     /// <summary>http, https and mailto addresses, and relative ones (no scheme at all); nothing else.</summary>
     public static bool IsSafe(string? url)
