@@ -33,7 +33,16 @@ await page.FillAsync("input[name=name]", user);
 await page.FillAsync("input[name=password]", password);
 await page.Keyboard.PressAsync("Enter");
 keystrokes++;
-await page.WaitForURLAsync(url + "/");
+try
+{
+    // The queue page's own content, not its load event: on a loaded machine the event can lag the page by seconds.
+    await page.WaitForURLAsync(url + "/", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
+}
+catch (TimeoutException)
+{
+    Console.Error.WriteLine($"login did not reach the queue page: at {page.Url}: {await page.Locator("main").InnerTextAsync()}");
+    return 1;
+}
 if (shots is not null)
 {
     Directory.CreateDirectory(shots);

@@ -24,8 +24,12 @@ public sealed class IndexModel(ReviewQueue queue, ReviewSettings settings, Revie
     /// <summary>The item just judged with one key when the scope then ran dry, so its detector results are one key ("p") away here too.</summary>
     public long? PreviousItemId { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <summary>The scope the form starts from (the query: /?model=&amp;route=&amp;stratum=&amp;deployment=&amp;incident=, as other pages link it).</summary>
+    public ReviewScope Scope { get; private set; } = ReviewScope.All;
+
+    public async Task OnGetAsync(string? model, string? route, string? stratum, string? deployment, long? incident, CancellationToken ct)
     {
+        Scope = ReviewScope.Of(model, route, stratum, deployment, incident) is { } asked && asked.Problem() is null ? asked : ReviewScope.All;
         PreviousItemId = TempData["PreviousItem"] is string previous && long.TryParse(previous, out var id) ? id : null;
         Cells = await queue.SummaryAsync(ct);
         Deployments = await queue.OpenDeploymentsAsync(ct);
