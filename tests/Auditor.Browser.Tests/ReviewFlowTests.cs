@@ -317,6 +317,24 @@ public sealed partial class ReviewFlowTests(BrowserFixture browser, ITestOutputH
         Assert.Contains("failure · truncation", await _page.Locator("[data-testid=my-verdict]").InnerTextAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_item_back_for_a_second_reviewer_is_shown_as_such()
+    {
+        await _app.SeedAsync(ReviewStratum.Uniform, 2, Sample("model-a", "An answer two reviewers judge."));
+        var queue = _app.Services.GetRequiredService<Auditor.Storage.Review.ReviewQueue>();
+        var first = await queue.ClaimAsync("ben", TimeSpan.FromMinutes(5), null, null, default);
+        await queue.SaveVerdictAsync(first!.ItemId, "ben", "failure", "other", null, true, default);
+        await LogInAsync();
+
+        var waitingForSecond = await _page.Locator("[data-testid=queue] tbody tr td").Nth(4).InnerTextAsync();
+        await _page.Keyboard.PressAsync("n");
+        await _page.Locator("[data-testid=verdict-form]").WaitForAsync();
+
+        Assert.Equal("1", waitingForSecond.Trim());
+        Assert.Contains("Second review", await _page.Locator("[data-testid=second-review]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("failure", await _page.Locator("article.item").InnerTextAsync(), StringComparison.Ordinal); // ben's verdict stays hidden
+    }
+
     [GeneratedRegex(@"^Flagged by degeneration \(loop of \d+ chars x \d+\)")]
     private static partial Regex FlaggedByLoop();
 }

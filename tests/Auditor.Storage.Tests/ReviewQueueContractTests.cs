@@ -82,6 +82,7 @@ public abstract class ReviewQueueContractTests : MigratedDatabaseTest
         await Queue.SaveVerdictAsync(item!.ItemId, "ana", Verdicts.Failure, "degeneration", "loops at the end", true, default);
 
         Assert.Null(await Queue.ClaimAsync("ana", Lease, null, null, default));
+        Assert.Equal(1, Assert.Single(await Queue.SummaryAsync(default)).AwaitingSecond);
         var second = await Queue.ClaimAsync("ben", Lease, null, null, default);
         Assert.Equal(item.ItemId, second!.ItemId);
         await Queue.SaveVerdictAsync(second.ItemId, "ben", Verdicts.Ok, null, null, true, default);

@@ -240,7 +240,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             .Select(v => v.ToView()).ToList();
     }
 
-    /// <summary>Items per stream and stratum: waiting (nobody holds them), claimed (leased now), done, and of those not done the ones back for a second reviewer.</summary>
+    /// <summary>Items per stream and stratum: waiting (nobody holds them), claimed (leased now), done, and of the waiting ones those back for a second reviewer.</summary>
     public async Task<IReadOnlyList<QueueCell>> SummaryAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
@@ -251,7 +251,8 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
                    SUM(CASE WHEN state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now) THEN 1 ELSE 0 END) AS Waiting,
                    SUM(CASE WHEN state = 'claimed' AND lease_expires_at > @now THEN 1 ELSE 0 END) AS Claimed,
                    SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS Done,
-                   SUM(CASE WHEN state <> 'done' AND EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL) THEN 1 ELSE 0 END) AS AwaitingSecond
+                   SUM(CASE WHEN (state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now))
+                             AND EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL) THEN 1 ELSE 0 END) AS AwaitingSecond
             FROM review_items r GROUP BY model, route, stratum ORDER BY model, route, stratum
             """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).Select(r => new QueueCell(r.Model, r.Route, r.Stratum, r.Waiting, r.Claimed, r.Done, r.AwaitingSecond)).ToList();
     }
