@@ -36,13 +36,16 @@ public sealed class KestrelApp : WebApplicationFactory<Program>
     }
 
     /// <summary>Puts samples straight into review, in the given stratum, as the consumer would.</summary>
-    public async Task<IReadOnlyList<OutputSample>> SeedAsync(ReviewStratum stratum, params OutputSample[] samples)
+    public Task<IReadOnlyList<OutputSample>> SeedAsync(ReviewStratum stratum, params OutputSample[] samples) => SeedAsync(stratum, 1, samples);
+
+    /// <summary>Puts samples straight into review, each needing <paramref name="reviewsRequired"/> verdicts.</summary>
+    public async Task<IReadOnlyList<OutputSample>> SeedAsync(ReviewStratum stratum, int reviewsRequired, params OutputSample[] samples)
     {
         var detectors = Services.GetRequiredService<DetectorRegistry>();
         var audited = samples.Select(s =>
         {
             var inspection = detectors.Inspect(s);
-            return new AuditedSample(s, inspection, new RoutingDecision(stratum, stratum == ReviewStratum.Uniform ? 0.02 : 1.0));
+            return new AuditedSample(s, inspection, new RoutingDecision(stratum, stratum == ReviewStratum.Uniform ? 0.02 : 1.0, reviewsRequired));
         }).ToList();
         await Services.GetRequiredService<SampleBatchWriter>().CommitAsync(audited, [], default);
         return samples;

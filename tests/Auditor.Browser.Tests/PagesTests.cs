@@ -128,7 +128,13 @@ public sealed class PagesTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.EndsWith("of 40)", await page.Locator("[data-testid=rate-day]").First.InnerTextAsync(), StringComparison.Ordinal);
         Assert.EndsWith("of 28)", await page.Locator("[data-testid=deployment-row] [data-testid=rate-hour]").Last.InnerTextAsync(), StringComparison.Ordinal);
         var review = await page.Locator("[data-testid=stream-review]").First.GetAttributeAsync("href");
-        Assert.Equal("/review?stream=" + Uri.EscapeDataString("llama-3.1-8b-instruct/chat%2Fanswer"), review);
+        Assert.Equal("/?model=llama-3.1-8b-instruct&route=chat%2Fanswer", review);
+        // The link opens the queue with its scope chosen: the stream's model and route are selected in the scope form.
+        await page.ClickAsync("[data-testid=stream-review]");
+        await page.WaitForURLAsync("**/?model=*");
+        Assert.Equal("llama-3.1-8b-instruct", await page.InputValueAsync("[data-testid=scope-form] select[name=model]"));
+        Assert.Equal("chat/answer", await page.InputValueAsync("[data-testid=scope-form] select[name=route]"));
+        await page.GotoAsync("/streams");
 
         await page.ClickAsync("[data-testid=stream-samples]");
         await page.WaitForURLAsync("**/samples?stream=*");

@@ -50,10 +50,12 @@ public sealed partial class ReviewUiTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_reviewer_reviews_five_items_with_the_keyboard_only_and_they_are_saved()
+    public async Task With_one_key_review_off_a_reviewer_reviews_five_items_with_two_keys_each_and_they_are_saved()
     {
         await _app.SeedAsync(ReviewStratum.Uniform, Enumerable.Range(0, 5).Select(i => TestSamples.Valid(output: $"Answer number {i}: the invoice is due on the 5th.")).ToArray());
         await LogInWithKeyboardAsync();
+        await _page.ClickAsync("[data-testid=one-key] button");
+        await _page.Locator("[data-testid=one-key]:has-text('is off')").WaitForAsync();
 
         string[] keys = ["o", "1", "u", "2", "o"];
         await _page.Keyboard.PressAsync("n");
@@ -85,6 +87,10 @@ public sealed partial class ReviewUiTests(BrowserFixture browser) : IClassFixtur
         Assert.True(await _page.Locator("[data-testid=blind-note]").IsVisibleAsync());
 
         await _page.Keyboard.PressAsync("2");
+        // One-key review (the default): the queue is empty now; the detectors are one key away, on request.
+        await _page.Locator("[data-testid=previous]").WaitForAsync();
+        Assert.Equal(0, await _page.Locator("[data-testid=detectors]").CountAsync());
+        await _page.Keyboard.PressAsync("p");
         await _page.Locator("[data-testid=decided]").WaitForAsync();
 
         Assert.True(await _page.Locator("[data-testid=detectors]").IsVisibleAsync());

@@ -1,3 +1,4 @@
+using Auditor.Contracts;
 using Auditor.Detection;
 using Auditor.Review.Routing;
 using Auditor.Storage.Review;
@@ -81,6 +82,7 @@ public abstract class ReviewQueueContractTests : MigratedDatabaseTest
         await Queue.SaveVerdictAsync(item!.ItemId, "ana", Verdicts.Failure, "degeneration", "loops at the end", true, default);
 
         Assert.Null(await Queue.ClaimAsync("ana", Lease, null, null, default));
+        Assert.Equal(1, Assert.Single(await Queue.SummaryAsync(default)).AwaitingSecond);
         var second = await Queue.ClaimAsync("ben", Lease, null, null, default);
         Assert.Equal(item.ItemId, second!.ItemId);
         await Queue.SaveVerdictAsync(second.ItemId, "ben", Verdicts.Ok, null, null, true, default);
@@ -127,6 +129,64 @@ public abstract class ReviewQueueContractTests : MigratedDatabaseTest
 
         Assert.Equal(("uniform", 1L, 1L, 1L), (cell.Stratum, cell.Waiting, cell.Claimed, cell.Done));
         Assert.Equal(1, await Queue.VerdictCountAsync("ana", _clock.GetUtcNow().AddHours(-1), default));
+    }
+
+    private async Task<OutputSample> AddAsync(ReviewStratum stratum, string model, string deployment, DateTimeOffset occurredAt)
+    {
+        var sample = TestSamples.Valid() with { Model = model, Deployment = deployment, OccurredAt = occurredAt };
+        await new SampleBatchWriter(Database, _clock).CommitAsync(
+            [new AuditedSample(sample, Detectors.Inspect(sample), new RoutingDecision(stratum, stratum == ReviewStratum.Uniform ? 0.02 : 1.0))], [], default);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        return sample;
+    }
+
+    [Fact]
+    public async Task A_scope_keeps_claims_to_its_stratum_and_deployment_and_counts_what_is_left()
+    {
+        var now = _clock.GetUtcNow();
+        await AddAsync(ReviewStratum.Uniform, "m", "d1", now);
+        var wanted = await AddAsync(ReviewStratum.Flagged, "m", "d1", now);
+        await AddAsync(ReviewStratum.Flagged, "m", "d2", now);
+        var scope = new ReviewScope(Model: "m", Stratum: "flagged", Deployment: "d1");
+
+        var before = await Queue.ProgressAsync("ana", scope, default);
+        var claim = await Queue.ClaimInScopeAsync("ana", Lease, scope, default);
+        await Queue.SaveVerdictAsync(claim.Item!.ItemId, "ana", Verdicts.Ok, null, null, true, default);
+
+        Assert.Equal(new ScopeProgress(1, 1, 0), before);
+        Assert.Equal(wanted.SampleId, claim.Item.SampleId);
+        Assert.Null((await Queue.ClaimInScopeAsync("ana", Lease, scope, default)).Item);
+        Assert.Equal(new ScopeProgress(0, 1, 0), await Queue.ProgressAsync("ana", scope, default));
+        // Blindness is decided from the stored stratum: a flagged item is never judged blind.
+        Assert.False(Assert.Single(await Queue.VerdictsAsync(claim.Item.ItemId, default)).Blind);
+    }
+
+    [Fact]
+    public async Task Flagged_items_of_an_open_incident_come_first_and_skipped_items_last()
+    {
+        var now = _clock.GetUtcNow();
+        var calm = await AddAsync(ReviewStratum.Flagged, "calm", "d1", now.AddMinutes(-50));
+        var uniformInIncident = await AddAsync(ReviewStratum.Uniform, "loop", "v2", now.AddMinutes(-5));
+        var beforeOnset = await AddAsync(ReviewStratum.Flagged, "loop", "v1", now.AddMinutes(-40));
+        var looping = await AddAsync(ReviewStratum.Flagged, "loop", "v2", now.AddMinutes(-5));
+        var opened = await new Auditor.Storage.Incidents.IncidentRecorder(Database, _clock, new Auditor.Storage.Incidents.AlertSettings(false, null))
+            .OpenFromDriftAsync(new Auditor.Review.Estimation.StreamKey("loop", looping.Route!), now.AddMinutes(-20), now, "loops", default);
+
+        var inIncident = await Queue.ProgressAsync("ana", new ReviewScope(IncidentId: opened.Incident.IncidentId), default);
+        var order = new List<string>();
+        var first = await Queue.ClaimInScopeAsync("ana", Lease, ReviewScope.All, default);
+        Assert.True(await Queue.SkipAsync(first.Item!.ItemId, "ana", default));
+        order.Add(first.Item.SampleId);
+        while ((await Queue.ClaimInScopeAsync("ana", Lease, ReviewScope.All, default)).Item is { } item)
+        {
+            order.Add(item.SampleId);
+            await Queue.SaveVerdictAsync(item.ItemId, "ana", Verdicts.Ok, null, null, true, default);
+        }
+
+        Assert.Equal(2, inIncident.Total); // the looping flagged item and the uniform one since onset; not the one before it
+        Assert.Equal(looping.SampleId, order[0]);
+        // Then the oldest first, uniform items in their place; the skipped incident item last.
+        Assert.Equal([looping.SampleId!, calm.SampleId!, uniformInIncident.SampleId!, beforeOnset.SampleId!, looping.SampleId!], order);
     }
 
     [Theory]

@@ -19,9 +19,10 @@ public sealed record StreamRow(StreamSummary Summary, FlagRateTrend Trend, IRead
     public string SamplesLink(string? deployment = null) =>
         "/samples?stream=" + Uri.EscapeDataString(Key) + (string.IsNullOrEmpty(deployment) ? "" : "&deployment=" + Uri.EscapeDataString(deployment));
 
-    /// <summary>The review queue scoped to this stream (or deployment).</summary>
+    /// <summary>The review queue scoped to this stream (or deployment): the queue page reads its scope from the query.</summary>
     public string ReviewLink(string? deployment = null) =>
-        "/review?stream=" + Uri.EscapeDataString(Key) + (string.IsNullOrEmpty(deployment) ? "" : "&deployment=" + Uri.EscapeDataString(deployment));
+        "/?model=" + Uri.EscapeDataString(Summary.Model) + "&route=" + Uri.EscapeDataString(Summary.Route)
+        + (string.IsNullOrEmpty(deployment) ? "" : "&deployment=" + Uri.EscapeDataString(deployment));
 }
 
 /// <summary>Every stream with counts, flag rates over the last hour and day with their trend, per deployment, and review progress.</summary>

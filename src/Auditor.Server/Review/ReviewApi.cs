@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Auditor.Review.Estimation;
 using Auditor.Server.Samples;
+using Auditor.Storage.Accounts;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,8 +18,20 @@ public sealed record VerdictRequest(string? Verdict, string? Category, string? N
 /// <summary>Answer of POST /api/v1/review/undo: the item handed back to the caller (claim returns it next).</summary>
 public sealed record UndoResponse(long ItemId);
 
-/// <summary>Answer of POST /api/v1/review/claim. In blind mode the sample comes without detector results.</summary>
-public sealed record ClaimResponse(long ItemId, DateTimeOffset LeaseExpiresAt, string Stratum, bool Blind, SampleDetails Sample);
+/// <summary>
+/// Answer of POST /api/v1/review/claim. In blind mode the sample comes without detector results. <paramref name="Resumed"/>:
+/// the caller already held this item (a claim never hands out a second one); <paramref name="ReleasedItemId"/>: an item
+/// the caller held outside the requested scope, given back; <paramref name="SecondReview"/>: another reviewer has judged
+/// it and it waits for a second verdict; <paramref name="Progress"/>: items left for the caller in the scope, of all in it.
+/// </summary>
+public sealed record ClaimResponse(long ItemId, DateTimeOffset LeaseExpiresAt, string Stratum, bool Blind, SampleDetails Sample,
+    bool Resumed, long? ReleasedItemId, bool SecondReview, ScopeProgress Progress);
+
+/// <summary>Answer of POST /api/v1/review/{itemId}/skip.</summary>
+public sealed record SkipResponse(long ItemId);
+
+/// <summary>Body and answer of /api/v1/review/preferences: the caller's review options, kept with their account.</summary>
+public sealed record ReviewPreferencesBody(bool? OneKeyReview);
 
 public static class ReviewApi
 {
@@ -27,20 +41,35 @@ public static class ReviewApi
         review.MapPost("/claim", ClaimAsync).WithName("ClaimReviewItem");
         review.MapPost("/{itemId:long}/verdict", VerdictAsync).WithName("SaveVerdict");
         review.MapPost("/undo", UndoAsync).WithName("UndoVerdict");
+        review.MapPost("/{itemId:long}/skip", SkipAsync).WithName("SkipReviewItem");
+        review.MapGet("/preferences", GetPreferencesAsync).WithName("ReviewPreferences");
+        review.MapPut("/preferences", SetPreferencesAsync).WithName("SetReviewPreferences");
         review.MapGet("/agreement", AgreementAsync).WithName("ReviewerAgreement");
         return app;
     }
 
     /// <summary>
-    /// POST /api/v1/review/claim. The answer is serialised here, before it is sent: should it fail, the lease just taken is
-    /// given back, so one item that cannot be shown never blocks the queue for everyone after it.
+    /// POST /api/v1/review/claim?model=&amp;route=&amp;stratum=&amp;deployment=&amp;incident=: an item of that scope (every
+    /// parameter optional; see <see cref="ReviewQueue.ClaimInScopeAsync"/> for the order). The answer is serialised here,
+    /// before it is sent: should it fail, the lease just taken is given back, so one item that cannot be shown never blocks
+    /// the queue for everyone after it.
     /// </summary>
-    private static async Task<IResult> ClaimAsync(string? model, string? route, ClaimsPrincipal user, ReviewQueue queue, SampleReader samples,
-        ReviewSettings settings, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<IResult> ClaimAsync(string? model, string? route, string? stratum, string? deployment, string? incident,
+        ClaimsPrincipal user, ReviewQueue queue, SampleReader samples, ReviewSettings settings, IOptions<JsonOptions> json, CancellationToken ct)
     {
+        long? incidentId = null;
+        if (!string.IsNullOrEmpty(incident))
+        {
+            if (!long.TryParse(incident, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                return InvalidScope("incident must be a positive incident number.");
+            incidentId = id;
+        }
+        var scope = ReviewScope.Of(model, route, stratum, deployment, incidentId);
+        if (scope.Problem() is { } problem)
+            return InvalidScope(problem);
         var me = user.Identity!.Name!;
-        var item = await queue.ClaimAsync(me, settings.Lease, model, route, ct);
-        if (item is null)
+        var outcome = await queue.ClaimInScopeAsync(me, settings.Lease, scope, ct);
+        if (outcome.Item is not { } item)
             return TypedResults.NoContent();
         try
         {
@@ -50,8 +79,10 @@ public static class ReviewApi
             var blind = settings.IsBlind(item.Stratum);
             if (blind)
                 details = details.Blinded(me);
-            var body = JsonSerializer.SerializeToUtf8Bytes(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details),
-                json.Value.SerializerOptions);
+            var secondReview = (await queue.VerdictsAsync(item.ItemId, ct)).Any(v => v.Reviewer != me);
+            var progress = await queue.ProgressAsync(me, scope, ct);
+            var body = JsonSerializer.SerializeToUtf8Bytes(new ClaimResponse(item.ItemId, item.LeaseExpiresAt, item.Stratum, blind, details,
+                outcome.Resumed, outcome.ReleasedItemId, secondReview, progress), json.Value.SerializerOptions);
             return TypedResults.Bytes(body, "application/json; charset=utf-8");
         }
         catch (Exception) when (!ct.IsCancellationRequested)
@@ -59,6 +90,31 @@ public static class ReviewApi
             await queue.ReleaseAsync(item.ItemId, me, CancellationToken.None);
             throw;
         }
+    }
+
+    private static ProblemHttpResult InvalidScope(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid review scope", detail: detail);
+
+    /// <summary>
+    /// POST /api/v1/review/{itemId}/skip: gives the item back (if the caller holds it) and puts it last in the caller's
+    /// own order; it stays in the queue for everyone else as before.
+    /// </summary>
+    private static async Task<Results<Ok<SkipResponse>, ProblemHttpResult>> SkipAsync(long itemId, ClaimsPrincipal user, ReviewQueue queue, CancellationToken ct) =>
+        await queue.SkipAsync(itemId, user.Identity!.Name!, ct)
+            ? TypedResults.Ok(new SkipResponse(itemId))
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review item", detail: $"There is no review item {itemId}.");
+
+    private static async Task<Ok<ReviewPreferencesBody>> GetPreferencesAsync(ClaimsPrincipal user, ReviewerPreferences preferences, CancellationToken ct) =>
+        TypedResults.Ok(new ReviewPreferencesBody(await preferences.OneKeyReviewAsync(user.Identity!.Name!, ct)));
+
+    /// <summary>PUT /api/v1/review/preferences {oneKeyReview}: switches one-key review on or off for the caller's account.</summary>
+    private static async Task<Results<Ok<ReviewPreferencesBody>, ProblemHttpResult>> SetPreferencesAsync(ReviewPreferencesBody body, ClaimsPrincipal user,
+        ReviewerPreferences preferences, CancellationToken ct)
+    {
+        if (body.OneKeyReview is not { } oneKey)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid preferences", detail: "oneKeyReview (true or false) is required.");
+        await preferences.SetOneKeyReviewAsync(user.Identity!.Name!, oneKey, ct);
+        return TypedResults.Ok(new ReviewPreferencesBody(oneKey));
     }
 
     /// <summary>
@@ -86,20 +142,16 @@ public static class ReviewApi
         return TypedResults.Ok(ReviewerAgreementEstimator.Estimate(verdicts));
     }
 
+    /// <summary>POST /api/v1/review/{itemId}/verdict, through the one <see cref="VerdictHandler"/> the item page uses too.</summary>
     private static async Task<Results<Ok<IReadOnlyList<VerdictView>>, ProblemHttpResult>> VerdictAsync(
-        long itemId, VerdictRequest body, ClaimsPrincipal user, ReviewQueue queue, ReviewSettings settings, CancellationToken ct)
+        long itemId, VerdictRequest body, ClaimsPrincipal user, VerdictHandler handler, CancellationToken ct)
     {
-        var verdict = body.Verdict ?? "";
-        var category = string.IsNullOrWhiteSpace(body.Category) ? null : body.Category;
-        if (Verdicts.Problem(verdict, category) is { } problem)
+        var outcome = await handler.SaveAsync(itemId, user.Identity!.Name!, body.Verdict, body.Category, body.Note, ct);
+        if (outcome.Problem is { } problem)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid verdict", detail: problem);
-        if (body.Note is { Length: > 4000 })
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid verdict", detail: "The note is longer than 4000 characters.");
-        var held = await queue.HeldByAsync(itemId, user.Identity!.Name!, ct);
-        var result = await queue.SaveVerdictAsync(itemId, user.Identity!.Name!, verdict, category, body.Note, held is not null && settings.IsBlind(held.Stratum), ct);
-        return result switch
+        return outcome.Result switch
         {
-            SaveVerdictResult.Saved => TypedResults.Ok(await queue.VerdictsAsync(itemId, ct)),
+            SaveVerdictResult.Saved => TypedResults.Ok(outcome.Verdicts),
             SaveVerdictResult.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review item", detail: $"There is no review item {itemId}."),
             SaveVerdictResult.AlreadyReviewed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already reviewed", detail: "You already gave a verdict on this item."),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not your item",

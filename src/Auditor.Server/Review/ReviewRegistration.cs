@@ -16,6 +16,8 @@ public static class ReviewRegistration
         services.AddSingleton<GoldItems>();
         services.AddSingleton<SampleSearch>();
         services.AddSingleton<ReviewSettings>();
+        services.AddSingleton<ReviewerPreferences>();
+        services.AddSingleton<VerdictHandler>();
         return services;
     }
 }
@@ -27,6 +29,9 @@ public sealed class ReviewSettings(IOptions<AuditorOptions> options)
 
     /// <summary>How far back "undo" reaches.</summary>
     public TimeSpan UndoWindow => TimeSpan.FromMinutes(30);
+
+    /// <summary>Whether uniform items are judged blind (configuration; the rule is <see cref="BlindReview"/>).</summary>
+    public bool BlindUniform => options.Value.Review.BlindUniform;
 
     /// <summary>Uniform items are judged blind (detector results hidden until the verdict), so the verdict is not anchored on them.</summary>
     public bool IsBlind(string stratum) => BlindReview.IsBlind(options.Value.Review.BlindUniform, stratum);

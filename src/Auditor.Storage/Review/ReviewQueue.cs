@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Auditor.Review.Blinding;
 using Dapper;
 
 namespace Auditor.Storage.Review;
@@ -14,11 +15,20 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         inclusion_probability AS InclusionProbability, reviews_required AS ReviewsRequired, lease_expires_at AS LeaseExpiresAt
         """;
 
+    /// <summary>The oldest item in one stream (or the whole queue), or the one the reviewer holds; see <see cref="ClaimInScopeAsync"/>.</summary>
+    public async Task<ClaimedItem?> ClaimAsync(string reviewer, TimeSpan lease, string? model, string? route, CancellationToken ct) =>
+        (await ClaimInScopeAsync(reviewer, lease, new ReviewScope(model, route), ct)).Item;
+
     /// <summary>
-    /// Gives the reviewer the item they already hold, or the oldest one they may review (not done, not leased to
-    /// someone else, not already reviewed by them), optionally only from one stream. Null when nothing waits.
+    /// Gives the reviewer an item of <paramref name="scope"/>: the one they already hold there (said so by
+    /// <see cref="ClaimOutcome.Resumed"/>), else the first they may review (not done, not leased to someone else, not
+    /// already judged by them). An item they hold outside the scope is given back first (<see cref="ClaimOutcome.ReleasedItemId"/>):
+    /// a reviewer holds one item at a time. Order: items they skipped last; then flagged-stratum items of a stream with an
+    /// open incident whose sample occurred since its onset; then oldest first. The order only: what is selected for
+    /// review and its weight never change, and uniform items keep their place (promoting a blind uniform item because
+    /// a detector flagged it would tell the blind reviewer what the detectors said).
     /// </summary>
-    public async Task<ClaimedItem?> ClaimAsync(string reviewer, TimeSpan lease, string? model, string? route, CancellationToken ct)
+    public async Task<ClaimOutcome> ClaimInScopeAsync(string reviewer, TimeSpan lease, ReviewScope scope, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
@@ -26,10 +36,21 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         var held = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
             $"SELECT {ItemColumns} FROM review_items WHERE claimed_by = @reviewer AND state = 'claimed' AND lease_expires_at > @now ORDER BY item_id LIMIT 1",
             new { reviewer, now }, tx, cancellationToken: ct));
+        long? released = null;
         if (held is not null)
         {
-            await tx.CommitAsync(ct);
-            return held.ToItem();
+            var inScope = await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+                $"SELECT r.item_id FROM review_items r WHERE r.item_id = @ItemId AND {ReviewScope.Condition}",
+                Parameters(scope, new { held.ItemId }), tx, cancellationToken: ct));
+            if (inScope is not null)
+            {
+                await tx.CommitAsync(ct);
+                return new ClaimOutcome(held.ToItem(), Resumed: true, ReleasedItemId: null);
+            }
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE review_items SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @ItemId",
+                new { held.ItemId }, tx, cancellationToken: ct));
+            released = held.ItemId;
         }
 
         // SKIP LOCKED (PostgreSQL) lets concurrent reviewers pass over a row another is claiming; SQLite serializes writers.
@@ -37,17 +58,91 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             UPDATE review_items SET state = 'claimed', claimed_by = @reviewer, lease_expires_at = @until
             WHERE item_id = (
                 SELECT r.item_id FROM review_items r
-                WHERE (r.state = 'pending' OR (r.state = 'claimed' AND r.lease_expires_at <= @now))
-                  AND (@model IS NULL OR r.model = @model) AND (@route IS NULL OR r.route = @route)
-                  AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.reviewer = @reviewer AND v.retracted_at IS NULL)
-                ORDER BY r.created_at, r.item_id
+                WHERE {Claimable} AND {ReviewScope.Condition}
+                ORDER BY {ClaimOrder}
                 LIMIT 1 {database.SkipLocked})
             RETURNING {ItemColumns}
             """;
         var claimed = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(sql,
-            new { reviewer, now, until = now + lease, model, route }, tx, cancellationToken: ct));
+            Parameters(scope, new { reviewer, now, until = now + lease }), tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return claimed?.ToItem();
+        return new ClaimOutcome(claimed?.ToItem(), Resumed: false, released);
+    }
+
+    /// <summary>
+    /// How far the reviewer is through a scope: items left for them (waiting or held by them, not yet judged by them),
+    /// of all items in it, and how many of those waiting are back for a second reviewer.
+    /// </summary>
+    public async Task<ScopeProgress> ProgressAsync(string reviewer, ReviewScope scope, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var row = await c.QuerySingleAsync<ProgressRow>(new CommandDefinition($"""
+            SELECT
+                SUM(CASE WHEN (r.state = 'pending' OR (r.state = 'claimed' AND (r.lease_expires_at <= @now OR r.claimed_by = @reviewer)))
+                          AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.reviewer = @reviewer AND v.retracted_at IS NULL)
+                         THEN 1 ELSE 0 END) AS LeftForYou,
+                COUNT(*) AS Total,
+                SUM(CASE WHEN r.state <> 'done' AND EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL)
+                         THEN 1 ELSE 0 END) AS AwaitingSecond
+            FROM review_items r WHERE {ReviewScope.Condition}
+            """, Parameters(scope, new { reviewer, now = clock.GetUtcNow() }), cancellationToken: ct));
+        return new ScopeProgress(row.LeftForYou ?? 0, row.Total, row.AwaitingSecond ?? 0);
+    }
+
+    /// <summary>
+    /// Skips an item: gives it back if the reviewer holds it, and puts it last in their own order (everyone else's is
+    /// unchanged). False when there is no such item.
+    /// </summary>
+    public async Task<bool> SkipAsync(long itemId, string reviewer, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        if (await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT item_id FROM review_items WHERE item_id = @itemId", new { itemId }, tx, cancellationToken: ct)) is null)
+            return false;
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO review_skips (item_id, reviewer, skipped_at) VALUES (@itemId, @reviewer, @now)
+            ON CONFLICT (item_id, reviewer) DO UPDATE SET skipped_at = excluded.skipped_at
+            """, new { itemId, reviewer, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE review_items SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @itemId AND claimed_by = @reviewer AND state = 'claimed'",
+            new { itemId, reviewer }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Deployments of samples with items still to review, for the queue page's scope choice (at most 200).</summary>
+    public async Task<IReadOnlyList<string>> OpenDeploymentsAsync(CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<string>(new CommandDefinition("""
+            SELECT DISTINCT s.deployment FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
+            WHERE r.state <> 'done' AND s.deployment IS NOT NULL ORDER BY s.deployment LIMIT 200
+            """, cancellationToken: ct))).ToList();
+    }
+
+    private const string Claimable = """
+        (r.state = 'pending' OR (r.state = 'claimed' AND r.lease_expires_at <= @now))
+        AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.reviewer = @reviewer AND v.retracted_at IS NULL)
+        """;
+
+    private const string ClaimOrder = """
+        CASE WHEN EXISTS (SELECT 1 FROM review_skips k WHERE k.item_id = r.item_id AND k.reviewer = @reviewer) THEN 1 ELSE 0 END,
+        CASE WHEN r.stratum = 'flagged' AND EXISTS (
+                SELECT 1 FROM incidents i JOIN samples s ON s.sample_id = r.sample_id
+                WHERE i.status IN ('open', 'confirmed') AND i.model = r.model AND i.route = r.route AND s.occurred_at >= i.onset_at)
+             THEN 0 ELSE 1 END,
+        r.created_at, r.item_id
+        """;
+
+    private static DynamicParameters Parameters(ReviewScope scope, object more)
+    {
+        var p = new DynamicParameters(more);
+        p.Add("Model", scope.Model, System.Data.DbType.String);
+        p.Add("Route", scope.Route, System.Data.DbType.String);
+        p.Add("Stratum", scope.Stratum, System.Data.DbType.String);
+        p.Add("Deployment", scope.Deployment, System.Data.DbType.String);
+        p.Add("IncidentId", scope.IncidentId, System.Data.DbType.Int64);
+        return p;
     }
 
     /// <summary>Gives back an item the reviewer holds (its lease ends now), as if it had never been claimed.</summary>
@@ -59,8 +154,12 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             new { itemId, reviewer }, cancellationToken: ct));
     }
 
-    /// <summary>Saves a verdict on an item the reviewer holds. Validate the verdict with <see cref="Verdicts.Problem"/> first.</summary>
-    public async Task<SaveVerdictResult> SaveVerdictAsync(long itemId, string reviewer, string verdict, string? category, string? note, bool blind, CancellationToken ct)
+    /// <summary>
+    /// Saves a verdict on an item the reviewer holds. Validate the verdict with <see cref="Verdicts.Problem"/> first.
+    /// Whether the verdict was given blind is decided here, from the item's stratum read in this transaction
+    /// (<see cref="BlindReview.IsBlind"/> with <paramref name="blindUniform"/>), so it cannot disagree with the item saved.
+    /// </summary>
+    public async Task<SaveVerdictResult> SaveVerdictAsync(long itemId, string reviewer, string verdict, string? category, string? note, bool blindUniform, CancellationToken ct)
     {
         if (Verdicts.Problem(verdict, category) is { } problem)
             throw new ArgumentException(problem, nameof(verdict));
@@ -68,7 +167,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var item = await c.QuerySingleOrDefaultAsync<ItemState>(new CommandDefinition(
-            $"SELECT sample_id AS SampleId, claimed_by AS ClaimedBy, state AS State, reviews_required AS ReviewsRequired FROM review_items WHERE item_id = @itemId {database.ForUpdate}",
+            $"SELECT sample_id AS SampleId, stratum AS Stratum, claimed_by AS ClaimedBy, state AS State, reviews_required AS ReviewsRequired FROM review_items WHERE item_id = @itemId {database.ForUpdate}",
             new { itemId }, tx, cancellationToken: ct));
         if (item is null)
             return SaveVerdictResult.NotFound;
@@ -78,6 +177,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         if (item.ClaimedBy != reviewer || item.State != "claimed")
             return SaveVerdictResult.NotClaimedByYou;
 
+        var blind = BlindReview.IsBlind(blindUniform, item.Stratum);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, category, note, blind, created_at)
             VALUES (@itemId, @SampleId, @reviewer, @verdict, @category, @note, @blind, @now)
@@ -140,7 +240,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             .Select(v => v.ToView()).ToList();
     }
 
-    /// <summary>Items per stream and stratum: waiting (nobody holds them), claimed (leased now), done.</summary>
+    /// <summary>Items per stream and stratum: waiting (nobody holds them), claimed (leased now), done, and of the waiting ones those back for a second reviewer.</summary>
     public async Task<IReadOnlyList<QueueCell>> SummaryAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
@@ -150,9 +250,11 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             SELECT model AS Model, route AS Route, stratum AS Stratum,
                    SUM(CASE WHEN state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now) THEN 1 ELSE 0 END) AS Waiting,
                    SUM(CASE WHEN state = 'claimed' AND lease_expires_at > @now THEN 1 ELSE 0 END) AS Claimed,
-                   SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS Done
-            FROM review_items GROUP BY model, route, stratum ORDER BY model, route, stratum
-            """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).Select(r => new QueueCell(r.Model, r.Route, r.Stratum, r.Waiting, r.Claimed, r.Done)).ToList();
+                   SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS Done,
+                   SUM(CASE WHEN (state = 'pending' OR (state = 'claimed' AND lease_expires_at <= @now))
+                             AND EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL) THEN 1 ELSE 0 END) AS AwaitingSecond
+            FROM review_items r GROUP BY model, route, stratum ORDER BY model, route, stratum
+            """, new { now = clock.GetUtcNow() }, cancellationToken: ct))).Select(r => new QueueCell(r.Model, r.Route, r.Stratum, r.Waiting, r.Claimed, r.Done, r.AwaitingSecond)).ToList();
     }
 
     /// <summary>How many verdicts the reviewer has given since <paramref name="since"/> (undone ones excluded).</summary>
@@ -195,6 +297,13 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         public ClaimedItem ToItem() => new(ItemId, SampleId, Model, Route, Stratum, InclusionProbability, ReviewsRequired, LeaseExpiresAt ?? DateTimeOffset.MinValue);
     }
 
+    private sealed class ProgressRow
+    {
+        public long? LeftForYou { get; set; }
+        public long Total { get; set; }
+        public long? AwaitingSecond { get; set; }
+    }
+
     private sealed class QueueCellRow
     {
         public string Model { get; set; } = "";
@@ -203,11 +312,13 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         public long Waiting { get; set; }
         public long Claimed { get; set; }
         public long Done { get; set; }
+        public long AwaitingSecond { get; set; }
     }
 
     private sealed class ItemState
     {
         public string SampleId { get; set; } = "";
+        public string Stratum { get; set; } = "";
         public string? ClaimedBy { get; set; }
         public string State { get; set; } = "";
         public int ReviewsRequired { get; set; }

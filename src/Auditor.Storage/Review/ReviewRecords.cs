@@ -42,5 +42,14 @@ public enum SaveVerdictResult
     NotFound,
 }
 
-/// <summary>Waiting and done items of one stream and stratum.</summary>
-public sealed record QueueCell(string Model, string Route, string Stratum, long Waiting, long Claimed, long Done);
+/// <summary>Waiting and done items of one stream and stratum; <paramref name="AwaitingSecond"/>: not done, one verdict in, waiting for another reviewer.</summary>
+public sealed record QueueCell(string Model, string Route, string Stratum, long Waiting, long Claimed, long Done, long AwaitingSecond = 0);
+
+/// <summary>
+/// What a claim gave: the item (null when nothing waits in the scope); <paramref name="Resumed"/> when it is the item the
+/// reviewer already held; <paramref name="ReleasedItemId"/> when an item they held outside the scope was given back.
+/// </summary>
+public sealed record ClaimOutcome(ClaimedItem? Item, bool Resumed, long? ReleasedItemId);
+
+/// <summary>A reviewer's progress through a scope: items left for them, of all items in it, and those back for a second reviewer.</summary>
+public sealed record ScopeProgress(long Left, long Total, long AwaitingSecond);
