@@ -27,6 +27,31 @@ public static partial class FeatureExtractor
 
     private readonly record struct NearCopyRun(int Tokens, int Start, double Share);
 
+    private const byte Blank = 0, Word = 1, Mark = 2, Ideograph = 3;
+
+    // Token classes of the ASCII characters: white space is skipped, letters and digits make words, anything else ('_'
+    // included) is a mark of its own.
+    private static readonly byte[] s_nearCopyAscii = Enumerable.Range(0, 128).Select(c => (char)c switch
+    {
+        ' ' or '\n' or '\t' or '\r' or '\v' or '\f' => Blank,
+        >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' => Word,
+        _ => Mark,
+    }).ToArray();
+
+    private static byte Kind(char c)
+    {
+        if (c < 128)
+            return s_nearCopyAscii[c];
+        if (c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'
+            or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF')
+        {
+            return Ideograph;
+        }
+        if (char.IsWhiteSpace(c))
+            return Blank;
+        return char.IsLetterOrDigit(c) ? Word : Mark;
+    }
+
     // Token shapes: a run of letters and digits is one token, lower-cased, each run of digits read as one digit, a
     // capitalised word (an upper-case letter, then lower-case ones) read as "a name"; a CJK character or a punctuation
     // mark is a token of its own. A 4-gram counts when one of its tokens holds a letter (runs of punctuation, table
@@ -43,26 +68,27 @@ public static partial class FeatureExtractor
         while (i < text.Length)
         {
             var c = text[i];
-            if (char.IsWhiteSpace(c))
+            var kind = Kind(c);
+            if (kind == Blank)
             {
                 i++;
                 continue;
             }
             starts[n] = i;
-            if (!char.IsLetterOrDigit(c) || IsCjk(c))
+            if (kind != Word)
             {
-                hashes[n++] = (PunctuationShape(c) << 1) | (IsCjk(c) ? 1UL : 0UL);
+                hashes[n++] = (PunctuationShape(c) << 1) | (kind == Ideograph ? 1UL : 0UL);
                 i++;
                 continue;
             }
             // A word: fold as it goes; decide "name" at its end.
             ulong h = 0xCBF29CE484222325UL;
-            bool letter = false, firstUpper = char.IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
+            bool letter = false, firstUpper = IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
             var start = i;
-            for (; i < text.Length && char.IsLetterOrDigit(text[i]) && !IsCjk(text[i]); i++)
+            for (; i < text.Length && Kind(text[i]) == Word; i++)
             {
                 var d = text[i];
-                if (char.IsDigit(d))
+                if (d < 128 ? (uint)(d - '0') < 10 : char.IsDigit(d))
                 {
                     if (!inDigits)
                         h = (h ^ '0') * 0x100000001B3UL;
@@ -73,10 +99,10 @@ public static partial class FeatureExtractor
                 letter = true;
                 if (i > start)
                 {
-                    restLower &= !char.IsUpper(d);
-                    restHasLower |= char.IsLower(d);
+                    restLower &= !IsUpper(d);
+                    restHasLower |= d < 128 ? (uint)(d - 'a') < 26 : char.IsLower(d);
                 }
-                h = (h ^ char.ToLowerInvariant(d)) * 0x100000001B3UL;
+                h = (h ^ (d < 128 ? (uint)(d | ((uint)(d - 'A') < 26 ? 0x20 : 0)) : char.ToLowerInvariant(d))) * 0x100000001B3UL;
             }
             if (firstUpper && restLower && restHasLower)
                 h = s_nameShape;
@@ -123,8 +149,7 @@ public static partial class FeatureExtractor
         }
         return new NearCopyRun(best, starts[n - best], (double)best / n);
 
-        static bool IsCjk(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'
-            or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF';
+        static bool IsUpper(char c) => c < 128 ? (uint)(c - 'A') < 26 : char.IsUpper(c);
 
         static ulong PunctuationShape(char c) => (c + 0x10000UL) * 0x85EBCA6B_C2B2AE35UL;
     }
