@@ -52,12 +52,12 @@ public sealed class DetectorRegistry
     /// <summary>The detectors that need no baseline or configuration beyond their defaults.</summary>
     public static IReadOnlyList<IDetector> Builtin() => [new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector()];
 
-    /// <summary>Every detector: empty, truncation, degeneration, length, leakage, the regex rules, reasoning and format.</summary>
+    /// <summary>Every detector: empty, truncation, degeneration, length, leakage, the regex rules, reasoning, format and language.</summary>
     public static IReadOnlyList<IDetector> All() =>
     [
         new Empty.EmptyOutputDetector(), new Truncation.TruncationDetector(), new Degeneration.DegenerationDetector(),
         new LengthAnomalyDetector(), new Leakage.TemplateLeakageDetector(), new RegexRulesDetector(), new Reasoning.ReasoningBlockDetector(),
-        new Format.JsonFormatDetector(),
+        new Format.JsonFormatDetector(), new Language.LanguageMismatchDetector(),
     ];
 
     /// <summary>The registry a consumer runs: all detectors, configured by <paramref name="rules"/> (a <see cref="RulesWatcher"/> or a <see cref="RuleSet"/>), length baselines from <paramref name="baselines"/>, then any <paramref name="extra"/> detectors (the drift model).</summary>

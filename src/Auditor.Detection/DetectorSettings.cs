@@ -15,9 +15,16 @@ public sealed record DetectorSettings(bool Enabled, double Threshold)
     /// </summary>
     public IReadOnlySet<string> SignsOff { get; init; } = AllOn;
 
-    // Value equality over the set's members, not its instance.
+    /// <summary>The detector's named values from rules/ (the language detector's <c>expect</c>, the format detector's <c>schema</c>).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = FrozenDictionary<string, string>.Empty;
+
+    /// <summary>A parameter's value, or null when rules/ does not set it.</summary>
+    public string? Parameter(string name) => Parameters.TryGetValue(name, out var value) ? value : null;
+
+    // Value equality over the set's and the dictionary's members, not their instances.
     public bool Equals(DetectorSettings? other) =>
-        other is not null && Enabled == other.Enabled && Threshold.Equals(other.Threshold) && SignsOff.SetEquals(other.SignsOff);
+        other is not null && Enabled == other.Enabled && Threshold.Equals(other.Threshold) && SignsOff.SetEquals(other.SignsOff)
+        && Parameters.Count == other.Parameters.Count && Parameters.All(p => other.Parameters.TryGetValue(p.Key, out var v) && v == p.Value);
 
     public override int GetHashCode() => HashCode.Combine(Enabled, Threshold, SignsOff.Count);
 }

@@ -180,4 +180,61 @@ public class ChatOutputShapesTests
         var list = "Test cases:\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"assert is_valid_domain(\"example{i}.{(i % 2 == 0 ? "com" : "org")}\") == True\n"));
         AssertFlaggedBy(Inspect(list, "Write a few test cases for is_valid_domain."), "degeneration");
     }
+
+    // Near copies (token shapes: digits, case and capitalised names folded), examples written for these tests.
+
+    [Fact]
+    public void Flags_a_runaway_enumeration_whose_lines_change_only_a_name_and_a_word()
+    {
+        string[] people = ["Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa"];
+        string[] topics = ["budget", "roadmap", "hiring plan", "launch", "pricing", "office move", "security audit", "backlog"];
+        var minutes = "Meeting notes for the week:\n\n" + string.Concat(people.Select((p, i) =>
+            $"- {p} met the team on Monday and said that the {topics[i % topics.Length]} needs more work before the next review.\n"));
+        var inspection = Inspect(minutes, "Summarise this week's meeting in three sentences.");
+        AssertFlaggedBy(inspection, "degeneration");
+        Assert.Contains("template", inspection.Results.Single(r => r.Detector == "degeneration").Explanation);
+    }
+
+    [Fact]
+    public void Flags_a_growing_enumeration_that_restates_the_previous_item()
+    {
+        string[] ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"];
+        var steps = "To solve the puzzle we move one disk at a time.\n" + string.Concat(ordinals.Select((o, i) =>
+            $"The {o} move takes the disk from peg {i % 3 + 1} to peg {(i + 1) % 3 + 1}, after the state {i}, {i + 2}, {i + 4} we reach the state {i + 1}, {i + 3}, {i + 5}.\n"));
+        AssertFlaggedBy(Inspect(steps, "Explain how to solve the Tower of Hanoi with three disks."), "degeneration");
+    }
+
+    [Fact]
+    public void Does_not_flag_a_bibliography_with_per_item_boilerplate_at_the_end_of_an_answer()
+    {
+        var answer = "Sleep and memory are closely linked: slow-wave sleep consolidates declarative memories, and REM sleep supports emotional and procedural memory. The sources below cover the main findings.\n\nReferences\n\n"
+            + "1. Walker, M. P. (2009). The role of slow wave sleep in memory processing. Journal of Clinical Sleep Medicine, 5(2), 20-26. Retrieved from https://jcsm.example.org/walker2009\n"
+            + "2. Diekelmann, S., & Born, J. (2010). The memory function of sleep. Nature Reviews Neuroscience, 11(2), 114-126. Retrieved from https://nrn.example.org/diekelmann2010\n"
+            + "3. Stickgold, R. (2005). Sleep-dependent memory consolidation. Nature, 437(7063), 1272-1278. Retrieved from https://nature.example.org/stickgold2005\n"
+            + "4. Rasch, B., & Born, J. (2013). About sleep's role in memory. Physiological Reviews, 93(2), 681-766. Retrieved from https://physrev.example.org/rasch2013\n"
+            + "5. Tononi, G., & Cirelli, C. (2014). Sleep and the price of plasticity: from synaptic and cellular homeostasis to memory consolidation and integration. Neuron, 81(1), 12-34. Retrieved from https://neuron.example.org/tononi2014\n"
+            + "6. Mander, B. A., Winer, J. R., & Walker, M. P. (2017). Sleep and human aging. Neuron, 94(1), 19-36. Retrieved from https://neuron.example.org/mander2017\n"
+            + "7. Klinzing, J. G., Niethard, N., & Born, J. (2019). Mechanisms of systems memory consolidation during sleep. Nature Neuroscience, 22(10), 1598-1610. Retrieved from https://natneuro.example.org/klinzing2019\n"
+            + "8. Ellenbogen, J. M., Hulbert, J. C., Stickgold, R., Dinges, D. F., & Thompson-Schill, S. L. (2006). Interfering with theories of sleep and memory. Current Biology, 16(13), 1290-1294. Retrieved from https://cb.example.org/ellenbogen2006\n";
+        AssertNotFlagged(Inspect(answer, "How does sleep affect memory? Cite sources."));
+    }
+
+    [Fact]
+    public void Does_not_flag_a_numbered_list_of_different_items_that_ends_the_answer()
+    {
+        string[] names = ["Aurora Bakery", "Copper Kettle", "Daily Crumb", "Ember & Oak", "Flour Child", "Golden Crust", "Hearth House", "Iron Whisk",
+            "Juniper Loaf", "Kneady Friends", "Little Levain", "Morning Rise", "Nutmeg Lane", "Oven Door", "Proof Positive", "Quiet Rye",
+            "Rolling Pin Co.", "Sourdough Sisters", "Toasted Corner", "Upper Crust Studio", "Velvet Crumb", "Wheat & Whistle", "Yeast Side", "Zest Patisserie"];
+        var answer = "Here are 24 names for a small neighbourhood bakery, from cosy to playful:\n\n" + string.Concat(names.Select((n, i) => $"{i + 1}. {n}\n"));
+        AssertNotFlagged(Inspect(answer, "Suggest 24 names for my bakery."));
+    }
+
+    [Fact]
+    public void A_stream_can_switch_the_near_copy_sign_off()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 40).Select(i => $"Item {i}: the value of the sensor number {i} was read at noon and stored in the log.\n"));
+        var features = Auditor.Detection.Features.FeatureExtractor.Extract(new OutputSample { SampleId = "s", Model = "m", Route = "r", Output = lines });
+        Assert.True(Auditor.Detection.Degeneration.DegenerationDetector.Signs(features).NearCopyScore >= 1);
+        Assert.Equal(0, Auditor.Detection.Degeneration.DegenerationDetector.Signs(features, new HashSet<string> { "nearCopies" }).NearCopyScore);
+    }
 }

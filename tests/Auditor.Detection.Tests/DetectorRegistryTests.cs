@@ -11,7 +11,7 @@ public class DetectorRegistryTests
     {
         var registry = DetectorRegistry.FromRules(RuleSet.Defaults, LengthBaselineTable.Empty);
         var inspection = registry.Inspect(Sample("Sure! " + string.Concat(Enumerable.Repeat("I will help you with that. ", 30))));
-        Assert.Equal(["empty", "truncation", "degeneration", "length", "leakage", "rules", "reasoning", "format"], inspection.Results.Select(r => r.Detector));
+        Assert.Equal(["empty", "truncation", "degeneration", "length", "leakage", "rules", "reasoning", "format", "language"], inspection.Results.Select(r => r.Detector));
         Assert.True(inspection.Flagged);
         Assert.True(inspection.Results.Single(r => r.Detector == "length").Abstained);
     }

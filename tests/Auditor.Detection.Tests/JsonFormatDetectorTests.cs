@@ -84,4 +84,91 @@ public class JsonFormatDetectorTests
         Assert.Null(load.RuleSet);
         Assert.Contains(load.Errors, e => e.ToString().Contains("yaml", StringComparison.Ordinal));
     }
+
+    // JSON Schema files of rules/schemas/, named by a stream.
+
+    private const string InvoiceSchema = """
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "type": "object",
+          "required": ["id", "total", "lines"],
+          "additionalProperties": false,
+          "properties": {
+            "id": { "type": "string" },
+            "total": { "type": "number", "minimum": 0 },
+            "currency": { "enum": ["EUR", "USD"] },
+            "lines": { "type": "array", "items": { "type": "object", "required": ["sku", "qty"], "properties": { "sku": { "type": "string" }, "qty": { "type": "integer" } } } }
+          }
+        }
+        """;
+
+    private static string RulesDirectoryWithSchema(string schemaValue)
+    {
+        var dir = Directory.CreateTempSubdirectory("auditor-schema-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "schemas"));
+        File.WriteAllText(Path.Combine(dir, "schemas", "invoice.json"), InvoiceSchema);
+        File.WriteAllText(Path.Combine(dir, "streams.yaml"),
+            $"streams:\n  - route: \"invoices\"\n    detectors: {{ format: {{ signs: {{ fencedJson: on }}, schema: {schemaValue} }} }}\n");
+        return dir;
+    }
+
+    private static DetectorResult Invoice(string output)
+    {
+        var dir = RulesDirectoryWithSchema("rules/schemas/invoice.json");
+        try
+        {
+            var load = RulesLoader.LoadDirectory(dir);
+            Assert.True(load.Succeeded, string.Join("; ", load.Errors));
+            return DetectorRegistry.FromRules(load.RuleSet!).Inspect(new OutputSample { SampleId = "s", Model = "m", Route = "invoices", Output = output })
+                .Results.Single(r => r.Detector == "format");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Accepts_json_that_satisfies_the_streams_schema_inside_a_fence()
+    {
+        var result = Invoice("```json\n{\"id\": \"A-17\", \"total\": 12.5, \"currency\": \"EUR\", \"lines\": [{\"sku\": \"X1\", \"qty\": 2}]}\n```");
+        Assert.False(result.Flagged, result.Explanation);
+        Assert.Contains("satisfies schemas/invoice.json", result.Explanation);
+    }
+
+    [Fact]
+    public void Flags_a_schema_violation_with_the_path_of_the_failing_value()
+    {
+        var output = "{\"id\": \"A-17\", \"total\": 12.5, \"lines\": [{\"sku\": \"X1\", \"qty\": 2}, {\"sku\": \"X2\", \"qty\": \"three\"}]}";
+        var result = Invoice(output);
+        Assert.True(result.Flagged);
+        Assert.Contains("/lines/1/qty", result.Explanation);
+        Assert.Contains("/lines/1/qty", result.Evidence[0].Note);
+        Assert.Equal(0, result.Evidence[0].Start);
+        Assert.Equal(output.Length, result.Evidence[0].Length);
+    }
+
+    [Theory]
+    [InlineData("{\"total\": 3, \"lines\": []}", "required")]
+    [InlineData("{\"id\": \"A\", \"total\": 3, \"lines\": [], \"note\": \"extra\"}", "additionalProperties")]
+    [InlineData("{\"id\": \"A\", \"total\": 3, \"currency\": \"GBP\", \"lines\": []}", "enum")]
+    [InlineData("[1, 2]", "type")]
+    public void Names_the_schema_keyword_that_failed(string output, string keyword)
+    {
+        var result = Invoice(output);
+        Assert.True(result.Flagged);
+        Assert.Contains(keyword, result.Explanation);
+    }
+
+    [Fact]
+    public void Refuses_rules_that_name_a_schema_file_that_is_not_there_or_is_not_a_schema()
+    {
+        var missing = RulesLoader.Load([("r.yaml", "streams:\n  - route: \"x\"\n    detectors: { format: { signs: { json: on }, schema: schemas/nope.json } }\n")]);
+        Assert.False(missing.Succeeded);
+        Assert.Contains(missing.Errors, e => e.Problem.Contains("schemas/nope.json", StringComparison.Ordinal) && e.Line == 3);
+
+        var broken = RulesLoader.Load([("r.yaml", "detectors: { format: { enabled: true } }\n")], schemas: [("schemas/bad.json", "{\"type\": 12")]);
+        Assert.False(broken.Succeeded);
+        Assert.Contains(broken.Errors, e => e.File == "schemas/bad.json");
+    }
 }

@@ -128,6 +128,29 @@ public class RulesTests
     }
 
     [Fact]
+    public void Picks_up_an_edit_of_a_schema_file_in_the_schemas_folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("auditor-rules-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "schemas"));
+            File.WriteAllText(Path.Combine(dir, "schemas", "x.json"), "{\"type\": \"object\"}");
+            File.WriteAllText(Path.Combine(dir, "a.yaml"), "streams:\n  - route: \"x\"\n    detectors: { format: { enabled: true, signs: { json: on }, schema: schemas/x.json } }\n");
+            using var watcher = new RulesWatcher(dir, TimeSpan.FromMilliseconds(50));
+            Assert.True(watcher.Status.Healthy);
+            using var failed = new ManualResetEventSlim();
+            watcher.Reloaded += (_, e) => { if (e.Errors.Count > 0) failed.Set(); };
+            File.WriteAllText(Path.Combine(dir, "schemas", "x.json"), "{\"type\": 12, \"padding\": \"so the size changes\"}");
+            Assert.True(failed.Wait(TimeSpan.FromSeconds(10)), "the schema edit was not picked up");
+            Assert.Contains(watcher.Status.LastErrors, e => e.File == "schemas/x.json");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Readers_never_see_half_of_an_edit()
     {
         // Two versions that change a threshold and a review fraction together: every snapshot must hold a matching pair.

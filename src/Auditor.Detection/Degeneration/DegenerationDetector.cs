@@ -5,7 +5,7 @@ using Auditor.Detection.Features;
 namespace Auditor.Detection.Degeneration;
 
 /// <summary>
-/// Flags looping or degenerate text. Five signs, each scaled so that 1 is its limit; the score is the largest:
+/// Flags looping or degenerate text. Six signs, each scaled so that 1 is its limit; the score is the largest:
 /// <list type="bullet">
 /// <item>copies: the weighted verbatim copies of the copy region the text ends in
 /// (<see cref="OutputFeatures.TrailingCopiedChars"/>: repetition the model never got out of) reach
@@ -24,6 +24,10 @@ namespace Auditor.Detection.Degeneration;
 /// ".", "!", "...").
 /// The low-information limit the compression sign cannot reach (its limit grows without bound as texts get shorter):
 /// the model stopped before it wrote a word. Scored 1, at the limit. Blank outputs are the empty detector's.</item>
+/// <item>near copies: the text ends in a run of <see cref="NearCopyTokensLimit"/> tokens and
+/// <see cref="NearCopyShareLimit"/> of the output that repeats earlier word sequences once digits, case and capitalised
+/// names are folded (<see cref="OutputFeatures.NearCopyRunTokens"/>): a template line with small changes, a runaway list
+/// (counted only past its limit, like low information).</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -51,12 +55,19 @@ public sealed class DegenerationDetector : IDetector
     /// </summary>
     public const double RunOnCharsLimit = 20;
 
+    /// <summary>About ten list lines of near copies (tokens are words and punctuation marks).</summary>
+    public const double NearCopyTokensLimit = 200;
+
+    /// <summary>Three tenths of the output: a run of templated lines that takes over the answer, not one table or list in it.</summary>
+    public const double NearCopyShareLimit = 0.3;
+
     private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch, run-on past an end-of-sequence token or punctuation-only answer: the text does not repeat itself beyond what natural text does.";
 
     /// <summary>The names rules/ uses to switch a sign off per stream (<c>signs: { noWords: off }</c>).</summary>
-    public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords";
+    public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords",
+        NearCopiesSign = "nearCopies";
 
-    public static IReadOnlyList<string> SignNames { get; } = [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign];
+    public static IReadOnlyList<string> SignNames { get; } = [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign];
 
     public string Name => "degeneration";
 
@@ -69,7 +80,7 @@ public sealed class DegenerationDetector : IDetector
     public static double CompressionThreshold(int chars) => 5 * Math.Max(1, Math.Sqrt(512.0 / Math.Max(1, chars)));
 
     /// <summary>
-    /// The five signs and the score of one output, from its features alone: the one formula both this detector and the
+    /// The six signs and the score of one output, from its features alone: the one formula both this detector and the
     /// drift window tests (<see cref="Drift.DriftIndicators"/>, which read <see cref="DegenerationSigns.RepetitionScore"/>)
     /// use, so "looping" means the same thing in both.
     /// </summary>
@@ -93,8 +104,11 @@ public sealed class DegenerationDetector : IDetector
             repetition = Math.Max(repetition, compressionScore);
         var runOnScore = any && off.Contains(RunOnSign) ? 0 : f.RunOnChars / RunOnCharsLimit;
         var noWordsScore = f.SentencePunctuationOnly && !(any && off.Contains(NoWordsSign)) ? 1.0 : 0.0;
-        return new DegenerationSigns(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), repetition, copyScore, loopScore, runOnScore,
-            noWordsScore, repeats, compressionLimit);
+        var nearCopyScore = Math.Min(f.NearCopyRunTokens / NearCopyTokensLimit, f.NearCopyRunShare / NearCopyShareLimit);
+        if (nearCopyScore < 1 || (any && off.Contains(NearCopiesSign)))
+            nearCopyScore = 0;
+        return new DegenerationSigns(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), repetition, copyScore,
+            loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore);
     }
 
     /// <summary>The copies sign: the larger of the trailing-region and the whole-output ratios (each the smaller of its two limits).</summary>
@@ -115,7 +129,7 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit) = Signs(f, settings.SignsOff);
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore) = Signs(f, settings.SignsOff);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -154,6 +168,11 @@ public sealed class DegenerationDetector : IDetector
                 $"text after the end-of-sequence token {endToken}"));
         }
 
+        if (nearCopyScore > 0 && f.NearCopyRunStart >= 0)
+        {
+            evidence.Add(new EvidenceSpan(f.NearCopyRunStart, f.LastNonWhitespace + 1 - f.NearCopyRunStart,
+                string.Create(CultureInfo.InvariantCulture, $"the text ends in {f.NearCopyRunTokens} tokens that repeat earlier word sequences with small changes")));
+        }
         if (noWordsScore > 0)
         {
             evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
@@ -175,6 +194,11 @@ public sealed class DegenerationDetector : IDetector
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The output is stuck in a loop: its last {f.TrailingLoopLength} characters repeat a {f.TrailingLoopPeriod}-character unit {repeats:0.#} times.");
+        }
+        else if (nearCopyScore >= settings.Threshold && nearCopyScore >= Math.Max(copyScore, loopScore))
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The model got stuck in a template: its last {f.NearCopyRunTokens} tokens ({f.NearCopyRunShare:P0} of the output) repeat earlier word sequences with only numbers, names or single words changed, up to the end.");
         }
         else if (copyScore >= settings.Threshold && f.TrailingCopiedChars >= copied * 0.5)
         {
@@ -205,6 +229,8 @@ public sealed class DegenerationDetector : IDetector
 /// <param name="NoWordsScore">1 when the visible text is sentence punctuation alone (<see cref="OutputFeatures.SentencePunctuationOnly"/>), else 0.</param>
 /// <param name="Repeats">How many times the trailing loop's unit repeats (0 without a loop).</param>
 /// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
+/// <param name="NearCopyScore">The near-copy run against its limits when past them, else 0. Not part of
+/// <paramref name="RepetitionScore"/>: the drift indicator keeps counting verbatim repetition, as its baselines did.</param>
 public readonly record struct DegenerationSigns(
     double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double NoWordsScore, double Repeats,
-    double CompressionLimit);
+    double CompressionLimit, double NearCopyScore);

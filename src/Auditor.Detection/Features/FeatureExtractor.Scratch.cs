@@ -58,6 +58,23 @@ public static partial class FeatureExtractor
             return _keys.AsSpan(0, words);
         }
 
+        private ulong[] _shapes = [];
+        private int[] _shapeStarts = [];
+        private byte[] _covered = [];
+
+        // Token shapes, their start offsets and coverage flags for the near-copy search (at most one token per character).
+        public void NearCopyBuffers(int tokens, out Span<ulong> shapes, out Span<int> starts, out Span<byte> covered)
+        {
+            if (_shapes.Length < tokens)
+            {
+                var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(tokens, 1024));
+                (_shapes, _shapeStarts, _covered) = (new ulong[size], new int[size], new byte[size]);
+            }
+            shapes = _shapes.AsSpan(0, tokens);
+            starts = _shapeStarts.AsSpan(0, tokens);
+            covered = _covered.AsSpan(0, tokens);
+        }
+
         private uint _epoch;
 
         public Span<ulong> Set(int size, out uint epoch)

@@ -99,6 +99,7 @@ public static partial class FeatureExtractor
         // n-gram statistics cover the last MaxNGramWords words: bounded memory on a 1 MiB output, and the end is where loops are.
         var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
+        var nearCopies = TrailingNearCopies(text, wordCount, scratch);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
@@ -149,6 +150,9 @@ public static partial class FeatureExtractor
             TrailingLoopPeriod = lz.LoopPeriod,
             TrailingLoopPeriodWords = wordLoop.Period,
             TrailingLoopWords = wordLoop.Words,
+            NearCopyRunTokens = nearCopies.Tokens,
+            NearCopyRunStart = nearCopies.Start,
+            NearCopyRunShare = nearCopies.Share,
         };
     }
 

@@ -99,6 +99,18 @@ public sealed record OutputFeatures
     public int TrailingLoopPeriodWords { get; init; }
     public int TrailingLoopWords { get; init; }
 
+    /// <summary>
+    /// Near-verbatim repetition the text ends in: tokens of the longest stretch at the end in which at least 80% of the
+    /// tokens lie in a word 4-gram seen earlier, on token shapes (lower case, each run of digits one digit, a capitalised
+    /// word "a name"; a 4-gram of punctuation and numbers alone does not count), its start offset (-1 when none) and its
+    /// share of the output's tokens. 0 unless at least 16 of the last 20 tokens lie in such a 4-gram (the text ends
+    /// repeating) and the output has 200+ word tokens. A template line with small changes (a growing enumeration, a
+    /// list of "X, the element found in our Y" lines, test cases differing in their numbers) is such a run.
+    /// </summary>
+    public int NearCopyRunTokens { get; init; }
+    public int NearCopyRunStart { get; init; } = -1;
+    public double NearCopyRunShare { get; init; }
+
     // ---- characters and scripts ----
 
     /// <summary>U+FFFD replacement characters (broken decoding) and control characters other than tab, CR and LF.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Json.Schema;
 
 namespace Auditor.Detection.Format;
 
@@ -10,12 +11,17 @@ namespace Auditor.Detection.Format;
 /// by default: <c>format: { signs: { json: on } }</c> says the output is one JSON value and nothing else;
 /// <c>fencedJson: on</c> also accepts that value inside one markdown code fence (<c>```json ... ```</c>), as chat models
 /// often write it. Invalid JSON, text after the value, or a fence the stream does not accept is flagged (score 1) with the
-/// parser's message and the position of the error as evidence. A stream that declares no format is not judged (abstains).
-/// JSON Schema validation is not done.
+/// parser's message and the position of the error as evidence. A stream may also name a JSON Schema file of
+/// rules/schemas/ (<c>format: { signs: { json: on }, schema: schemas/invoice.json }</c>): valid JSON that breaks it is
+/// flagged with the JSON Pointer of the failing value and the keyword that failed (JsonSchema.Net, draft 2020-12 unless
+/// the schema says otherwise; remote references are not fetched). A stream that declares no format is not judged (abstains).
 /// </summary>
 public sealed class JsonFormatDetector : IDetector
 {
     public const string JsonSign = "json", FencedJsonSign = "fencedJson";
+
+    /// <summary>The rules/ parameter naming a JSON Schema file of rules/schemas/ the value must satisfy.</summary>
+    public const string SchemaParameter = "schema";
 
     public static IReadOnlyList<string> SignNames { get; } = [JsonSign, FencedJsonSign];
 
@@ -58,6 +64,8 @@ public sealed class JsonFormatDetector : IDetector
         try
         {
             using var document = JsonDocument.Parse(body, Options);
+            if (settings.Parameter(SchemaParameter) is { } schemaPath)
+                return CheckSchema(context, settings, schemaPath, document.RootElement, output, start, length);
             return new DetectorResult(Name, 0, settings.Threshold, false, [], "The output is valid JSON, as the stream declares.");
         }
         catch (JsonException e)
@@ -67,6 +75,29 @@ public sealed class JsonFormatDetector : IDetector
             return Flag(settings, Math.Min(at, Math.Max(0, output.Length - 1)), output.Length == 0 ? 0 : 1, string.Create(CultureInfo.InvariantCulture,
                 $"The stream declares JSON, but the output is not valid JSON at line {(e.LineNumber ?? 0) + 1}, character {CharOffset(body.Span, e.LineNumber ?? 0, e.BytePositionInLine ?? 0) - LineStart(body.Span, e.LineNumber ?? 0) + 1}: {message}"));
         }
+    }
+
+    // The schema named in rules/ (compiled at load, so a missing or invalid file was refused then). The first error,
+    // deepest first, is reported with its JSON Pointer and the keyword that failed; the evidence is the JSON value.
+    private DetectorResult CheckSchema(DetectionContext context, DetectorSettings settings, string schemaPath, JsonElement root, string output,
+        int start, int length)
+    {
+        if (context.Rules is null || !context.Rules.Schemas.TryGetValue(schemaPath, out var schema))
+            return DetectorResult.Abstain(Name, settings.Threshold, $"The schema {schemaPath} is not loaded with these rules.");
+        var result = schema.Evaluate(root, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (result.IsValid)
+            return new DetectorResult(Name, 0, settings.Threshold, false, [], $"The output is valid JSON and satisfies {schemaPath}.");
+        var failure = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+            .OrderByDescending(d => d.InstanceLocation.ToString().Count(c => c == '/'))
+            .Select(d => (Pointer: d.InstanceLocation.ToString(), Rule: d.EvaluationPath.ToString(), Error: d.Errors!.First()))
+            .FirstOrDefault();
+        var pointer = failure.Pointer is { Length: > 0 } p ? p : "/";
+        // The evaluation path names the schema keyword that failed (".../additionalProperties/note").
+        var reason = failure.Error.Key is null ? "the value does not satisfy the schema" : $"schema {failure.Rule}, {failure.Error.Key}: {failure.Error.Value}";
+        var first = start + (output.AsSpan(start, length).Length - output.AsSpan(start, length).TrimStart().Length);
+        return new DetectorResult(Name, 1, settings.Threshold, 1 >= settings.Threshold,
+            [new EvidenceSpan(first, Math.Max(0, start + length - first), $"fails {schemaPath} at {pointer}")],
+            $"The output is valid JSON but breaks the stream's schema {schemaPath} at {pointer} ({reason}).");
     }
 
     private DetectorResult Flag(DetectorSettings settings, int start, int length, string explanation) =>

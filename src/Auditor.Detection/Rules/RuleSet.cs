@@ -7,8 +7,11 @@ namespace Auditor.Detection.Rules;
 /// <summary>
 /// A detector's settings as written in rules/: any part may be left out to inherit. <paramref name="Signs"/> switches
 /// named signs of the detector's score on or off (degeneration's); a sign not named keeps what it inherits.
+/// <paramref name="Parameters"/> are the detector's named values (the language detector's <c>expect</c>, the format
+/// detector's <c>schema</c>); one not named keeps what it inherits.
 /// </summary>
-public sealed record DetectorOverride(bool? Enabled, double? Threshold, IReadOnlyDictionary<string, bool>? Signs = null);
+public sealed record DetectorOverride(bool? Enabled, double? Threshold, IReadOnlyDictionary<string, bool>? Signs = null,
+    IReadOnlyDictionary<string, string>? Parameters = null);
 
 /// <summary>Review fractions of a stream: the uniform stratum and the share of flagged samples also reviewed.</summary>
 public sealed record ReviewFractionSettings(double Uniform, double Flagged)
@@ -55,8 +58,10 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
         ReviewFractionSettings review,
         TemplateTokenSet templateTokens,
         IReadOnlyList<RegexRule> regexRules,
-        string fingerprint)
+        string fingerprint,
+        IReadOnlyDictionary<string, Json.Schema.JsonSchema>? schemas = null)
     {
+        Schemas = schemas ?? new Dictionary<string, Json.Schema.JsonSchema>();
         Detectors = detectors;
         Streams = streams;
         Review = review;
@@ -73,6 +78,9 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     public ReviewFractionSettings Review { get; }
     public TemplateTokenSet TemplateTokens { get; }
     public IReadOnlyList<RegexRule> RegexRules { get; }
+
+    /// <summary>The JSON Schema files of rules/schemas/, compiled, by their path in rules/ ("schemas/invoice.json").</summary>
+    public IReadOnlyDictionary<string, Json.Schema.JsonSchema> Schemas { get; }
 
     /// <summary>SHA-256 of the files' names and contents: the version of the configuration.</summary>
     public string Fingerprint { get; }
@@ -107,11 +115,14 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
         var enabled = true;
         var threshold = detector.DefaultThreshold;
         HashSet<string>? signsOff = detector.SignsOffByDefault.Count > 0 ? new HashSet<string>(detector.SignsOffByDefault, StringComparer.Ordinal) : null;
+        Dictionary<string, string>? parameters = null;
         Apply(Detectors);
         foreach (var stream in matchingStreams)
             Apply(stream.Detectors);
         var settings = new DetectorSettings(enabled, threshold);
-        return signsOff is { Count: > 0 } ? settings with { SignsOff = signsOff.ToFrozenSet(StringComparer.Ordinal) } : settings;
+        if (signsOff is { Count: > 0 })
+            settings = settings with { SignsOff = signsOff.ToFrozenSet(StringComparer.Ordinal) };
+        return parameters is null ? settings : settings with { Parameters = parameters.ToFrozenDictionary(StringComparer.Ordinal) };
 
         void Apply(IReadOnlyDictionary<string, DetectorOverride> overrides)
         {
@@ -119,6 +130,8 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
                 return;
             enabled = o.Enabled ?? enabled;
             threshold = o.Threshold ?? threshold;
+            foreach (var (name, value) in o.Parameters ?? new Dictionary<string, string>())
+                (parameters ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = value;
             if (o.Signs is null)
                 return;
             foreach (var (sign, on) in o.Signs)

@@ -29,7 +29,17 @@ public sealed record RulesLoadResult(RuleSet? RuleSet, IReadOnlyList<RuleError> 
 public static class RulesLoader
 {
     /// <summary>The detector names rules/ may configure, unless the caller passes its own list.</summary>
-    public static IReadOnlyCollection<string> BuiltinDetectorNames { get; } = ["empty", "truncation", "degeneration", "length", "leakage", "rules", "reasoning", "format"];
+    public static IReadOnlyCollection<string> BuiltinDetectorNames { get; } = ["empty", "truncation", "degeneration", "length", "leakage", "rules", "reasoning", "format", "language"];
+
+    /// <summary>The detectors that take named values in rules/, with those names.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> ParametersByDetector { get; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) {
+            ["language"] = [Language.LanguageMismatchDetector.ExpectParameter],
+            ["format"] = [Format.JsonFormatDetector.SchemaParameter],
+        };
+
+    /// <summary>JSON Schema files live here, under the rules directory: rules/schemas/*.json.</summary>
+    public const string SchemaFolder = "schemas";
 
     /// <summary>The detectors whose score is made of named signs that rules/ may switch per stream, with those names.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> SignsByDetector { get; } =
@@ -37,6 +47,7 @@ public static class RulesLoader
             ["degeneration"] = DegenerationDetector.SignNames,
             ["rules"] = RegexRulesDetector.SignNames,
             ["format"] = Format.JsonFormatDetector.SignNames,
+            ["language"] = Language.LanguageMismatchDetector.SignNames,
         };
 
     public static RulesLoadResult LoadDirectory(string directory, IReadOnlyCollection<string>? detectorNames = null)
@@ -49,18 +60,30 @@ public static class RulesLoader
             .Order(StringComparer.Ordinal)
             .Select(f => (Path.GetFileName(f), ReadAllTextShared(f)))
             .ToList();
-        return Load(files, detectorNames);
+        var schemaDirectory = Path.Combine(directory, SchemaFolder);
+        var schemas = Directory.Exists(schemaDirectory)
+            ? Directory.EnumerateFiles(schemaDirectory, "*.json").Order(StringComparer.Ordinal)
+                .Select(f => (SchemaFolder + "/" + Path.GetFileName(f), ReadAllTextShared(f))).ToList()
+            : [];
+        return Load(files, detectorNames, schemas);
     }
 
-    /// <summary>Loads (file name, YAML text) pairs as if they were the files of one rules directory.</summary>
-    public static RulesLoadResult Load(IEnumerable<(string File, string Yaml)> files, IReadOnlyCollection<string>? detectorNames = null)
+    /// <summary>
+    /// Loads (file name, YAML text) pairs as if they were the files of one rules directory, with the JSON Schema files
+    /// of its schemas/ folder as (path in rules/, JSON text) pairs.
+    /// </summary>
+    public static RulesLoadResult Load(IEnumerable<(string File, string Yaml)> files, IReadOnlyCollection<string>? detectorNames = null,
+        IEnumerable<(string Path, string Json)>? schemas = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         var builder = new Builder(detectorNames ?? BuiltinDetectorNames);
         var list = files.ToList();
+        var schemaList = schemas?.ToList() ?? [];
+        foreach (var (path, json) in schemaList)
+            builder.AddSchema(path, json);
         foreach (var (file, yaml) in list)
             builder.AddFile(file, yaml);
-        return builder.Build(Fingerprint(list));
+        return builder.Build(Fingerprint(list.Concat(schemaList)));
     }
 
     private static string ReadAllTextShared(string path)
@@ -93,6 +116,22 @@ public static class RulesLoader
         private string? _reviewSource;
         private bool _anyTemplateTokens;
         private string _file = "";
+        private readonly Dictionary<string, Json.Schema.JsonSchema> _schemas = new(StringComparer.Ordinal);
+        private readonly List<(string File, int Line, string Schema)> _schemaUses = [];
+
+        // A schema file is compiled once per load, in a registry of its own (the library's global registry would keep
+        // every version of a reloaded file and refuse a second schema with the same $id).
+        public void AddSchema(string path, string json)
+        {
+            try
+            {
+                _schemas[path] = Json.Schema.JsonSchema.FromText(json, new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or NotSupportedException or Json.Schema.JsonSchemaException)
+            {
+                _errors.Add(new RuleError(path, 0, $"not a valid JSON Schema: {e.Message}"));
+            }
+        }
 
         public void AddFile(string file, string yaml)
         {
@@ -167,10 +206,15 @@ public static class RulesLoader
 
         public RulesLoadResult Build(string fingerprint)
         {
+            foreach (var (file, line, schema) in _schemaUses)
+            {
+                if (!_schemas.ContainsKey(schema))
+                    _errors.Add(new RuleError(file, line, $"schema '{schema}' is not a file in rules/{SchemaFolder}/ (loaded: {(_schemas.Count == 0 ? "none" : string.Join(", ", _schemas.Keys))})"));
+            }
             if (_errors.Count > 0)
                 return new RulesLoadResult(null, _errors);
             var tokens = _anyTemplateTokens ? new TemplateTokenSet(_templateTokens) : TemplateTokenSet.Default;
-            var set = new RuleSet(_detectors, _streams, _review ?? ReviewFractionSettings.Default, tokens, _rules, fingerprint);
+            var set = new RuleSet(_detectors, _streams, _review ?? ReviewFractionSettings.Default, tokens, _rules, fingerprint, _schemas);
             return new RulesLoadResult(set, []);
         }
 
@@ -276,6 +320,7 @@ public static class RulesLoader
                 bool? enabled = null;
                 double? threshold = null;
                 Dictionary<string, bool>? signs = null;
+                Dictionary<string, string>? parameters = null;
                 if (value is YamlScalarNode)
                 {
                     // Shorthand: "degeneration: off".
@@ -294,7 +339,17 @@ public static class RulesLoader
                                     Error(v.Start.Line, "threshold must be a finite number");
                                 break;
                             case "signs": signs = Signs(name, v); break;
-                            default: Error(k.Start.Line, $"unknown key '{Key(k)}' for detector '{name}' (expected enabled, threshold, signs)"); break;
+                            default:
+                                if (ParametersByDetector.TryGetValue(name, out var known) && known.Contains(Key(k)))
+                                {
+                                    if (Parameter(name, Key(k), v) is { } parameterValue)
+                                        (parameters ??= new Dictionary<string, string>(StringComparer.Ordinal))[Key(k)] = parameterValue;
+                                }
+                                else
+                                {
+                                    Error(k.Start.Line, $"unknown key '{Key(k)}' for detector '{name}' (expected enabled, threshold, signs{(ParametersByDetector.TryGetValue(name, out var p) ? ", " + string.Join(", ", p) : "")})");
+                                }
+                                break;
                         }
                     }
                 }
@@ -302,9 +357,32 @@ public static class RulesLoader
                 {
                     Error(value.Start.Line, $"detector '{name}' takes {{enabled, threshold, signs}} or on/off");
                 }
-                result[name] = new DetectorOverride(enabled, threshold, signs);
+                result[name] = new DetectorOverride(enabled, threshold, signs, parameters);
             }
             return result;
+        }
+
+        // "expect: fr" (an ISO 639-1 code the language detector knows), "schema: schemas/invoice.json" (a file of rules/schemas/).
+        private string? Parameter(string detector, string key, YamlNode node)
+        {
+            var value = Scalar(node, $"the {detector} detector's {key}");
+            if (value is null)
+                return null;
+            if (key == Language.LanguageMismatchDetector.ExpectParameter)
+            {
+                if (!Language.LanguageMismatchDetector.TryParseLanguage(value, out _))
+                {
+                    Error(node.Start.Line, $"expect '{value}' is not an ISO 639-1 language code the language detector knows (such as en, fr, de, zh)");
+                    return null;
+                }
+                return value.ToLowerInvariant();
+            }
+            // A schema path is relative to the rules directory; "rules/schemas/x.json" is read as "schemas/x.json".
+            var path = value.Replace('\\', '/');
+            if (path.StartsWith("rules/", StringComparison.Ordinal))
+                path = path["rules/".Length..];
+            _schemaUses.Add((_file, (int)node.Start.Line, path));
+            return path;
         }
 
         // "signs: { noWords: off }": a detector's named signs switched on or off.

@@ -39,7 +39,7 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
         {
             try
             {
-                _watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+                _watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
                 _watcher.Changed += OnFileEvent;
                 _watcher.Created += OnFileEvent;
                 _watcher.Deleted += OnFileEvent;
@@ -151,13 +151,17 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
         }
     }
 
+    // The JSON Schema files of rules/schemas/ count too: a stream's schema is part of its configuration.
     private string StampFiles()
     {
+        var schemas = Path.Combine(_directory, RulesLoader.SchemaFolder);
+        var schemaFiles = Directory.Exists(schemas) ? Directory.EnumerateFiles(schemas, "*.json") : [];
         return string.Join('|', Directory.EnumerateFiles(_directory)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            .Concat(schemaFiles)
             .Order(StringComparer.Ordinal)
             .Select(f => new FileInfo(f))
-            .Select(fi => $"{fi.Name}:{fi.Length}:{fi.LastWriteTimeUtc.Ticks}"));
+            .Select(fi => $"{fi.FullName}:{fi.Length}:{fi.LastWriteTimeUtc.Ticks}"));
     }
 
     public void Dispose()

@@ -1,0 +1,156 @@
+using System.Numerics;
+
+namespace Auditor.Detection.Features;
+
+// Near-verbatim repetition: word 4-grams on token shapes (digits, case and capitalised names folded).
+public static partial class FeatureExtractor
+{
+    /// <summary>A near-copy n-gram is this many tokens long (Welleck et al.'s seq-rep-4 unit).</summary>
+    public const int NearCopyGram = 4;
+
+    /// <summary>
+    /// The trailing near-copy run is the longest stretch at the end in which at least this share of the tokens lie in a
+    /// 4-gram seen earlier: four of five, so a new name or word in each line does not end the run, a new sentence does.
+    /// </summary>
+    public const double NearCopyDensity = 0.8;
+
+    /// <summary>The text must end repeating: at least 16 of its last 20 tokens lie in a 4-gram seen earlier.</summary>
+    public const int NearCopyTailTokens = 20, NearCopyTailEchoed = 16;
+
+    /// <summary>Outputs with fewer tokens are not searched: the sign needs 200 tokens in its run (DegenerationDetector.NearCopyTokensLimit).</summary>
+    public const int NearCopyMinTokens = 200;
+
+    // The analysis covers the last 131,072 characters (about 25,000 words): bounded memory, and the end is where runs are.
+    private const int NearCopyMaxChars = 131_072;
+
+    private static readonly ulong s_nameShape = 0x51_7C_C1_B7_27_22_0A_95UL;
+
+    private readonly record struct NearCopyRun(int Tokens, int Start, double Share);
+
+    private const byte Blank = 0, Word = 1, Mark = 2, Ideograph = 3;
+
+    // Token classes of the ASCII characters: white space is skipped, letters and digits make words, anything else ('_'
+    // included) is a mark of its own.
+    private static readonly byte[] s_nearCopyAscii = Enumerable.Range(0, 128).Select(c => (char)c switch
+    {
+        ' ' or '\n' or '\t' or '\r' or '\v' or '\f' => Blank,
+        >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' => Word,
+        _ => Mark,
+    }).ToArray();
+
+    private static byte Kind(char c)
+    {
+        if (c < 128)
+            return s_nearCopyAscii[c];
+        if (c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'
+            or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF')
+        {
+            return Ideograph;
+        }
+        if (char.IsWhiteSpace(c))
+            return Blank;
+        return char.IsLetterOrDigit(c) ? Word : Mark;
+    }
+
+    // Token shapes: a run of letters and digits is one token, lower-cased, each run of digits read as one digit, a
+    // capitalised word (an upper-case letter, then lower-case ones) read as "a name"; a CJK character or a punctuation
+    // mark is a token of its own. A 4-gram counts when one of its tokens holds a letter (runs of punctuation, table
+    // rules and numbers alone are not text that repeats). Then, from the end backwards, the longest stretch whose tokens
+    // are at least 80% covered by 4-grams seen earlier in the text.
+    private static NearCopyRun TrailingNearCopies(ReadOnlySpan<char> text, int wordCount, Scratch scratch)
+    {
+        if (wordCount < NearCopyMinTokens)
+            return new NearCopyRun(0, -1, 0);
+        var from = Math.Max(0, text.Length - NearCopyMaxChars);
+        scratch.NearCopyBuffers(text.Length - from + 1, out var hashes, out var starts, out var covered);
+        var n = 0;
+        var i = from;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            var kind = Kind(c);
+            if (kind == Blank)
+            {
+                i++;
+                continue;
+            }
+            starts[n] = i;
+            if (kind != Word)
+            {
+                hashes[n++] = (PunctuationShape(c) << 1) | (kind == Ideograph ? 1UL : 0UL);
+                i++;
+                continue;
+            }
+            // A word: fold as it goes; decide "name" at its end.
+            ulong h = 0xCBF29CE484222325UL;
+            bool letter = false, firstUpper = IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
+            var start = i;
+            for (; i < text.Length && Kind(text[i]) == Word; i++)
+            {
+                var d = text[i];
+                if (d < 128 ? (uint)(d - '0') < 10 : char.IsDigit(d))
+                {
+                    if (!inDigits)
+                        h = (h ^ '0') * 0x100000001B3UL;
+                    inDigits = true;
+                    continue;
+                }
+                inDigits = false;
+                letter = true;
+                if (i > start)
+                {
+                    restLower &= !IsUpper(d);
+                    restHasLower |= d < 128 ? (uint)(d - 'a') < 26 : char.IsLower(d);
+                }
+                h = (h ^ (d < 128 ? (uint)(d | ((uint)(d - 'A') < 26 ? 0x20 : 0)) : char.ToLowerInvariant(d))) * 0x100000001B3UL;
+            }
+            if (firstUpper && restLower && restHasLower)
+                h = s_nameShape;
+            hashes[n++] = (h << 1) | (letter ? 1UL : 0UL);
+        }
+        if (n < NearCopyGram)
+            return new NearCopyRun(0, -1, 0);
+
+        var grams = n - NearCopyGram + 1;
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, grams * 2));
+        var set = scratch.Set(capacity, out var epoch);
+        var tag = (ulong)epoch << 32;
+        covered[..n].Clear();
+        nint mask = capacity - 1;
+        ref var set0 = ref set[0];
+        for (var k = 0; k < grams; k++)
+        {
+            ulong key = 0x9E3779B97F4A7C15UL, letters = 0;
+            for (var j = 0; j < NearCopyGram; j++)
+            {
+                var t = hashes[k + j];
+                letters |= t & 1;
+                key = (key ^ t) * 0xBF58476D1CE4E5B9UL;
+                key ^= key >> 31;
+            }
+            if (letters == 0)
+                continue;
+            if (Add(ref set0, key, tag, mask) == 0)
+                covered.Slice(k, NearCopyGram).Fill(1);
+        }
+
+        var tail = 0;
+        for (var k = n - NearCopyTailTokens; k < n; k++)
+            tail += covered[k];
+        if (tail < NearCopyTailEchoed)
+            return new NearCopyRun(0, -1, 0);
+        // Longest suffix with covered >= 0.8 x length, in integers: 5 x covered >= 4 x length.
+        int sum = 0, best = 0;
+        for (var len = 1; len <= n; len++)
+        {
+            sum += covered[n - len];
+            if (5 * sum >= 4 * len)
+                best = len;
+        }
+        return new NearCopyRun(best, starts[n - best], (double)best / n);
+
+        static bool IsUpper(char c) => c < 128 ? (uint)(c - 'A') < 26 : char.IsUpper(c);
+
+        static ulong PunctuationShape(char c) => (c + 0x10000UL) * 0x85EBCA6B_C2B2AE35UL;
+    }
+}
