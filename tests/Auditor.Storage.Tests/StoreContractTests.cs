@@ -179,20 +179,6 @@ public abstract class StoreContractTests : MigratedDatabaseTest
     }
 
     [Fact]
-    public async Task Retention_forgets_only_ids_older_than_the_cutoff()
-    {
-        var old = TestSamples.Valid() with { OccurredAt = DateTimeOffset.UtcNow.AddDays(-29) };
-        var recent = TestSamples.Valid();
-        await Writer.CommitAsync([Audited(old), Audited(recent)], [], default);
-
-        var purged = await new SampleIdRetention(Database).PurgeAsync(DateTimeOffset.UtcNow.AddDays(-28), default);
-
-        Assert.Equal(1, purged);
-        Assert.False(await Reader.WasCountedAsync(old.SampleId!, default));
-        Assert.True(await Reader.WasCountedAsync(recent.SampleId!, default));
-    }
-
-    [Fact]
     public async Task Two_servers_migrating_at_once_both_succeed()
     {
         var other = Test.OpenAnother();

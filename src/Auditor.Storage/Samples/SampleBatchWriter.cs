@@ -208,8 +208,8 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 {database.Json("Attributes")}, @Flagged, {database.Json("Features")})
             """;
         var resultSql = $"""
-            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation)
-            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation)
+            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
+            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation, @OccurredAt)
             """;
         await c.ExecuteAsync(new CommandDefinition(sampleSql, rows.Select(a => new
         {
@@ -224,7 +224,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         await c.ExecuteAsync(new CommandDefinition(resultSql, rows.SelectMany(a => a.Inspection.Results.Select(r => new
         {
             a.Sample.SampleId, r.Detector, r.Score, r.Threshold, r.Flagged, r.Abstained,
-            Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation,
+            Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation, OccurredAt = a.Sample.OccurredAt!.Value,
         })).ToList(), tx, cancellationToken: ct));
     }
 
