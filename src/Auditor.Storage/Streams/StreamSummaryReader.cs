@@ -14,9 +14,23 @@ public sealed record StreamSummary(
     IReadOnlyDictionary<string, long> FlaggedByDetector, long ReviewItems, long ReviewPending,
     DateTimeOffset FirstHour, DateTimeOffset LastHour);
 
-/// <summary>Stream summaries from the stream-hour counters.</summary>
+/// <summary>
+/// Stream summaries: stored weeks wholly inside the range from the weekly aggregates, the rest (the current week, the
+/// range's partial edges, weeks not stored yet) from the stream-hour counters, so a long range costs streams x weeks.
+/// </summary>
 public sealed class StreamSummaryReader(AuditorDatabase database)
 {
+    private const string WeekStreamsSql = """
+        SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
+               MIN(first_hour) AS FirstHour, MAX(last_hour) AS LastHour
+        FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to
+        GROUP BY model, route
+        """;
+    private const string WeekDetectorsSql = """
+        SELECT model AS Model, route AS Route, detector AS Detector, SUM(flagged) AS Flagged
+        FROM week_detector_counts WHERE week_start >= @from AND week_start <= @to
+        GROUP BY model, route, detector
+        """;
     private const string StreamsSql = """
         SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
                MIN(hour) AS FirstHour, MAX(hour) AS LastHour
@@ -37,9 +51,29 @@ public sealed class StreamSummaryReader(AuditorDatabase database)
     public async Task<IReadOnlyList<StreamSummary>> ListAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var args = new { from, to };
-        var streams = await c.QueryAsync<StreamRow>(new CommandDefinition(StreamsSql, args, cancellationToken: ct));
-        var detectors = (await c.QueryAsync<DetectorRow>(new CommandDefinition(DetectorsSql, args, cancellationToken: ct)))
+        var cover = await Reports.ReportDataReader.CoverAsync(c, from, to, ct);
+        var streamRows = new List<StreamRow>();
+        var detectorRows = new List<DetectorRow>();
+        if (cover.StoredWeeks.Count > 0)
+        {
+            var weeks = new { from = cover.StoredWeeks[0], to = cover.StoredWeeks[^1] };
+            streamRows.AddRange(await c.QueryAsync<StreamRow>(new CommandDefinition(WeekStreamsSql, weeks, cancellationToken: ct)));
+            detectorRows.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(WeekDetectorsSql, weeks, cancellationToken: ct)));
+        }
+        foreach (var (rangeFrom, rangeTo) in cover.HourRanges)
+        {
+            var args = new { from = rangeFrom, to = rangeTo };
+            streamRows.AddRange(await c.QueryAsync<StreamRow>(new CommandDefinition(StreamsSql, args, cancellationToken: ct)));
+            detectorRows.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(DetectorsSql, args, cancellationToken: ct)));
+        }
+        var streams = streamRows.GroupBy(r => (r.Model, r.Route)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Route, StringComparer.Ordinal)
+            .Select(g => new StreamRow
+            {
+                Model = g.Key.Model, Route = g.Key.Route, Total = g.Sum(r => r.Total), Flagged = g.Sum(r => r.Flagged), Volume = g.Sum(r => r.Volume),
+                FirstHour = g.Min(r => r.FirstHour), LastHour = g.Max(r => r.LastHour),
+            }).ToList();
+        var detectors = detectorRows.GroupBy(d => (d.Model, d.Route, d.Detector))
+            .Select(g => new DetectorRow { Model = g.Key.Model, Route = g.Key.Route, Detector = g.Key.Detector, Flagged = g.Sum(d => d.Flagged) })
             .ToLookup(d => (d.Model, d.Route));
         var reviews = (await c.QueryAsync<ReviewRow>(new CommandDefinition(ReviewSql, cancellationToken: ct)))
             .ToDictionary(r => (r.Model, r.Route));
