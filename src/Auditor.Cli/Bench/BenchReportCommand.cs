@@ -14,9 +14,10 @@ namespace Auditor.Cli.Bench;
 /// <summary>
 /// <c>auditor bench report --streams N</c>: seeds a scratch PostgreSQL database (created beside the one
 /// ConnectionStrings__Postgres names, dropped afterwards) with N streams over eight weeks of hour counters and review
-/// items, then times the week's report reads and build, and the streams page's reads, first from the hour counters,
-/// then after the weekly aggregates are stored. Times are wall time of the reads on this client (an upper bound of
-/// the database time), the median of --runs runs.
+/// items (and the weekly aggregates the batch writer keeps beside them), then times the week's report reads and build,
+/// and the streams page's reads, first from the hour counters alone (as before migration 0013), then from the weekly
+/// aggregates. Times are wall time of the reads on this client (an upper bound of the database time), the median of
+/// --runs runs.
 /// </summary>
 public static class BenchReportCommand
 {
@@ -55,17 +56,12 @@ public static class BenchReportCommand
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "seeded {0} streams x {1} weeks (hour counters, {2} reviewed items per stream-week) in {3:0.0} s",
                 streams, WeeklyReportBuilder.TrendWeeks, reviewed, seed.Elapsed.TotalSeconds));
             var clock = new FixedClock(week.EndUtc.AddDays(1));
-            var reader = new ReportDataReader(database);
-            var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock);
-            var summaries = new StreamSummaryReader(database);
-
-            await MeasureAsync("hour counters", reader, loader, summaries, week, first, runs, ct);
-            var build = Stopwatch.StartNew();
-            var aggregates = new WeeklyAggregateStore(database);
-            for (var w = first; w < week.EndUtc; w = w.AddDays(7))
-                await aggregates.BuildAsync(w, clock.GetUtcNow(), ct);
-            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "stored {0} weeks of aggregates in {1:0.0} s", WeeklyReportBuilder.TrendWeeks, build.Elapsed.TotalSeconds));
-            await MeasureAsync("weekly aggregates", reader, loader, summaries, week, first, runs, ct);
+            foreach (var weekly in new[] { false, true })
+            {
+                var reader = new ReportDataReader(database, weekly);
+                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock);
+                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new StreamSummaryReader(database, weekly), week, first, runs, ct);
+            }
         }
         finally
         {
@@ -104,7 +100,7 @@ public static class BenchReportCommand
             label, counts, deployments, reviews, report, streamsWeek, streamsAll));
     }
 
-    // Hour counters for every stream and hour of the eight weeks (two detectors flag), and per stream and week `reviewed`
+    // Hour counters for every stream and hour of the eight weeks (two detectors flag) with their weekly sums, and per stream and week `reviewed`
     // flagged samples with a review item and a verdict: set-based SQL, so seeding 1,000 streams takes seconds, not hours.
     private static async Task SeedAsync(AuditorDatabase database, int streams, int reviewed, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -119,6 +115,16 @@ public static class BenchReportCommand
             INSERT INTO detector_hour_counters (model, route, deployment, hour, detector, flagged, flagged_volume)
             SELECT 'model-' || s, 'route', 'h100-fp8', h, d, 1, 1
             FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 hour', interval '1 hour') h, unnest(ARRAY['empty', 'truncation']) d
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO week_stream_counts (week_start, model, route, deployment, total, flagged, volume, flagged_volume, first_hour, last_hour)
+            SELECT w, 'model-' || s, 'route', 'h100-fp8', 50 * 168, 2 * 168, 50 * 168, 2 * 168, w, w + interval '167 hours'
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO week_detector_counts (week_start, model, route, deployment, detector, flagged, flagged_volume)
+            SELECT w, 'model-' || s, 'route', 'h100-fp8', d, 168, 168
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w, unnest(ARRAY['empty', 'truncation']) d
             """, args, cancellationToken: ct, commandTimeout: 600));
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, output, sampling_rate, flagged, features)
@@ -139,7 +145,8 @@ public static class BenchReportCommand
             INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
             SELECT sample_id, 'empty', 1, 0.5, true, false, '[]', 'empty', occurred_at FROM samples WHERE flagged
             """, args, cancellationToken: ct, commandTimeout: 600));
-        await c.ExecuteAsync(new CommandDefinition("ANALYZE", cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition(
+            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -41,8 +41,6 @@ public static class IncidentRegistration
         services.AddSingleton<ReportDataReader>();
         services.AddSingleton<WeeklyReportLoader>();
         services.AddSingleton<ReportCache>();                                // readers get a report built at most once a minute per week
-        services.AddSingleton<WeeklyAggregateStore>();
-        services.AddHostedService<WeeklyAggregateJob>();                     // weekly aggregates stored as each week ends
         services.AddSingleton<WeeklyReportStore>();
         services.AddSingleton<WeeklyReportRun>();
         services.AddHostedService<WeeklyReportJob>();

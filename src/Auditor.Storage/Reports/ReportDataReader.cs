@@ -10,12 +10,15 @@ namespace Auditor.Storage.Reports;
 /// Reads what the estimators need for a range of weeks: stream-hour counters (summed over deployments) with per-detector
 /// flags, review items with their settled verdicts, the verdicts themselves (reviewer agreement), and example outputs.
 /// </summary>
-public sealed class ReportDataReader(AuditorDatabase database)
+/// <param name="database">Where the counters are.</param>
+/// <param name="readWeeklyAggregates">False reads every hour from the hour counters, as before migration 0013 (for
+/// <c>auditor bench report</c>'s comparison); the figures are the same either way.</param>
+public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
     /// <summary>
-    /// Stream counters (summed over deployments) with per-detector flags over [from, to): one row per stream and stored
+    /// Stream counters (summed over deployments) with per-detector flags over [from, to): one row per stream and whole
     /// week from the weekly aggregates (its Hour is the week's start: estimators bucket by week), one per stream-hour for
-    /// the rest (the current week, weeks not stored yet). The cost follows streams x weeks for stored weeks.
+    /// partial weeks at the edges. The cost follows streams x weeks.
     /// </summary>
     public async Task<IReadOnlyList<StreamHourCounts>> CountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -38,7 +41,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
             FROM detector_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, hour, detector
             """;
         await using var c = await database.OpenAsync(ct);
-        var cover = await CoverAsync(c, from, to, ct);
+        var cover = WeekCover.Of(from, to, readWeeklyAggregates);
         var streams = new List<CountRow>();
         var detectors = new List<DetectorRow>();
         foreach (var (sql, dsql, args) in Reads(cover, weekStreams, weekDetectors, hourStreams, hourDetectors))
@@ -53,7 +56,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
             .ToList();
     }
 
-    /// <summary>Stream counters per deployment ("" for samples that named none), without per-detector flags; stored weeks from the aggregates.</summary>
+    /// <summary>Stream counters per deployment ("" for samples that named none), without per-detector flags; whole weeks from the aggregates.</summary>
     public async Task<IReadOnlyList<StreamHourCounts>> DeploymentCountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         const string weekSql = """
@@ -67,7 +70,7 @@ public sealed class ReportDataReader(AuditorDatabase database)
             FROM stream_hour_counters WHERE hour >= @from AND hour < @to
             """;
         await using var c = await database.OpenAsync(ct);
-        var cover = await CoverAsync(c, from, to, ct);
+        var cover = WeekCover.Of(from, to, readWeeklyAggregates);
         var rows = new List<CountRow>();
         foreach (var (sql, _, args) in Reads(cover, weekSql, null, hourSql, null))
             rows.AddRange(await c.QueryAsync<CountRow>(new CommandDefinition(sql, args, cancellationToken: ct)));
@@ -77,19 +80,11 @@ public sealed class ReportDataReader(AuditorDatabase database)
             .ToList();
     }
 
-    internal static async Task<WeekCover> CoverAsync(System.Data.Common.DbConnection c, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    // The statements to run for a cover: the whole weeks from the aggregates in one statement, the edges from the hour counters.
+    internal static IEnumerable<(string Sql, string? DetectorSql, object Args)> Reads(WeekCover cover, string weekSql, string? weekDetectorSql, string hourSql, string? hourDetectorSql)
     {
-        var stored = (await c.QueryAsync<DateTimeOffset>(new CommandDefinition(
-            "SELECT week_start FROM week_aggregates WHERE week_start >= @from AND week_start < @to", new { from, to }, cancellationToken: ct))).ToHashSet();
-        return WeekCover.Of(from, to, stored);
-    }
-
-    // The statements to run for a cover: the stored weeks from the aggregates in one statement (only stored weeks have
-    // aggregate rows, so the span from the first to the last holds no other), the rest from the hour counters.
-    private static IEnumerable<(string Sql, string? DetectorSql, object Args)> Reads(WeekCover cover, string weekSql, string? weekDetectorSql, string hourSql, string? hourDetectorSql)
-    {
-        if (cover.StoredWeeks.Count > 0)
-            yield return (weekSql, weekDetectorSql, new { from = cover.StoredWeeks[0], to = cover.StoredWeeks[^1] });
+        if (cover.FirstWeek is { } first && cover.LastWeek is { } last)
+            yield return (weekSql, weekDetectorSql, new { from = first, to = last });
         foreach (var (from, to) in cover.HourRanges)
             yield return (hourSql, hourDetectorSql, new { from, to });
     }

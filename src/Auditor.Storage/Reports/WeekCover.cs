@@ -3,30 +3,27 @@ using Auditor.Storage.Retention;
 namespace Auditor.Storage.Reports;
 
 /// <summary>
-/// How a time range [From, To) is read: stored weeks that lie wholly inside it come from the weekly aggregates, and the
-/// rest (the current week, weeks not stored yet, partial weeks at the edges) from the hour counters.
+/// How a time range [From, To) is read: whole weeks (Monday 00:00 UTC) inside it from the weekly aggregates, the partial
+/// weeks at its edges from the hour counters. A range of whole weeks costs streams x weeks, whatever the traffic.
 /// </summary>
-public sealed record WeekCover(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<DateTimeOffset> StoredWeeks, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> HourRanges)
+public sealed record WeekCover(DateTimeOffset From, DateTimeOffset To, DateTimeOffset? FirstWeek, DateTimeOffset? LastWeek,
+    IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> HourRanges)
 {
-    public static WeekCover Of(DateTimeOffset from, DateTimeOffset to, IReadOnlySet<DateTimeOffset> stored)
+    public static WeekCover Of(DateTimeOffset from, DateTimeOffset to, bool readWeeks = true)
     {
-        var weeks = new List<DateTimeOffset>();
+        var first = TimePartitionedTables.WeekStart(from);
+        if (first < from)
+            first = first.AddDays(7);
+        var end = first; // the end of the last whole week inside the range
+        while (end.AddDays(7) <= to)
+            end = end.AddDays(7);
+        if (!readWeeks || end == first)
+            return new WeekCover(from, to, null, null, from < to ? [(from, to)] : []);
         var ranges = new List<(DateTimeOffset, DateTimeOffset)>();
-        var cursor = from;
-        var week = TimePartitionedTables.WeekStart(from);
-        if (week < from)
-            week = week.AddDays(7);
-        for (; week.AddDays(7) <= to; week = week.AddDays(7))
-        {
-            if (!stored.Contains(week))
-                continue;
-            if (cursor < week)
-                ranges.Add((cursor, week));
-            weeks.Add(week);
-            cursor = week.AddDays(7);
-        }
-        if (cursor < to)
-            ranges.Add((cursor, to));
-        return new WeekCover(from, to, weeks, ranges);
+        if (from < first)
+            ranges.Add((from, first));
+        if (end < to)
+            ranges.Add((end, to));
+        return new WeekCover(from, to, first, end.AddDays(-7), ranges);
     }
 }

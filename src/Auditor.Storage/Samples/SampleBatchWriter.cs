@@ -165,6 +165,9 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (detectors.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
 
+        await WeeklyAggregates.UpsertAsync(c, tx, streams.Select(r => new WeeklyAggregates.StreamRow(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume)),
+            detectors.Select(r => new WeeklyAggregates.DetectorRow(r.Model, r.Route, r.Deployment, r.Hour, r.Detector, r.Flagged, r.FlaggedVolume)), ct);
+
         // A sample without its text has no text to loop or be blank: it would count as blank in the indicator rates.
         await UpsertIndicatorCountersAsync(c, tx, counted.Where(a => a.Sample.HasOutputText).ToList(), ct);
     }

@@ -15,10 +15,10 @@ public sealed record StreamSummary(
     DateTimeOffset FirstHour, DateTimeOffset LastHour);
 
 /// <summary>
-/// Stream summaries: stored weeks wholly inside the range from the weekly aggregates, the rest (the current week, the
-/// range's partial edges, weeks not stored yet) from the stream-hour counters, so a long range costs streams x weeks.
+/// Stream summaries: whole weeks inside the range from the weekly aggregates, the range's partial edges from the
+/// stream-hour counters, so a long range costs streams x weeks.
 /// </summary>
-public sealed class StreamSummaryReader(AuditorDatabase database)
+public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
     private const string WeekStreamsSql = """
         SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
@@ -51,12 +51,12 @@ public sealed class StreamSummaryReader(AuditorDatabase database)
     public async Task<IReadOnlyList<StreamSummary>> ListAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var cover = await Reports.ReportDataReader.CoverAsync(c, from, to, ct);
+        var cover = Reports.WeekCover.Of(from, to, readWeeklyAggregates);
         var streamRows = new List<StreamRow>();
         var detectorRows = new List<DetectorRow>();
-        if (cover.StoredWeeks.Count > 0)
+        if (cover.FirstWeek is { } firstWeek && cover.LastWeek is { } lastWeek)
         {
-            var weeks = new { from = cover.StoredWeeks[0], to = cover.StoredWeeks[^1] };
+            var weeks = new { from = firstWeek, to = lastWeek };
             streamRows.AddRange(await c.QueryAsync<StreamRow>(new CommandDefinition(WeekStreamsSql, weeks, cancellationToken: ct)));
             detectorRows.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(WeekDetectorsSql, weeks, cancellationToken: ct)));
         }

@@ -1,12 +1,8 @@
 -- Weekly aggregates: the stream-hour and detector-hour counters summed per ISO week (Monday 00:00 UTC), stream and
--- deployment, stored once the week is over (WeeklyAggregateJob) and read by the report, the streams page and the API
--- for every stored week, so their cost follows streams x weeks instead of stream-hours. A week is stored once: a
--- report request never rebuilds it. week_aggregates lists the stored weeks.
-CREATE TABLE week_aggregates (
-    week_start timestamptz PRIMARY KEY,
-    built_at   timestamptz NOT NULL
-);
-
+-- deployment. The batch writer upserts them in the batch's transaction beside the hour counters, so they always equal
+-- the hour counters summed by week (a late sample lands in its week at once; nothing rebuilds a week). The report,
+-- the streams page and the API read whole weeks from here and only partial weeks from the hour counters, so their cost
+-- follows streams x weeks. Backfilled here from the hour counters already kept.
 CREATE TABLE week_stream_counts (
     week_start     timestamptz NOT NULL,
     model          text NOT NULL,
@@ -32,12 +28,11 @@ CREATE TABLE week_detector_counts (
     PRIMARY KEY (week_start, model, route, deployment, detector)
 );
 
--- Review items queued per week, stream and stratum (the streams page's totals; pending counts are read live).
-CREATE TABLE week_review_items (
-    week_start timestamptz NOT NULL,
-    model      text NOT NULL,
-    route      text NOT NULL,
-    stratum    text NOT NULL,
-    items      bigint NOT NULL,
-    PRIMARY KEY (week_start, model, route, stratum)
-);
+INSERT INTO week_stream_counts (week_start, model, route, deployment, total, flagged, volume, flagged_volume, first_hour, last_hour)
+SELECT date_trunc('week', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', model, route, deployment,
+       SUM(total), SUM(flagged), SUM(volume), SUM(flagged_volume), MIN(hour), MAX(hour)
+FROM stream_hour_counters GROUP BY 1, model, route, deployment;
+
+INSERT INTO week_detector_counts (week_start, model, route, deployment, detector, flagged, flagged_volume)
+SELECT date_trunc('week', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', model, route, deployment, detector, SUM(flagged), SUM(flagged_volume)
+FROM detector_hour_counters GROUP BY 1, model, route, deployment, detector;

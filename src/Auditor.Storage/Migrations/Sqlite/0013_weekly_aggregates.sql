@@ -1,12 +1,6 @@
--- Weekly aggregates: the stream-hour and detector-hour counters summed per ISO week (Monday 00:00 UTC), stream and
--- deployment, stored once the week is over (WeeklyAggregateJob) and read by the report, the streams page and the API
--- for every stored week, so their cost follows streams x weeks instead of stream-hours. A week is stored once: a
--- report request never rebuilds it. week_aggregates lists the stored weeks.
-CREATE TABLE week_aggregates (
-    week_start text PRIMARY KEY,
-    built_at   text NOT NULL
-);
-
+-- Weekly aggregates (see the PostgreSQL 0013): hour counters summed per ISO week, stream and deployment, upserted by
+-- the batch writer beside the hour counters and backfilled here. Times are the fixed-width UTC text of UtcTimeHandler,
+-- so a week starts at the Monday on or before the hour, at 00:00.
 CREATE TABLE week_stream_counts (
     week_start     text NOT NULL,
     model          text NOT NULL,
@@ -32,12 +26,11 @@ CREATE TABLE week_detector_counts (
     PRIMARY KEY (week_start, model, route, deployment, detector)
 );
 
--- Review items queued per week, stream and stratum (the streams page's totals; pending counts are read live).
-CREATE TABLE week_review_items (
-    week_start text NOT NULL,
-    model      text NOT NULL,
-    route      text NOT NULL,
-    stratum    text NOT NULL,
-    items      integer NOT NULL,
-    PRIMARY KEY (week_start, model, route, stratum)
-);
+INSERT INTO week_stream_counts (week_start, model, route, deployment, total, flagged, volume, flagged_volume, first_hour, last_hour)
+SELECT strftime('%Y-%m-%dT00:00:00.0000000Z', substr(hour, 1, 10), '-6 days', 'weekday 1'), model, route, deployment,
+       SUM(total), SUM(flagged), SUM(volume), SUM(flagged_volume), MIN(hour), MAX(hour)
+FROM stream_hour_counters GROUP BY 1, model, route, deployment;
+
+INSERT INTO week_detector_counts (week_start, model, route, deployment, detector, flagged, flagged_volume)
+SELECT strftime('%Y-%m-%dT00:00:00.0000000Z', substr(hour, 1, 10), '-6 days', 'weekday 1'), model, route, deployment, detector, SUM(flagged), SUM(flagged_volume)
+FROM detector_hour_counters GROUP BY 1, model, route, deployment, detector;
