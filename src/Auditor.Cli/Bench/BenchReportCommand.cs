@@ -92,11 +92,12 @@ public static class BenchReportCommand
         var counts = await Median(() => reader.CountsAsync(first, week.EndUtc, ct));
         var deployments = await Median(() => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
         var reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
-        var report = await Median(() => loader.BuildAsync(week, ReportLinks.Default, ct));
+        // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
+        var report = (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds;
         var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
         var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | review items {3,8:0.0} ms | whole report build {4,8:0.0} ms | streams page, week {5,8:0.0} ms, 8 weeks {6,8:0.0} ms",
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | review items {3,8:0.0} ms | streams page, week {5,8:0.0} ms, 8 weeks {6,8:0.0} ms | whole report build (once) {4,8:0.0} ms",
             label, counts, deployments, reviews, report, streamsWeek, streamsAll));
     }
 
