@@ -50,6 +50,19 @@ public abstract class StoreContractTests : MigratedDatabaseTest
     }
 
     [Fact]
+    public async Task Counts_a_sample_id_re_sent_with_another_occurredAt_once_even_in_another_week()
+    {
+        var sample = TestSamples.Valid() with { OccurredAt = DateTimeOffset.UtcNow.AddDays(-20) };
+
+        var first = await Writer.CommitAsync([Audited(sample)], [], default);
+        var again = await Writer.CommitAsync([Audited(sample with { OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-1) })], [], default);
+
+        Assert.Equal((1, 0), (first.Counted, first.Duplicates));
+        Assert.Equal((0, 1), (again.Counted, again.Duplicates));
+        Assert.Equal(1, await CountAsync("sample_ids"));
+    }
+
+    [Fact]
     public async Task Counts_a_sample_repeated_within_one_batch_once()
     {
         var sample = TestSamples.Valid();
