@@ -76,8 +76,18 @@ start_rabbit_debian() {
   wait_port 5672 60 RabbitMQ
 }
 
+# The sharded-intake tests need RabbitMQ's consistent-hash exchange. Enabling a plugin on a running node needs no restart;
+# where rabbitmq-plugins cannot reach the node (a broker elsewhere), say so and let those tests report it.
+enable_rabbit_plugins() {
+  if command -v rabbitmq-plugins >/dev/null 2>&1 && rabbitmq-plugins -q enable rabbitmq_consistent_hash_exchange >/dev/null 2>&1; then
+    say "rabbitmq_consistent_hash_exchange enabled"
+  else
+    say "could not enable rabbitmq_consistent_hash_exchange here; enable it on the broker for the sharded-intake tests"
+  fi
+}
+
 ensure_servers() {
-  if postgres_ready && rabbit_ready; then say "PostgreSQL and RabbitMQ answer"; return 0; fi
+  if postgres_ready && rabbit_ready; then say "PostgreSQL and RabbitMQ answer"; enable_rabbit_plugins; return 0; fi
   if docker_engine; then
     say "starting PostgreSQL and RabbitMQ with docker compose"
     docker compose up -d postgres rabbitmq
@@ -89,6 +99,7 @@ ensure_servers() {
     command -v psql >/dev/null 2>&1 || apt_install postgresql-client
     postgres_ready || start_postgres_debian
     rabbit_ready || start_rabbit_debian
+    enable_rabbit_plugins
     postgres_ready || { say "PostgreSQL started but the auditor role cannot log in"; return 1; }
     return 0
   fi

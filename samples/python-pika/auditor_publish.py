@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import random
 import sys
@@ -100,6 +101,13 @@ def to_samples(request, response, *, route, deployment=None, latency_ms=None, ti
     return samples
 
 
+def stream_routing_key(sample):
+    """The stream's routing key (AuditorTopology.StreamRoutingKey): the fanout exchange ignores it, a sharded intake
+    (Auditor__Transport__Shards) hashes it so a stream's samples stay on one queue, in order."""
+    key = f"{sample.get('model') or ''}\n{sample.get('route') or ''}".encode("utf-8", errors="replace")
+    return hashlib.sha256(key).hexdigest()[:32]
+
+
 def head_sample(sample, rate, draw=random.random):
     """Head sampling: returns the sample to send (with samplingRate set) or None.
 
@@ -138,7 +146,7 @@ class AuditorPublisher:
         if self.channel is None or self.channel.is_closed:
             self._connect()
         # With confirm_delivery(), basic_publish blocks until the broker acks, and raises on a nack or a return.
-        self.channel.basic_publish(self.exchange, "", json.dumps(sample, ensure_ascii=False).encode("utf-8"),
+        self.channel.basic_publish(self.exchange, stream_routing_key(sample), json.dumps(sample, ensure_ascii=False).encode("utf-8"),
                                    pika.BasicProperties(content_type="application/json", delivery_mode=2,
                                                         message_id=sample["sampleId"]),
                                    mandatory=True)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using RabbitMQ.Client;
 
 namespace Auditor.Client;
@@ -14,6 +16,27 @@ public static class AuditorTopology
 
     /// <summary>Name of the quorum queue the Auditor consumers read.</summary>
     public const string Queue = "auditor.samples";
+
+    /// <summary>
+    /// The consistent-hash exchange a sharded server (Auditor__Transport__Shards = N) binds behind <see cref="Exchange"/>;
+    /// it spreads samples over N quorum queues by their routing key. Publishers never send to it directly.
+    /// </summary>
+    public const string ShardExchange = "auditor.samples.shards";
+
+    /// <summary>Name of shard <paramref name="index"/> (0 to N-1) of a sharded intake.</summary>
+    public static string ShardQueue(int index) => $"{Queue}.shard-{index}";
+
+    /// <summary>
+    /// The routing key of a sample of stream (<paramref name="model"/>, <paramref name="route"/>): the first 32 hex digits
+    /// of SHA-256 over the UTF-8 of model, a line feed, and route. The fanout exchange ignores it; a sharded intake hashes it,
+    /// so every sample of a stream goes to the same queue and stays in order. Short and fixed-length whatever the names
+    /// (a routing key holds at most 255 bytes). A publisher that sends "" still works: its samples share one shard.
+    /// </summary>
+    public static string StreamRoutingKey(string? model, string? route)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{model}\n{route}"));
+        return Convert.ToHexStringLower(hash)[..32];
+    }
 
     /// <summary>Content type of a raw JSON sample.</summary>
     public const string JsonContentType = "application/json";

@@ -61,6 +61,28 @@ public class PythonSampleTests
     };
 
     [Fact]
+    public async Task Python_sample_routes_by_the_same_stream_key_as_the_dotnet_client()
+    {
+        Assert.True(File.Exists(Python), $"{Python} is needed by this test.");
+        var streams = new[] { ("llama-3.1-8b-instruct", "chat/answer"), ("qwen2.5", "support/résumé ✓"), ("m", "") };
+        var code = "import json, sys; sys.path.insert(0, sys.argv[1]); import auditor_publish as a; "
+            + "print(json.dumps([a.stream_routing_key({'model': m, 'route': r}) for m, r in json.loads(sys.stdin.read())]))";
+        var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(code);
+        start.ArgumentList.Add(Path.GetDirectoryName(Script)!);
+        start.StandardInputEncoding = new System.Text.UTF8Encoding(false);
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(System.Text.Json.JsonSerializer.Serialize(streams.Select(s => new[] { s.Item1, s.Item2 })));
+        process.StandardInput.Close();
+        var keys = System.Text.Json.JsonSerializer.Deserialize<string[]>(await process.StandardOutput.ReadToEndAsync())!;
+        await process.WaitForExitAsync();
+
+        Assert.Equal(streams.Select(s => AuditorTopology.StreamRoutingKey(s.Item1, s.Item2)), keys);
+        Assert.Equal(3, keys.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Python_sample_maps_openai_completions_onto_valid_contract_samples()
     {
         var input = string.Join('\n', new[]

@@ -128,7 +128,7 @@ public sealed class SampleReadTests : IAsyncLifetime
         Assert.Contains("was rejected", (await wasRejected.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, never.StatusCode);
         var neverDetail = (await never.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
-        Assert.Contains("No sample 'never/sent' has been counted that occurred in the last 31 days", neverDetail, StringComparison.Ordinal);
+        Assert.Contains("No sample 'never/sent' has been counted that occurred in the last 35 days", neverDetail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -50,6 +50,19 @@ public abstract class StoreContractTests : MigratedDatabaseTest
     }
 
     [Fact]
+    public async Task Counts_a_sample_id_re_sent_with_another_occurredAt_once_even_in_another_week()
+    {
+        var sample = TestSamples.Valid() with { OccurredAt = DateTimeOffset.UtcNow.AddDays(-20) };
+
+        var first = await Writer.CommitAsync([Audited(sample)], [], default);
+        var again = await Writer.CommitAsync([Audited(sample with { OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-1) })], [], default);
+
+        Assert.Equal((1, 0), (first.Counted, first.Duplicates));
+        Assert.Equal((0, 1), (again.Counted, again.Duplicates));
+        Assert.Equal(1, await CountAsync("sample_ids"));
+    }
+
+    [Fact]
     public async Task Counts_a_sample_repeated_within_one_batch_once()
     {
         var sample = TestSamples.Valid();
@@ -176,20 +189,6 @@ public abstract class StoreContractTests : MigratedDatabaseTest
         Assert.Equal(samples.Count, outcomes.Sum(o => o.Counted));
         Assert.Equal(samples.Count, await CountAsync("sample_ids"));
         Assert.Equal(40, await CountAsync("samples"));
-    }
-
-    [Fact]
-    public async Task Retention_forgets_only_ids_older_than_the_cutoff()
-    {
-        var old = TestSamples.Valid() with { OccurredAt = DateTimeOffset.UtcNow.AddDays(-29) };
-        var recent = TestSamples.Valid();
-        await Writer.CommitAsync([Audited(old), Audited(recent)], [], default);
-
-        var purged = await new SampleIdRetention(Database).PurgeAsync(DateTimeOffset.UtcNow.AddDays(-28), default);
-
-        Assert.Equal(1, purged);
-        Assert.False(await Reader.WasCountedAsync(old.SampleId!, default));
-        Assert.True(await Reader.WasCountedAsync(recent.SampleId!, default));
     }
 
     [Fact]

@@ -16,14 +16,17 @@ public static class BenchE2eCommand
         var rate = new Option<double?>("--rate") { Description = "Publish at this many samples/s (default: as fast as confirms allow)." };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its resident memory." };
         var noCeiling = new Option<bool>("--no-ceiling") { Description = "Skip the broker-only run." };
-        var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling };
+        var streams = new Option<int>("--streams") { Description = "Spread the samples over this many streams (routes), each with its stream routing key.", DefaultValueFactory = _ => 1 };
+        var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling, streams };
         command.Validators.Add(r =>
         {
             if (r.GetValue(rate) is <= 0)
                 r.AddError("--rate must be positive.");
+            if (r.GetValue(streams) is < 1 or > 10_000)
+                r.AddError("--streams must be between 1 and 10000.");
         });
         command.SetAction((ParseResult r, CancellationToken ct) =>
-            new EndToEndBenchmark(CliConfiguration.Load(), r.GetValue(samples), r.GetValue(size), r.GetValue(rate), r.GetValue(serverPid), r.GetValue(noCeiling))
+            new EndToEndBenchmark(CliConfiguration.Load(), r.GetValue(samples), r.GetValue(size), r.GetValue(rate), r.GetValue(serverPid), r.GetValue(noCeiling), r.GetValue(streams))
                 .RunAsync(Console.Out, ct));
         return command;
     }

@@ -19,18 +19,18 @@ namespace Auditor.Cli.Bench;
 /// </list>
 /// Both run on one machine's clock.
 /// </summary>
-public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling)
+public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling, int streams = 1)
 {
     public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
     {
         var runId = $"{DateTime.UtcNow:HHmmss}{Guid.NewGuid().ToString("N")[..4]}";
-        var payloads = new SamplePayloads(runId, size);
+        var payloads = new SamplePayloads(runId, size, streams);
         var broker = new Uri(ConnectionStrings.RabbitMq(configuration));
         await using var database = CliConfiguration.OpenDatabase(configuration);
         var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "auditor-bench-e2e" };
         await using var connection = await factory.CreateConnectionAsync(ct);
 
-        output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B{(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}; load {Load()}");
+        output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B over {streams} stream(s){(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}; load {Load()}");
         double? ceiling = null;
         if (!skipCeiling)
         {
@@ -39,13 +39,16 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         }
 
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
-        await AuditorTopology.DeclareAsync(channel, ct);
+        // A sharded server (Auditor__Transport__Shards) declared its topology and unbound the single queue: declaring the
+        // single-queue binding again here would send every sample down both paths.
+        if (configuration.GetValue("Auditor:Transport:Shards", 0) == 0)
+            await AuditorTopology.DeclareAsync(channel, ct);
         var clock = Stopwatch.StartNew();
         var publishedAt = new double[samples];
         var polls = new List<(double Ms, long Count)>();
         using var pollingStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var polling = PollAsync(database, payloads.Route, clock, polls, pollingStop.Token);
-        var publishTime = await PacedPublisher.PublishAsync(channel, AuditorTopology.Exchange, "", samples, i =>
+        var publishTime = await PacedPublisher.PublishAsync(channel, AuditorTopology.Exchange, payloads.RoutingKeyOf, samples, i =>
         {
             publishedAt[i] = clock.Elapsed.TotalMilliseconds;
             return payloads.Body(i, DateTimeOffset.UtcNow);
@@ -87,8 +90,8 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         while (count < samples && clock.Elapsed < deadline + (rate is { } r ? TimeSpan.FromSeconds(samples / r) : TimeSpan.Zero))
         {
             count = await c.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "SELECT SUM(total) FROM stream_hour_counters WHERE model = @model AND route = @route",
-                new { model = SamplePayloads.Model, route }, cancellationToken: ct)) ?? 0;
+                "SELECT SUM(total) FROM stream_hour_counters WHERE model = @model AND (route = @route OR route LIKE @routes)",
+                new { model = SamplePayloads.Model, route, routes = route + "/%" }, cancellationToken: ct)) ?? 0;
             polls.Add((clock.Elapsed.TotalMilliseconds, count));
             if (count < samples)
                 await Task.Delay(50, ct);

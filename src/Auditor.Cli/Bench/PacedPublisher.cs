@@ -9,7 +9,12 @@ namespace Auditor.Cli.Bench;
 /// </summary>
 public static class PacedPublisher
 {
-    public static async Task<TimeSpan> PublishAsync(IChannel channel, string exchange, string routingKey, int count, Func<int, byte[]> body,
+    public static Task<TimeSpan> PublishAsync(IChannel channel, string exchange, string routingKey, int count, Func<int, byte[]> body,
+        double? rate, CancellationToken ct, int window = 2000) =>
+        PublishAsync(channel, exchange, _ => routingKey, count, body, rate, ct, window);
+
+    /// <param name="routingKey">The routing key of message i (a sharded intake hashes it).</param>
+    public static async Task<TimeSpan> PublishAsync(IChannel channel, string exchange, Func<int, string> routingKey, int count, Func<int, byte[]> body,
         double? rate, CancellationToken ct, int window = 2000)
     {
         var clock = Stopwatch.StartNew();
@@ -23,7 +28,7 @@ public static class PacedPublisher
                     await Task.Delay(due - clock.Elapsed, ct);
             }
             var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
-            inFlight.Enqueue(channel.BasicPublishAsync(exchange, routingKey, false, properties, body(i), ct).AsTask());
+            inFlight.Enqueue(channel.BasicPublishAsync(exchange, routingKey(i), false, properties, body(i), ct).AsTask());
             if (inFlight.Count >= window)
                 await inFlight.Dequeue();
         }

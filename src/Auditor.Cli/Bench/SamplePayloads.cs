@@ -3,8 +3,11 @@ using Auditor.Contracts;
 
 namespace Auditor.Cli.Bench;
 
-/// <summary>Bench samples: varied text of an exact size (no loops, so detectors see ordinary output), ids unique per run.</summary>
-public sealed class SamplePayloads(string runId, int size)
+/// <summary>
+/// Bench samples: varied text of an exact size (no loops, so detectors see ordinary output), ids unique per run, spread
+/// round-robin over <paramref name="streams"/> routes (one by default; more so a sharded intake has streams to spread).
+/// </summary>
+public sealed class SamplePayloads(string runId, int size, int streams = 1)
 {
     private static readonly string[] Words =
         ["the", "cache", "model", "request", "answer", "token", "latency", "user", "server", "queue", "report", "value", "change",
@@ -19,13 +22,19 @@ public sealed class SamplePayloads(string runId, int size)
 
     public string IdPrefix { get; } = $"e2e-{runId}-";
 
+    /// <summary>The route of sample <paramref name="i"/>: <see cref="Route"/> itself with one stream, else Route/k.</summary>
+    public string RouteOf(int i) => streams == 1 ? Route : $"{Route}/{i % streams}";
+
+    /// <summary>The stream routing key of sample <paramref name="i"/>, as publishers set it.</summary>
+    public string RoutingKeyOf(int i) => Auditor.Client.AuditorTopology.StreamRoutingKey(Model, RouteOf(i));
+
     /// <summary>The JSON body of sample <paramref name="i"/>, stamped with the time it is about to be published.</summary>
     public byte[] Body(int i, DateTimeOffset publishedAt) => Encoding.UTF8.GetBytes(OutputSampleJson.Serialize(new OutputSample
     {
         SampleId = IdPrefix + i.ToString("D8"),
         OccurredAt = publishedAt,
         Model = Model,
-        Route = Route,
+        Route = RouteOf(i),
         Output = _texts[i % _texts.Length],
         FinishReason = FinishReasons.Stop,
         CompletionTokens = size / 4,

@@ -30,7 +30,7 @@ ENV
   runuser -u postgres -- "$pgbin/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 >/dev/null
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
   runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres auditor
-  echo 'loopback_users.guest = true' > "$dir/rmq/rabbitmq.conf"; echo '[].' > "$dir/rmq/enabled_plugins"
+  echo 'loopback_users.guest = true' > "$dir/rmq/rabbitmq.conf"; echo '[rabbitmq_consistent_hash_exchange].' > "$dir/rmq/enabled_plugins"
   ( rmq_env; "$rmqbin/rabbitmq-server" -detached; "$rmqbin/rabbitmqctl" -n "$RMQ_NODE" wait --timeout 90 "$dir/rmq/pid" >/dev/null )
   ( set -a; . "$dir/env"; set +a; cd "$dir/server"
     Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \

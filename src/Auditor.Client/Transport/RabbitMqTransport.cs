@@ -44,7 +44,8 @@ internal sealed class RabbitMqTransport(AuditorPublisherOptions options, Auditor
             {
                 var body = Encoding.UTF8.GetBytes(OutputSampleJson.Serialize(sample));
                 // mandatory: an unroutable sample (no queue bound) comes back as a failed confirm instead of vanishing.
-                var confirm = channel.BasicPublishAsync(options.Exchange, routingKey: "", mandatory: true,
+                // The stream's routing key keeps a stream on one queue when the server shards its intake.
+                var confirm = channel.BasicPublishAsync(options.Exchange, AuditorTopology.StreamRoutingKey(sample.Model, sample.Route), mandatory: true,
                     AuditorTopology.JsonMessage(sample.SampleId!), body, timeout.Token);
                 counters.AddPublished(1);
                 pending.Add((sample, confirm));

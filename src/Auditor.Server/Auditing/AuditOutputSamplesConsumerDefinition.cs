@@ -14,10 +14,12 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
     public const string QueueName = "auditor.samples";
 
     private readonly ConsumerOptions _options;
+    private readonly IntakeShards _shards;
 
-    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options)
+    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options, IntakeShards shards)
     {
         _options = options.Value.Consumer;
+        _shards = shards;
         EndpointName = QueueName;
     }
 
@@ -32,6 +34,10 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             rabbit.SetQuorumQueue();
             // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
             rabbit.ConfigureConsumeTopology = false;
+            // Sharded, the queues are bound by ShardTopologyJob alone: the single queue must not be bound again here, or
+            // every sample would take both paths.
+            if (_shards.Enabled)
+                rabbit.BindQueue = false;
         }
 
         // A database outage or a timeout is waited out (messages stay unacknowledged in the queue, the consumer does not

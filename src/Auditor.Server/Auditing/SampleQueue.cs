@@ -1,3 +1,4 @@
+using Auditor.Client;
 using Auditor.Contracts;
 using MassTransit;
 
@@ -17,6 +18,7 @@ public sealed class SampleQueue(IBus bus)
         if (samples.Count == 0)
             return;
         var endpoint = await bus.GetSendEndpoint(Exchange);
-        await endpoint.SendBatch(samples, ct);
+        // The stream's routing key, as every publisher sets it: a sharded intake keeps the stream on one queue.
+        await endpoint.SendBatch(samples, context => context.SetRoutingKey(AuditorTopology.StreamRoutingKey(context.Message.Model, context.Message.Route)), ct);
     }
 }

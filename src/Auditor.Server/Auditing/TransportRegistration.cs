@@ -17,6 +17,10 @@ public static class TransportRegistration
         services.AddSingleton<SampleQueue>();
         services.AddSingleton<Ingestion.SampleIntake>();
         services.AddSingleton<UnreadableMessageObserver>();
+        var shards = options.Transport == TransportKind.RabbitMq ? IntakeShards.From(configuration) : new IntakeShards(0);
+        services.AddSingleton(shards);
+        if (shards.Enabled)
+            services.AddHostedService<ShardTopologyJob>(); // before the bus, so the shard queues are bound when it starts
 
         services.AddMassTransit(x =>
         {
@@ -40,6 +44,13 @@ public static class TransportRegistration
                         h.PublisherConfirmation = true;
                     });
                     cfg.ConfigureEndpoints(context);
+                    // Sharded intake: every process consumes every shard queue, competing, beside the single queue
+                    // (which the topology job unbinds, so it only drains what was in it).
+                    foreach (var queue in shards.Queues)
+                        cfg.ReceiveEndpoint(queue, e =>
+                        {
+                            e.ConfigureConsumer<AuditOutputSamplesConsumer>(context);
+                        });
                 });
             }
             else

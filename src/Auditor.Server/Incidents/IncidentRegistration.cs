@@ -20,6 +20,7 @@ public static class IncidentRegistration
             .ValidateOnStart();
         services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.Section))
             .Validate(o => o.TryGetSchedule(out _), "Auditor:Reports:Day must be a day name and Auditor:Reports:Time a UTC time such as 06:00.")
+            .Validate(o => o.CacheSeconds is >= 0 and <= 3600, "Auditor:Reports:CacheSeconds must be between 0 and 3600.")
             .ValidateOnStart();
 
         services.AddSingleton(sp =>
@@ -41,6 +42,7 @@ public static class IncidentRegistration
 
         services.AddSingleton<ReportDataReader>();
         services.AddSingleton<WeeklyReportLoader>();
+        services.AddSingleton<ReportCache>();                                // readers get a report built at most once a minute per week
         services.AddSingleton<WeeklyReportStore>();
         services.AddSingleton<WeeklyReportRun>();
         services.AddHostedService<WeeklyReportJob>();

@@ -12,7 +12,7 @@ namespace Auditor.Server.Pipeline;
 /// commits are a stall even when this process has nothing in hand (its consumer stopped, or never got them).
 /// Messages delivered but not yet acknowledged are not in the figure; the monitor sees those as batches in progress.
 /// </summary>
-public sealed partial class QueueDepthProbe(IConfiguration configuration, PipelineMonitor monitor, IOptionsMonitor<AuditorOptions> options,
+public sealed partial class QueueDepthProbe(IConfiguration configuration, PipelineMonitor monitor, IOptionsMonitor<AuditorOptions> options, Auditing.IntakeShards shards,
     TimeProvider clock, ILogger<QueueDepthProbe> logger) : PeriodicJob(clock)
 {
     private IConnection? _connection;
@@ -34,8 +34,11 @@ public sealed partial class QueueDepthProbe(IConfiguration configuration, Pipeli
                 _connection = await factory.CreateConnectionAsync(ct);
             }
             await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-            var queue = await channel.QueueDeclarePassiveAsync(AuditOutputSamplesConsumerDefinition.QueueName, ct);
-            monitor.QueueDepthObserved(queue.MessageCount);
+            // Samples wait in the single queue and, with a sharded intake, in every shard queue.
+            long depth = (await channel.QueueDeclarePassiveAsync(AuditOutputSamplesConsumerDefinition.QueueName, ct)).MessageCount;
+            foreach (var shard in shards.Queues)
+                depth += (await channel.QueueDeclarePassiveAsync(shard, ct)).MessageCount;
+            monitor.QueueDepthObserved(depth);
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {

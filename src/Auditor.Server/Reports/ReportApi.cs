@@ -10,13 +10,14 @@ public static class ReportApi
 {
     /// <summary>
     /// GET /api/v1/reports/weekly?week=2026-W47 (JSON), .json, .md, .html, and the charts the Markdown links to. Built
-    /// from the current data on every request (week defaults to the last complete one); the scheduled run's stored copies
+    /// from the weekly aggregates and review items, at most once a minute per week (ReportCache; week defaults to the
+    /// last complete one); the scheduled run's stored copies
     /// are at /api/v1/reports/stored/{week}. POST /api/v1/reports/weekly/run (admin) runs the scheduled job now.
     /// </summary>
     public static IEndpointRouteBuilder MapReportApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/reports/weekly", (string? week, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct) => RenderAsync(week, "json", loader, clock, ct));
-        app.MapGet("/api/v1/reports/weekly.{format:regex(^(json|md|html)$)}", (string format, string? week, WeeklyReportLoader loader, TimeProvider clock,
+        app.MapGet("/api/v1/reports/weekly", (string? week, ReportCache loader, TimeProvider clock, CancellationToken ct) => RenderAsync(week, "json", loader, clock, ct));
+        app.MapGet("/api/v1/reports/weekly.{format:regex(^(json|md|html)$)}", (string format, string? week, ReportCache loader, TimeProvider clock,
             HttpResponse response, CancellationToken ct) =>
         {
             // The standalone document brings its own stylesheet; its own policy (the same as in its meta element) allows exactly that.
@@ -24,11 +25,11 @@ public static class ReportApi
                 response.Headers.ContentSecurityPolicy = HtmlReportRenderer.DocumentPolicy;
             return RenderAsync(week, format, loader, clock, ct);
         });
-        app.MapGet("/api/v1/reports/weekly/charts/{chart}.svg", async Task<IResult> (string chart, string? week, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/api/v1/reports/weekly/charts/{chart}.svg", async Task<IResult> (string chart, string? week, ReportCache loader, TimeProvider clock, CancellationToken ct) =>
         {
             if (ParseWeek(week, clock) is not { } w)
                 return BadWeek(week);
-            var report = (await loader.BuildAsync(w, ReportLinks.Default, ct)).Report;
+            var report = await loader.GetAsync(w, ct);
             if (chart == "summary")
                 return Results.Text(RateChart.Svg(report.Summary.Weeks, "All streams: failure rate, last 8 weeks"), "image/svg+xml");
             if (int.TryParse(chart, out var n) && n >= 0 && n < report.Streams.Count)
@@ -52,11 +53,11 @@ public static class ReportApi
     /// <summary>Chart links for the Markdown report (relative to the server).</summary>
     public static Func<string, string?> ChartLinks(string week) => chart => $"/api/v1/reports/weekly/charts/{chart}.svg?week={week}";
 
-    private static async Task<IResult> RenderAsync(string? week, string format, WeeklyReportLoader loader, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RenderAsync(string? week, string format, ReportCache loader, TimeProvider clock, CancellationToken ct)
     {
         if (ParseWeek(week, clock) is not { } w)
             return BadWeek(week);
-        var report = (await loader.BuildAsync(w, ReportLinks.Default, ct)).Report;
+        var report = await loader.GetAsync(w, ct);
         return format switch
         {
             "md" => Results.Text(MarkdownReportRenderer.Render(report, ChartLinks(report.Week)), "text/markdown; charset=utf-8"),

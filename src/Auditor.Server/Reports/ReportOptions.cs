@@ -12,6 +12,9 @@ public sealed class ReportOptions
     public string Day { get; set; } = "Monday";
     public string Time { get; set; } = "06:00";
 
+    /// <summary>How long a built report is served to readers before it is built again (ReportCache); 0 builds on every request.</summary>
+    public int CacheSeconds { get; set; } = 60;
+
     public bool TryGetSchedule(out ReportSchedule schedule)
     {
         schedule = ReportSchedule.Default;

@@ -6,6 +6,7 @@ using Auditor.Server.Store;
 using Auditor.Storage.Rejected;
 using Auditor.Storage.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Samples;
 
@@ -68,13 +69,13 @@ public static class SampleEndpoints
     public static IEndpointRouteBuilder MapSampleReads(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/samples/{**sampleId}", (string? sampleId, ClaimsPrincipal user, SampleReader reader, RejectedSampleReader rejected,
-                ReviewSettings settings, CancellationToken ct) => GetAsync(SampleIdInPath.Decode(sampleId), user, reader, rejected, settings, ct))
+                ReviewSettings settings, IOptionsMonitor<RetentionOptions> retention, CancellationToken ct) => GetAsync(SampleIdInPath.Decode(sampleId), user, reader, rejected, settings, retention, ct))
             .WithName("GetSample");
         app.MapGet("/api/v1/samples", async Task<IResult> (string? sampleId, [AsParameters] SampleFilterQuery filter, ClaimsPrincipal user,
                 SampleReader reader, RejectedSampleReader rejected, SampleSearch search, DetectorRegistry detectors, ReviewSettings settings,
-                CancellationToken ct) => sampleId is null
+                IOptionsMonitor<RetentionOptions> retention, CancellationToken ct) => sampleId is null
                 ? await SearchAsync(filter.ToFilter(), user, search, detectors, settings, ct)
-                : await GetAsync(sampleId, user, reader, rejected, settings, ct))
+                : await GetAsync(sampleId, user, reader, rejected, settings, retention, ct))
             .WithName("GetSampleByQuery");
         return app;
     }
@@ -100,7 +101,7 @@ public static class SampleEndpoints
     }
 
     private static async Task<Results<Ok<SampleDetails>, ProblemHttpResult>> GetAsync(string? sampleId, ClaimsPrincipal user,
-        SampleReader reader, RejectedSampleReader rejected, ReviewSettings settings, CancellationToken ct)
+        SampleReader reader, RejectedSampleReader rejected, ReviewSettings settings, IOptionsMonitor<RetentionOptions> retention, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(sampleId))
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No sample id",
@@ -117,7 +118,7 @@ public static class SampleEndpoints
         else if (await rejected.WasRejectedAsync(sampleId, ct))
             detail = $"Sample '{sampleId}' was rejected: it broke a contract rule and is kept in rejected_samples (admins: GET /api/v1/rejected).";
         else
-            detail = $"No sample '{sampleId}' has been counted that occurred in the last {DedupeRetentionService.Keep.TotalDays:0} days "
+            detail = $"No sample '{sampleId}' has been counted that occurred in the last {retention.CurrentValue.SampleIdsDays} days "
                 + "(counted ids are remembered that long): it may still be queued, it occurred earlier, or it never arrived.";
         return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Sample not stored", detail: detail);
     }

@@ -1,6 +1,7 @@
 using Auditor.Server.Configuration;
 using Auditor.Storage;
 using Auditor.Storage.Keys;
+using Auditor.Storage.Retention;
 using Auditor.Storage.Samples;
 using Auditor.Storage.Streams;
 
@@ -17,10 +18,12 @@ public static class StoreRegistration
         services.AddSingleton<SampleReader>();
         services.AddSingleton<StreamSummaryReader>();
         services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton<SampleIdRetention>();
+        services.AddSingleton<RetentionStore>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
         // Registered before the bus so the schema exists before the first batch is consumed.
         services.AddHostedService<StoreMigrationService>();
-        services.AddHostedService<DedupeRetentionService>();
+        services.AddHostedService<RetentionJob>();                   // week partitions ahead, retention by table
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return services;
     }

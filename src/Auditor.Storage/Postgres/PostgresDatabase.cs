@@ -10,6 +10,10 @@ public sealed class PostgresDatabase(string connectionString) : AuditorDatabase
     // An arbitrary constant shared by every Auditor process: the advisory lock that serializes migrations.
     private const long MigrationLockKey = 0x4175_6469_746f_7231;
 
+    // Two copies of one sample id can both be accepted only if both occurredAt values were inside the contract's window
+    // (30 days back, 5 minutes ahead) at some time, so they are at most this far apart.
+    private static readonly TimeSpan DuplicateWindow = TimeSpan.FromDays(31);
+
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
     public override StoreKind Kind => StoreKind.Postgres;
@@ -26,12 +30,15 @@ public sealed class PostgresDatabase(string connectionString) : AuditorDatabase
         DbConnection connection, DbTransaction transaction, IReadOnlyList<(string SampleId, DateTimeOffset OccurredAt)> ids,
         DateTimeOffset seenAt, CancellationToken ct)
     {
-        // One round trip for the whole batch. ON CONFLICT waits for a concurrent consumer's insert of the same id
-        // to commit or roll back, so exactly one of them counts it.
+        // One round trip for the whole batch. The key is (sample_id, occurred_at) because sample_ids is partitioned by
+        // week of occurred_at (ADR 0012): ON CONFLICT waits for a concurrent consumer's insert of the same copy to commit
+        // or roll back, so exactly one of them counts it; NOT EXISTS refuses an id already counted under another
+        // occurredAt (a publisher re-sending with a new timestamp), looking only at the weeks such a copy could be in.
         const string sql = """
             INSERT INTO sample_ids (sample_id, occurred_at, seen_at)
             SELECT id, at, @seenAt FROM unnest(@ids, @ats) AS t(id, at)
-            ON CONFLICT (sample_id) DO NOTHING
+            WHERE NOT EXISTS (SELECT 1 FROM sample_ids s WHERE s.sample_id = t.id AND s.occurred_at >= @oldest AND s.occurred_at < @newest)
+            ON CONFLICT (sample_id, occurred_at) DO NOTHING
             RETURNING sample_id
             """;
         var inserted = await connection.QueryAsync<string>(new CommandDefinition(sql, new
@@ -39,6 +46,8 @@ public sealed class PostgresDatabase(string connectionString) : AuditorDatabase
             ids = ids.Select(i => i.SampleId).ToArray(),
             ats = ids.Select(i => i.OccurredAt.UtcDateTime).ToArray(),
             seenAt,
+            oldest = ids.Min(i => i.OccurredAt) - DuplicateWindow,
+            newest = ids.Max(i => i.OccurredAt) + DuplicateWindow,
         }, transaction, cancellationToken: ct));
         return inserted.ToHashSet(StringComparer.Ordinal);
     }

@@ -10,41 +10,83 @@ namespace Auditor.Storage.Reports;
 /// Reads what the estimators need for a range of weeks: stream-hour counters (summed over deployments) with per-detector
 /// flags, review items with their settled verdicts, the verdicts themselves (reviewer agreement), and example outputs.
 /// </summary>
-public sealed class ReportDataReader(AuditorDatabase database)
+/// <param name="database">Where the counters are.</param>
+/// <param name="readWeeklyAggregates">False reads every hour from the hour counters, as before migration 0015 (for
+/// <c>auditor bench report</c>'s comparison); the figures are the same either way.</param>
+public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
+    /// <summary>
+    /// Stream counters (summed over deployments) with per-detector flags over [from, to): one row per stream and whole
+    /// week from the weekly aggregates (its Hour is the week's start: estimators bucket by week), one per stream-hour for
+    /// partial weeks at the edges. The cost follows streams x weeks.
+    /// </summary>
     public async Task<IReadOnlyList<StreamHourCounts>> CountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        const string streams = """
+        const string weekStreams = """
+            SELECT model AS Model, route AS Route, week_start AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged,
+                   SUM(volume) AS Volume, SUM(flagged_volume) AS FlaggedVolume
+            FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, week_start
+            """;
+        const string weekDetectors = """
+            SELECT model AS Model, route AS Route, week_start AS Hour, detector AS Detector, SUM(flagged) AS Flagged
+            FROM week_detector_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, week_start, detector
+            """;
+        const string hourStreams = """
             SELECT model AS Model, route AS Route, hour AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged,
                    SUM(volume) AS Volume, SUM(flagged_volume) AS FlaggedVolume
             FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, hour
             """;
-        const string detectors = """
+        const string hourDetectors = """
             SELECT model AS Model, route AS Route, hour AS Hour, detector AS Detector, SUM(flagged) AS Flagged
             FROM detector_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, hour, detector
             """;
         await using var c = await database.OpenAsync(ct);
-        var byHour = (await c.QueryAsync<DetectorRow>(new CommandDefinition(detectors, new { from, to }, cancellationToken: ct)))
-            .ToLookup(d => (d.Model, d.Route, d.Hour));
-        return (await c.QueryAsync<CountRow>(new CommandDefinition(streams, new { from, to }, cancellationToken: ct)))
+        var cover = WeekCover.Of(from, to, readWeeklyAggregates);
+        var streams = new List<CountRow>();
+        var detectors = new List<DetectorRow>();
+        foreach (var (sql, dsql, args) in Reads(cover, weekStreams, weekDetectors, hourStreams, hourDetectors))
+        {
+            streams.AddRange(await c.QueryAsync<CountRow>(new CommandDefinition(sql, args, cancellationToken: ct)));
+            detectors.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(dsql!, args, cancellationToken: ct)));
+        }
+        var byHour = detectors.ToLookup(d => (d.Model, d.Route, d.Hour));
+        return streams
             .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
                 byHour[(r.Model, r.Route, r.Hour)].ToDictionary(d => d.Detector, d => d.Flagged, StringComparer.Ordinal)))
             .ToList();
     }
 
-    /// <summary>Stream-hour counters per deployment ("" for samples that named none), without per-detector flags.</summary>
+    /// <summary>Stream counters per deployment ("" for samples that named none), without per-detector flags; whole weeks from the aggregates.</summary>
     public async Task<IReadOnlyList<StreamHourCounts>> DeploymentCountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        const string sql = """
+        const string weekSql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, week_start AS Hour, total AS Total, flagged AS Flagged,
+                   volume AS Volume, flagged_volume AS FlaggedVolume
+            FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to
+            """;
+        const string hourSql = """
             SELECT model AS Model, route AS Route, deployment AS Deployment, hour AS Hour, total AS Total, flagged AS Flagged,
                    volume AS Volume, flagged_volume AS FlaggedVolume
             FROM stream_hour_counters WHERE hour >= @from AND hour < @to
             """;
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<CountRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
+        var cover = WeekCover.Of(from, to, readWeeklyAggregates);
+        var rows = new List<CountRow>();
+        foreach (var (sql, _, args) in Reads(cover, weekSql, null, hourSql, null))
+            rows.AddRange(await c.QueryAsync<CountRow>(new CommandDefinition(sql, args, cancellationToken: ct)));
+        return rows
             .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
                 new Dictionary<string, long>(), r.Deployment ?? ""))
             .ToList();
+    }
+
+    // The statements to run for a cover: the whole weeks from the aggregates in one statement, the edges from the hour counters.
+    internal static IEnumerable<(string Sql, string? DetectorSql, object Args)> Reads(WeekCover cover, string weekSql, string? weekDetectorSql, string hourSql, string? hourDetectorSql)
+    {
+        if (cover.FirstWeek is { } first && cover.LastWeek is { } last)
+            yield return (weekSql, weekDetectorSql, new { from = first, to = last });
+        foreach (var (from, to) in cover.HourRanges)
+            yield return (hourSql, hourDetectorSql, new { from, to });
     }
 
     /// <summary>Review items of samples that occurred in [from, to), with the settled verdict once the item is done.</summary>

@@ -165,6 +165,9 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         if (detectors.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
 
+        await WeeklyAggregates.UpsertAsync(c, tx, streams.Select(r => new WeeklyAggregates.StreamRow(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume)),
+            detectors.Select(r => new WeeklyAggregates.DetectorRow(r.Model, r.Route, r.Deployment, r.Hour, r.Detector, r.Flagged, r.FlaggedVolume)), ct);
+
         // A sample without its text has no text to loop or be blank: it would count as blank in the indicator rates.
         await UpsertIndicatorCountersAsync(c, tx, counted.Where(a => a.Sample.HasOutputText).ToList(), ct);
     }
@@ -208,8 +211,8 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 {database.Json("Attributes")}, @Flagged, {database.Json("Features")})
             """;
         var resultSql = $"""
-            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation)
-            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation)
+            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
+            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation, @OccurredAt)
             """;
         await c.ExecuteAsync(new CommandDefinition(sampleSql, rows.Select(a => new
         {
@@ -224,7 +227,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         await c.ExecuteAsync(new CommandDefinition(resultSql, rows.SelectMany(a => a.Inspection.Results.Select(r => new
         {
             a.Sample.SampleId, r.Detector, r.Score, r.Threshold, r.Flagged, r.Abstained,
-            Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation,
+            Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation, OccurredAt = a.Sample.OccurredAt!.Value,
         })).ToList(), tx, cancellationToken: ct));
     }
 

@@ -18,21 +18,49 @@ public sealed record StreamSummary(
 public sealed record DeploymentHour(string Model, string Route, string Deployment, DateTimeOffset Hour, long Total, long Flagged);
 
 /// <summary>
-/// Stream summaries and hourly counts from the stream-hour counters: the one place the streams page and API read their
-/// numbers from, so their source (e.g. pre-aggregated tables) can change here alone.
+/// Stream summaries and hourly counts: the one place the streams page and API read their numbers from. Summaries take
+/// whole weeks inside the range from the weekly aggregates and the range's partial edges from the stream-hour counters,
+/// so a long range costs streams x weeks; the hourly reads cover a bounded window (the page's last day).
 /// </summary>
-public sealed class StreamSummaryReader(AuditorDatabase database)
+public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
-    /// <summary>Samples counted and flagged per stream and deployment for hours in [from, to).</summary>
+    private const string WeekStreamsSql = """
+        SELECT model AS Model, route AS Route, SUM(total) AS Total, SUM(flagged) AS Flagged, SUM(volume) AS Volume,
+               MIN(first_hour) AS FirstHour, MAX(last_hour) AS LastHour
+        FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to
+        GROUP BY model, route
+        """;
+    private const string WeekDetectorsSql = """
+        SELECT model AS Model, route AS Route, detector AS Detector, SUM(flagged) AS Flagged
+        FROM week_detector_counts WHERE week_start >= @from AND week_start <= @to
+        GROUP BY model, route, detector
+        """;
+
+    /// <summary>
+    /// Samples counted and flagged per stream and deployment for hours in [from, to): whole weeks from the weekly
+    /// aggregates, the partial edges from the hour counters (Hour is the last hour counted).
+    /// </summary>
     public async Task<IReadOnlyList<DeploymentHour>> DeploymentTotalsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        const string sql = """
+        const string weeksSql = """
+            SELECT model AS Model, route AS Route, deployment AS Deployment, MAX(last_hour) AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, deployment
+            """;
+        const string hoursSql = """
             SELECT model AS Model, route AS Route, deployment AS Deployment, MAX(hour) AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
-            FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, deployment ORDER BY model, route, deployment
+            FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, deployment
             """;
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<HourRow>(new CommandDefinition(sql, new { from, to }, cancellationToken: ct)))
-            .Select(r => new DeploymentHour(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged)).ToList();
+        var cover = Reports.WeekCover.Of(from, to, readWeeklyAggregates);
+        var rows = new List<HourRow>();
+        if (cover.FirstWeek is { } firstWeek && cover.LastWeek is { } lastWeek)
+            rows.AddRange(await c.QueryAsync<HourRow>(new CommandDefinition(weeksSql, new { from = firstWeek, to = lastWeek }, cancellationToken: ct)));
+        foreach (var (rangeFrom, rangeTo) in cover.HourRanges)
+            rows.AddRange(await c.QueryAsync<HourRow>(new CommandDefinition(hoursSql, new { from = rangeFrom, to = rangeTo }, cancellationToken: ct)));
+        return rows.GroupBy(r => (r.Model, r.Route, r.Deployment))
+            .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Route, StringComparer.Ordinal).ThenBy(g => g.Key.Deployment, StringComparer.Ordinal)
+            .Select(g => new DeploymentHour(g.Key.Model, g.Key.Route, g.Key.Deployment, g.Max(r => r.Hour), g.Sum(r => r.Total), g.Sum(r => r.Flagged)))
+            .ToList();
     }
 
     /// <summary>Hourly counts per stream and deployment for hours in [from, to).</summary>
@@ -67,9 +95,29 @@ public sealed class StreamSummaryReader(AuditorDatabase database)
     public async Task<IReadOnlyList<StreamSummary>> ListAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var args = new { from, to };
-        var streams = await c.QueryAsync<StreamRow>(new CommandDefinition(StreamsSql, args, cancellationToken: ct));
-        var detectors = (await c.QueryAsync<DetectorRow>(new CommandDefinition(DetectorsSql, args, cancellationToken: ct)))
+        var cover = Reports.WeekCover.Of(from, to, readWeeklyAggregates);
+        var streamRows = new List<StreamRow>();
+        var detectorRows = new List<DetectorRow>();
+        if (cover.FirstWeek is { } firstWeek && cover.LastWeek is { } lastWeek)
+        {
+            var weeks = new { from = firstWeek, to = lastWeek };
+            streamRows.AddRange(await c.QueryAsync<StreamRow>(new CommandDefinition(WeekStreamsSql, weeks, cancellationToken: ct)));
+            detectorRows.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(WeekDetectorsSql, weeks, cancellationToken: ct)));
+        }
+        foreach (var (rangeFrom, rangeTo) in cover.HourRanges)
+        {
+            var args = new { from = rangeFrom, to = rangeTo };
+            streamRows.AddRange(await c.QueryAsync<StreamRow>(new CommandDefinition(StreamsSql, args, cancellationToken: ct)));
+            detectorRows.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(DetectorsSql, args, cancellationToken: ct)));
+        }
+        var streams = streamRows.GroupBy(r => (r.Model, r.Route)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Route, StringComparer.Ordinal)
+            .Select(g => new StreamRow
+            {
+                Model = g.Key.Model, Route = g.Key.Route, Total = g.Sum(r => r.Total), Flagged = g.Sum(r => r.Flagged), Volume = g.Sum(r => r.Volume),
+                FirstHour = g.Min(r => r.FirstHour), LastHour = g.Max(r => r.LastHour),
+            }).ToList();
+        var detectors = detectorRows.GroupBy(d => (d.Model, d.Route, d.Detector))
+            .Select(g => new DetectorRow { Model = g.Key.Model, Route = g.Key.Route, Detector = g.Key.Detector, Flagged = g.Sum(d => d.Flagged) })
             .ToLookup(d => (d.Model, d.Route));
         var reviews = (await c.QueryAsync<ReviewRow>(new CommandDefinition(ReviewSql, cancellationToken: ct)))
             .ToDictionary(r => (r.Model, r.Route));

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Auditor.Review.Reports;
+using Auditor.Storage;
+using Auditor.Storage.Incidents;
+using Auditor.Storage.Reports;
+using Auditor.Storage.Streams;
+using Dapper;
+using Npgsql;
+
+namespace Auditor.Cli.Bench;
+
+/// <summary>
+/// <c>auditor bench report --streams N</c>: seeds a scratch PostgreSQL database (created beside the one
+/// ConnectionStrings__Postgres names, dropped afterwards) with N streams over eight weeks of hour counters and review
+/// items (and the weekly aggregates the batch writer keeps beside them), then times the week's report reads and build,
+/// and the streams page's reads, first from the hour counters alone (as before migration 0015), then from the weekly
+/// aggregates. Times are wall time of the reads on this client (an upper bound of the database time), the median of
+/// --runs runs.
+/// </summary>
+public static class BenchReportCommand
+{
+    public static Command Create()
+    {
+        var streams = new Option<int>("--streams") { Description = "Streams to seed.", DefaultValueFactory = _ => 1000 };
+        var reviewed = new Option<int>("--reviewed") { Description = "Reviewed items per stream and week.", DefaultValueFactory = _ => 20 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per measurement (the median is printed).", DefaultValueFactory = _ => 5 };
+        var whole = new Option<bool>("--whole-build") { Description = "Also time one whole report build (reads and estimation: minutes at 1,000 streams)." };
+        var command = new Command("report", "Weekly report and streams page cost from hour counters and from weekly aggregates.") { streams, reviewed, runs, whole };
+        command.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            var admin = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } s ? s : "Host=127.0.0.1;Database=auditor;Username=auditor;Password=auditor";
+            await RunAsync(admin, pr.GetValue(streams), pr.GetValue(reviewed), pr.GetValue(runs), pr.GetValue(whole), ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(string admin, int streams, int reviewed, int runs, bool whole, CancellationToken ct)
+    {
+        var name = "auditor_bench_report_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var c = new NpgsqlConnection(admin))
+        {
+            await c.OpenAsync(ct);
+            await c.ExecuteAsync($"CREATE DATABASE {name}");
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString();
+        try
+        {
+            await using var database = AuditorDatabase.Create(StoreKind.Postgres, connectionString);
+            await database.MigrateAsync(ct);
+            var week = IsoWeek.Parse("2026-W47");
+            var first = week.Minus(WeeklyReportBuilder.TrendWeeks - 1).StartUtc;
+            var seed = Stopwatch.StartNew();
+            await SeedAsync(database, streams, reviewed, first, week.EndUtc, ct);
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "seeded {0} streams x {1} weeks (hour counters, {2} reviewed items per stream-week) in {3:0.0} s",
+                streams, WeeklyReportBuilder.TrendWeeks, reviewed, seed.Elapsed.TotalSeconds));
+            var clock = new FixedClock(week.EndUtc.AddDays(1));
+            foreach (var weekly in new[] { false, true })
+            {
+                var reader = new ReportDataReader(database, weekly);
+                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock);
+                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var c = new NpgsqlConnection(admin);
+            await c.OpenAsync(CancellationToken.None);
+            await c.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+    }
+
+    private static async Task MeasureAsync(string label, ReportDataReader reader, WeeklyReportLoader loader, StreamSummaryReader summaries,
+        IsoWeek week, DateTimeOffset first, int runs, bool whole, CancellationToken ct)
+    {
+        async Task<double> Median(Func<Task> read)
+        {
+            await read(); // warm: plans cached, pages in memory, as on a server that answers often
+            var times = new List<double>();
+            for (var i = 0; i < runs; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                await read();
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times[times.Count / 2];
+        }
+
+        var counts = await Median(() => reader.CountsAsync(first, week.EndUtc, ct));
+        var deployments = await Median(() => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
+        var reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+        // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
+        var report = whole ? (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds : double.NaN;
+        var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
+        var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | review items {3,8:0.0} ms | streams page, week {5,8:0.0} ms, 8 weeks {6,8:0.0} ms | whole report build (once) {4,8:0.0} ms",
+            label, counts, deployments, reviews, report, streamsWeek, streamsAll));
+    }
+
+    // Hour counters for every stream and hour of the eight weeks (two detectors flag) with their weekly sums, and per stream and week `reviewed`
+    // flagged samples with a review item and a verdict: set-based SQL, so seeding 1,000 streams takes seconds, not hours.
+    private static async Task SeedAsync(AuditorDatabase database, int streams, int reviewed, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var args = new { streams, reviewed, from, to };
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO stream_hour_counters (model, route, deployment, hour, total, flagged, volume, flagged_volume)
+            SELECT 'model-' || s, 'route', 'h100-fp8', h, 50, 2, 50, 2
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 hour', interval '1 hour') h
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO detector_hour_counters (model, route, deployment, hour, detector, flagged, flagged_volume)
+            SELECT 'model-' || s, 'route', 'h100-fp8', h, d, 1, 1
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 hour', interval '1 hour') h, unnest(ARRAY['empty', 'truncation']) d
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO week_stream_counts (week_start, model, route, deployment, total, flagged, volume, flagged_volume, first_hour, last_hour)
+            SELECT w, 'model-' || s, 'route', 'h100-fp8', 50 * 168, 2 * 168, 50 * 168, 2 * 168, w, w + interval '167 hours'
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO week_detector_counts (week_start, model, route, deployment, detector, flagged, flagged_volume)
+            SELECT w, 'model-' || s, 'route', 'h100-fp8', d, 168, 168
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w, unnest(ARRAY['empty', 'truncation']) d
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, output, sampling_rate, flagged, features)
+            SELECT 'b-' || s || '-' || w || '-' || i, 'model-' || s, 'route', 'h100-fp8', w + (i * interval '7 hours'), w + (i * interval '7 hours'),
+                   'an answer', 1, i % 2 = 0, '{}'
+            FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w, generate_series(1, @reviewed) i
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at)
+            SELECT sample_id, model, route, CASE WHEN flagged THEN 'flagged' ELSE 'uniform' END, CASE WHEN flagged THEN 1 ELSE 0.02 END, 'done', occurred_at
+            FROM samples
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at)
+            SELECT item_id, sample_id, 'ann', CASE WHEN item_id % 3 = 0 THEN 'failure' ELSE 'ok' END, true, created_at FROM review_items
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
+            SELECT sample_id, 'empty', 1, 0.5, true, false, '[]', 'empty', occurred_at FROM samples WHERE flagged
+            """, args, cancellationToken: ct, commandTimeout: 600));
+        await c.ExecuteAsync(new CommandDefinition(
+            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
