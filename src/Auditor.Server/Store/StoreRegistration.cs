@@ -16,6 +16,7 @@ public static class StoreRegistration
         services.AddSingleton<SampleBatchWriter>();
         services.AddSingleton<SampleReader>();
         services.AddSingleton<StreamSummaryReader>();
+        services.AddSingleton<StreamTotalsReader>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<SampleIdRetention>();
         // Registered before the bus so the schema exists before the first batch is consumed.
