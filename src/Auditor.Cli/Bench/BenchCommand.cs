@@ -11,6 +11,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchIngestCommand.Create());
         command.Subcommands.Add(BenchDetectorsCommand.Create());
         command.Subcommands.Add(BenchE2eCommand.Create());
+        command.Subcommands.Add(BenchReportCommand.Create());
         return command;
     }
 }
