@@ -91,6 +91,31 @@ public abstract class StoreContractTests : MigratedDatabaseTest
     }
 
     [Fact]
+    public async Task Writes_a_batch_mixing_absent_fields_and_local_time_offsets_as_given()
+    {
+        // One statement per table on PostgreSQL (unnest of one array per column): NULLs must stay NULLs, and a time given
+        // with an offset is the same instant, in the UTC hour's counter.
+        var local = new DateTimeOffset(2026, 12, 3, 0, 40, 0, TimeSpan.FromHours(5.5));
+        var bare = new OutputSample { SampleId = $"bare-{Guid.NewGuid():N}", OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-2), Model = "m-bare", Route = "r-bare", Output = "" };
+        var offset = TestSamples.Valid() with { OccurredAt = local, PromptTokens = 7, LatencyMs = 12.5 };
+
+        var outcome = await Writer.CommitAsync([Audited(bare, ReviewStratum.Uniform), Audited(offset, ReviewStratum.Uniform)], [], default);
+
+        Assert.Equal((2, 2, 2), (outcome.Counted, outcome.Stored, outcome.Selected));
+        var back = (await Reader.GetAsync(bare.SampleId!, default))!.Sample;
+        Assert.Equal((null, null, null, null, null, null), (back.Deployment, back.Prompt, back.PromptTokens, back.CompletionTokens, back.LatencyMs, back.Params));
+        Assert.Equal("", back.Output);
+        var other = (await Reader.GetAsync(offset.SampleId!, default))!.Sample;
+        Assert.Equal(local.ToUnixTimeMilliseconds(), other.OccurredAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal((7, 12.5), (other.PromptTokens, other.LatencyMs));
+        var hour = await new StreamSummaryReader(Database).ListAsync(local.AddHours(-1), local.AddHours(1), default);
+        var stream = Assert.Single(hour, s => s.Route == offset.Route);
+        Assert.Equal(new DateTimeOffset(2026, 12, 2, 19, 0, 0, TimeSpan.Zero), stream.FirstHour.ToUniversalTime());
+        Assert.Equal(2, await CountAsync("review_items"));
+        Assert.Equal(2L * Detectors.Detectors.Count, await CountAsync("detector_results"));
+    }
+
+    [Fact]
     public async Task Reads_back_every_contract_field_and_detector_result()
     {
         var sample = TestSamples.Valid(output: "cut off mid\0sentence") with

@@ -3,8 +3,9 @@ using System.CommandLine;
 namespace Auditor.Cli.Bench;
 
 /// <summary>
-/// `auditor bench e2e --samples N [--size BYTES] [--rate R] [--server-pid PID]`: end-to-end samples/s and
-/// publish-to-committed latency through the server's real RabbitMQ topology, beside the broker-only ceiling.
+/// `auditor bench e2e --samples N [--size BYTES] [--rate R] [--server-pid PID] [--broker-pid PID] [--postgres-pid PID]`:
+/// end-to-end samples/s and publish-to-committed latency through the server's real RabbitMQ topology, beside the
+/// broker-only ceiling; CPU seconds per 1,000 samples of each process given, and PostgreSQL WAL bytes per sample.
 /// Reads ConnectionStrings__RabbitMq and the store settings of the server it measures.
 /// </summary>
 public static class BenchE2eCommand
@@ -15,9 +16,11 @@ public static class BenchE2eCommand
         var size = BenchOptions.Size();
         var rate = new Option<double?>("--rate") { Description = "Publish at this many samples/s (default: as fast as confirms allow)." };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its resident memory." };
+        var brokerPid = new Option<int?>("--broker-pid") { Description = "The broker's process id (beam.smp), to report its CPU time." };
+        var postgresPid = new Option<int?>("--postgres-pid") { Description = "The PostgreSQL postmaster's process id, to report the CPU time of it and its backends." };
         var noCeiling = new Option<bool>("--no-ceiling") { Description = "Skip the broker-only run." };
         var streams = new Option<int>("--streams") { Description = "Spread the samples over this many streams (routes), each with its stream routing key.", DefaultValueFactory = _ => 1 };
-        var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, noCeiling, streams };
+        var command = new Command("e2e", "End-to-end throughput and latency through RabbitMQ into the store, with the broker-only ceiling.") { samples, size, rate, serverPid, brokerPid, postgresPid, noCeiling, streams };
         command.Validators.Add(r =>
         {
             if (r.GetValue(rate) is <= 0)
@@ -26,7 +29,8 @@ public static class BenchE2eCommand
                 r.AddError("--streams must be between 1 and 10000.");
         });
         command.SetAction((ParseResult r, CancellationToken ct) =>
-            new EndToEndBenchmark(CliConfiguration.Load(), r.GetValue(samples), r.GetValue(size), r.GetValue(rate), r.GetValue(serverPid), r.GetValue(noCeiling), r.GetValue(streams))
+            new EndToEndBenchmark(CliConfiguration.Load(), r.GetValue(samples), r.GetValue(size), r.GetValue(rate), r.GetValue(serverPid), r.GetValue(noCeiling),
+                r.GetValue(brokerPid), r.GetValue(postgresPid), r.GetValue(streams))
                 .RunAsync(Console.Out, ct));
         return command;
     }

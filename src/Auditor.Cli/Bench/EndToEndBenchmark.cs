@@ -19,7 +19,8 @@ namespace Auditor.Cli.Bench;
 /// </list>
 /// Both run on one machine's clock.
 /// </summary>
-public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling, int streams = 1)
+public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling,
+    int? brokerPid = null, int? postgresPid = null, int streams = 1)
 {
     public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
     {
@@ -31,11 +32,14 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         await using var connection = await factory.CreateConnectionAsync(ct);
 
         output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B over {streams} stream(s){(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}; load {Load()}");
+        var clocks = Clocks();
         double? ceiling = null;
         if (!skipCeiling)
         {
+            var before = Read(clocks);
             ceiling = await BrokerCeiling.MeasureAsync(connection, samples, i => payloads.Body(i, DateTimeOffset.UtcNow), ct);
             output.WriteLine($"broker-only ceiling (plain RabbitMQ.Client consumer, quorum queue, same publisher): {ceiling:N0} samples/s");
+            WriteCpu(output, "broker-only run", clocks, before, Read(clocks));
         }
 
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
@@ -43,6 +47,8 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         // single-queue binding again here would send every sample down both paths.
         if (configuration.GetValue("Auditor:Transport:Shards", 0) == 0)
             await AuditorTopology.DeclareAsync(channel, ct);
+        var cpuBefore = Read(clocks);
+        var walBefore = await WalPositionAsync(database, ct);
         var clock = Stopwatch.StartNew();
         var publishedAt = new double[samples];
         var polls = new List<(double Ms, long Count)>();
@@ -55,6 +61,8 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         }, rate, ct);
         output.WriteLine($"published and confirmed in {publishTime.TotalSeconds:F1} s ({samples / publishTime.TotalSeconds:N0}/s)");
         var committed = await polling;
+        var cpuAfter = Read(clocks);
+        var walAfter = await WalPositionAsync(database, ct);
         if (committed < samples)
         {
             output.WriteLine($"only {committed:N0} of {samples:N0} committed within the time limit");
@@ -64,6 +72,13 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         var throughput = samples / total;
         output.WriteLine($"end to end: {samples:N0} committed {total:F1} s after the first publish: {throughput:N0} samples/s"
             + (ceiling is { } c ? $" ({throughput / c:P0} of the broker-only ceiling)" : ""));
+
+        WriteCpu(output, "end-to-end run", clocks, cpuBefore, cpuAfter);
+        if (walBefore is not null && walAfter is not null)
+        {
+            var walBytes = await WalBytesAsync(database, walAfter, walBefore, ct);
+            output.WriteLine($"PostgreSQL WAL written during the run: {walBytes / 1048576.0:N1} MiB, {walBytes / (double)samples:N0} bytes per sample (pg_current_wal_lsn before and after)");
+        }
 
         var queueOrder = QueueOrderLatencies(publishedAt, polls);
         output.WriteLine($"publish-to-committed, queue order (incl. commit, +<=50 ms polling): p50 {Percentile(queueOrder, 0.5):N0} ms, p99 {Percentile(queueOrder, 0.99):N0} ms, max {queueOrder[^1]:N0} ms");
@@ -80,6 +95,45 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         }
         output.WriteLine($"load after the run: {Load()}");
         return 0;
+    }
+
+    private List<ProcessCpuClock> Clocks()
+    {
+        var clocks = new List<ProcessCpuClock> { new("bench", Environment.ProcessId, tree: false) };
+        if (serverPid is { } s)
+            clocks.Add(new ProcessCpuClock("server", s, tree: false));
+        if (brokerPid is { } b)
+            clocks.Add(new ProcessCpuClock("broker", b, tree: false));
+        if (postgresPid is { } p)
+            clocks.Add(new ProcessCpuClock("postgres", p, tree: true));
+        return clocks.Where(c => c.Available).ToList();
+    }
+
+    private static (double?[] Cpu, long Ticks) Read(List<ProcessCpuClock> clocks) => ([.. clocks.Select(c => c.Read())], Stopwatch.GetTimestamp());
+
+    // CPU seconds per process over a phase, and per 1,000 samples: what each core did, whatever the neighbours did.
+    private void WriteCpu(TextWriter output, string phase, List<ProcessCpuClock> clocks, (double?[] Cpu, long Ticks) before, (double?[] Cpu, long Ticks) after)
+    {
+        var wall = Stopwatch.GetElapsedTime(before.Ticks, after.Ticks).TotalSeconds;
+        var parts = clocks.Select((c, i) => after.Cpu[i] is { } a && before.Cpu[i] is { } b
+            ? $"{c.Name} {a - b:F1} s ({(a - b) * 1000 / samples:F3} s per 1,000 samples, {(a - b) / wall:P0} of a core)"
+            : $"{c.Name} unreadable");
+        output.WriteLine($"CPU during the {phase} ({wall:F1} s wall, load {Load()}): {string.Join("; ", parts)}");
+    }
+
+    private static async Task<string?> WalPositionAsync(AuditorDatabase database, CancellationToken ct)
+    {
+        if (database.Kind != StoreKind.Postgres)
+            return null;
+        await using var c = await database.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<string>(new CommandDefinition("SELECT pg_current_wal_lsn()::text", cancellationToken: ct));
+    }
+
+    private static async Task<long> WalBytesAsync(AuditorDatabase database, string after, string before, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT pg_wal_lsn_diff(@after::pg_lsn, @before::pg_lsn)::bigint", new { after, before }, cancellationToken: ct));
     }
 
     private async Task<long> PollAsync(AuditorDatabase database, string route, Stopwatch clock, List<(double, long)> polls, CancellationToken ct)

@@ -2,7 +2,8 @@
 # Starts a PRIVATE PostgreSQL cluster, RabbitMQ node and Auditor server (Release build) for `auditor bench e2e`, on
 # free loopback ports, never touching the shared instances on 5432/5672. Run as root on Debian (initdb runs as the
 # postgres OS user). Writes DIR/env with the variables the bench needs.
-#   src/Auditor.Cli/Bench/private-stack.sh start DIR     then: set -a; . DIR/env; set +a; dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench e2e --server-pid $AUDITOR_SERVER_PID
+#   src/Auditor.Cli/Bench/private-stack.sh start DIR     then: set -a; . DIR/env; set +a; dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench e2e --server-pid $AUDITOR_SERVER_PID \
+#     --broker-pid $AUDITOR_BROKER_PID --postgres-pid $AUDITOR_POSTGRES_PID
 #   src/Auditor.Cli/Bench/private-stack.sh stop DIR
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?DIR}
@@ -36,6 +37,8 @@ ENV
     Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \
       nohup dotnet "$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll" --urls "$AUDITOR_URL" > "$dir/server.log" 2>&1 &
     echo "AUDITOR_SERVER_PID=$!" >> "$dir/env" )
+  echo "AUDITOR_BROKER_PID=$(cat "$dir/rmq/pid")" >> "$dir/env"
+  echo "AUDITOR_POSTGRES_PID=$(head -1 "$dir/pg/postmaster.pid")" >> "$dir/env"
   . "$dir/env"
   for _ in $(seq 1 60); do curl -sf "$AUDITOR_URL/health/ready" >/dev/null && break; sleep 1; done
   curl -sf "$AUDITOR_URL/health/ready" >/dev/null && echo "private stack up: $dir/env (server pid $AUDITOR_SERVER_PID)"

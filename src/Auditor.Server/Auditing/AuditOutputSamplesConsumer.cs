@@ -1,4 +1,4 @@
-using Auditor.Contracts;
+using Auditor.Storage.Samples;
 using MassTransit;
 
 namespace Auditor.Server.Auditing;
@@ -7,14 +7,18 @@ namespace Auditor.Server.Auditing;
 /// Consumes the samples queue in batches and hands each batch to <see cref="SampleAuditPipeline"/>.
 /// MassTransit acknowledges the messages only when this returns, that is after the batch committed.
 /// </summary>
-public sealed class AuditOutputSamplesConsumer(SampleAuditPipeline pipeline) : IConsumer<Batch<OutputSample>>
+public sealed class AuditOutputSamplesConsumer(SampleAuditPipeline pipeline) : IConsumer<Batch<QueuedSample>>
 {
-    public async Task Consume(ConsumeContext<Batch<OutputSample>> context)
+    public async Task Consume(ConsumeContext<Batch<QueuedSample>> context)
     {
-        // Each body is read again with the contract's own reader: MassTransit's is lenient where the contract is not
-        // (numbers as strings, a key given twice), and every intake path must judge a sample alike.
+        // Each body was read once, by the contract's own reader (QueuedSample); its bytes are kept only for a rejection.
         var batch = context.Message
-            .Select(m => IncomingSample.FromBody(m.ReceiveContext.Body.GetBytes(), m.ReceiveContext.ContentType?.MediaType))
+            .Select(m =>
+            {
+                var reading = m.Message.Reading;
+                var receive = m.ReceiveContext;
+                return new IncomingSample(reading.Sample, reading.SampleId, reading.Violations, () => RejectedPayload.FromBytes(receive.Body.GetBytes()));
+            })
             .ToList();
         await pipeline.ProcessAsync(batch, SourceOf(context), context.CancellationToken);
     }

@@ -17,6 +17,7 @@ public static class StoreRegistration
         services.AddSingleton<SampleBatchWriter>();
         services.AddSingleton<SampleReader>();
         services.AddSingleton<StreamSummaryReader>();
+        services.AddSingleton<StreamTotalsReader>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<RetentionStore>();
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
-using Dapper;
 
 namespace Auditor.Storage.Samples;
 
@@ -120,24 +119,38 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         return new BatchOutcome(counted.Count, accepted.Count - counted.Count, toStore.Count, selected.Count, rejectedCount) { CountedSamples = counted };
     }
 
-    private static async Task UpsertCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
+    // One statement per table, whatever the batch size (RowsInsert): counter rows are summed here per key first, in one
+    // key order for every consumer (no deadlocks), so a batch of 500 samples of one stream is one row per counter table.
+    private static readonly RowsInsert StreamCounters = new("stream_hour_counters", """
+        ON CONFLICT (model, route, deployment, hour) DO UPDATE SET
+            total = stream_hour_counters.total + excluded.total,
+            flagged = stream_hour_counters.flagged + excluded.flagged,
+            volume = stream_hour_counters.volume + excluded.volume,
+            flagged_volume = stream_hour_counters.flagged_volume + excluded.flagged_volume
+        """);
+
+    private static readonly RowsInsert DetectorCounters = new("detector_hour_counters", """
+        ON CONFLICT (model, route, deployment, hour, detector) DO UPDATE SET
+            flagged = detector_hour_counters.flagged + excluded.flagged,
+            flagged_volume = detector_hour_counters.flagged_volume + excluded.flagged_volume
+        """);
+
+    private static readonly RowsInsert IndicatorCounters = new("indicator_hour_counters", """
+        ON CONFLICT (model, route, hour, indicator) DO UPDATE SET
+            samples = indicator_hour_counters.samples + excluded.samples,
+            met = indicator_hour_counters.met + excluded.met
+        """);
+
+    private static readonly RowsInsert Samples = new("samples", "", "Params", "Attributes", "Features");
+
+    private static readonly RowsInsert DetectorResults = new("detector_results", "", "Evidence");
+
+    private static readonly RowsInsert ReviewItems = new("review_items");
+
+    private static readonly RowsInsert RejectedSamples = new("rejected_samples", "ON CONFLICT (payload_hash) DO NOTHING", "Errors");
+
+    private async Task UpsertCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
     {
-        const string streamSql = """
-            INSERT INTO stream_hour_counters (model, route, deployment, hour, total, flagged, volume, flagged_volume)
-            VALUES (@Model, @Route, @Deployment, @Hour, @Total, @Flagged, @Volume, @FlaggedVolume)
-            ON CONFLICT (model, route, deployment, hour) DO UPDATE SET
-                total = stream_hour_counters.total + excluded.total,
-                flagged = stream_hour_counters.flagged + excluded.flagged,
-                volume = stream_hour_counters.volume + excluded.volume,
-                flagged_volume = stream_hour_counters.flagged_volume + excluded.flagged_volume
-            """;
-        const string detectorSql = """
-            INSERT INTO detector_hour_counters (model, route, deployment, hour, detector, flagged, flagged_volume)
-            VALUES (@Model, @Route, @Deployment, @Hour, @Detector, @Flagged, @FlaggedVolume)
-            ON CONFLICT (model, route, deployment, hour, detector) DO UPDATE SET
-                flagged = detector_hour_counters.flagged + excluded.flagged,
-                flagged_volume = detector_hour_counters.flagged_volume + excluded.flagged_volume
-            """;
         var streams = counted
             .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, a.Sample.Deployment ?? "", UtcHour.Floor(a.Sample.OccurredAt!.Value)))
             .OrderBy(g => g.Key)
@@ -149,8 +162,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 Volume = g.Sum(a => 1 / a.Sample.EffectiveSamplingRate),
                 FlaggedVolume = g.Where(a => a.Inspection.Flagged).Sum(a => 1 / a.Sample.EffectiveSamplingRate),
             }).ToList();
-        if (streams.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(streamSql, streams, tx, cancellationToken: ct));
+        await StreamCounters.ExecuteAsync(database, c, tx, streams, ct);
 
         var detectors = counted
             .SelectMany(a => a.Inspection.Results.Where(r => r.Flagged).Select(r => (a, r.Detector)))
@@ -162,10 +174,9 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                 Flagged = (long)g.Count(),
                 FlaggedVolume = g.Sum(x => 1 / x.a.Sample.EffectiveSamplingRate),
             }).ToList();
-        if (detectors.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(detectorSql, detectors, tx, cancellationToken: ct));
+        await DetectorCounters.ExecuteAsync(database, c, tx, detectors, ct);
 
-        await WeeklyAggregates.UpsertAsync(c, tx, streams.Select(r => new WeeklyAggregates.StreamRow(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume)),
+        await WeeklyAggregates.UpsertAsync(database, c, tx, streams.Select(r => new WeeklyAggregates.StreamRow(r.Model, r.Route, r.Deployment, r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume)),
             detectors.Select(r => new WeeklyAggregates.DetectorRow(r.Model, r.Route, r.Deployment, r.Hour, r.Detector, r.Flagged, r.FlaggedVolume)), ct);
 
         // A sample without its text has no text to loop or be blank: it would count as blank in the indicator rates.
@@ -174,15 +185,8 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
 
     // Every judged sample counts for every drift indicator rule (met or not), so a rule's share per stream and hour is
     // met / samples over the whole traffic: the drift model's indicator baseline (IndicatorHistory).
-    private static async Task UpsertIndicatorCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
+    private async Task UpsertIndicatorCountersAsync(DbConnection c, DbTransaction tx, List<AuditedSample> counted, CancellationToken ct)
     {
-        const string sql = """
-            INSERT INTO indicator_hour_counters (model, route, hour, indicator, samples, met)
-            VALUES (@Model, @Route, @Hour, @Indicator, @Samples, @Met)
-            ON CONFLICT (model, route, hour, indicator) DO UPDATE SET
-                samples = indicator_hour_counters.samples + excluded.samples,
-                met = indicator_hour_counters.met + excluded.met
-            """;
         var rows = counted
             .GroupBy(a => (a.Sample.Model!, a.Sample.Route!, UtcHour.Floor(a.Sample.OccurredAt!.Value)))
             .OrderBy(g => g.Key)
@@ -195,26 +199,12 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
                     Samples = (long)g.Count(), Met = (long)met[i],
                 });
             }).ToList();
-        if (rows.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(sql, rows, tx, cancellationToken: ct));
+        await IndicatorCounters.ExecuteAsync(database, c, tx, rows, ct);
     }
 
     private async Task InsertSamplesAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)
     {
-        if (rows.Count == 0)
-            return;
-        var sampleSql = $"""
-            INSERT INTO samples (sample_id, model, route, deployment, occurred_at, received_at, prompt, output, output_captured, finish_reason,
-                prompt_tokens, completion_tokens, max_tokens, latency_ms, ttft_ms, sampling_rate, params, attributes, flagged, features)
-            VALUES (@SampleId, @Model, @Route, @Deployment, @OccurredAt, @ReceivedAt, @Prompt, @Output, @OutputCaptured, @FinishReason,
-                @PromptTokens, @CompletionTokens, @MaxTokens, @LatencyMs, @TtftMs, @SamplingRate, {database.Json("Params")},
-                {database.Json("Attributes")}, @Flagged, {database.Json("Features")})
-            """;
-        var resultSql = $"""
-            INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
-            VALUES (@SampleId, @Detector, @Score, @Threshold, @Flagged, @Abstained, {database.Json("Evidence")}, @Explanation, @OccurredAt)
-            """;
-        await c.ExecuteAsync(new CommandDefinition(sampleSql, rows.Select(a => new
+        await Samples.ExecuteAsync(database, c, tx, rows.Select(a => new
         {
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route, a.Sample.Deployment, OccurredAt = a.Sample.OccurredAt!.Value, ReceivedAt = now,
             Prompt = Storable(a.Sample.Prompt), Output = Storable(a.Sample.Output) ?? "", OutputCaptured = a.Sample.HasOutputText, a.Sample.FinishReason, a.Sample.PromptTokens, a.Sample.CompletionTokens, a.Sample.MaxTokens,
@@ -223,42 +213,26 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
             Attributes = a.Sample.Attributes is null ? null : StorableJson(a.Sample.Attributes),
             a.Inspection.Flagged,
             Features = JsonSerializer.Serialize(a.Inspection.Features, Json),
-        }).ToList(), tx, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition(resultSql, rows.SelectMany(a => a.Inspection.Results.Select(r => new
+        }).ToList(), ct);
+        await DetectorResults.ExecuteAsync(database, c, tx, rows.SelectMany(a => a.Inspection.Results.Select(r => new
         {
             a.Sample.SampleId, r.Detector, r.Score, r.Threshold, r.Flagged, r.Abstained,
             Evidence = JsonSerializer.Serialize(r.Evidence, Json), r.Explanation, OccurredAt = a.Sample.OccurredAt!.Value,
-        })).ToList(), tx, cancellationToken: ct));
+        })).ToList(), ct);
     }
 
-    private static async Task InsertReviewItemsAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)
-    {
-        if (rows.Count == 0)
-            return;
-        const string sql = """
-            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at, reviews_required)
-            VALUES (@SampleId, @Model, @Route, @Stratum, @InclusionProbability, 'pending', @CreatedAt, @ReviewsRequired)
-            """;
-        await c.ExecuteAsync(new CommandDefinition(sql, rows.Select(a => new
+    private async Task InsertReviewItemsAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct) =>
+        await ReviewItems.ExecuteAsync(database, c, tx, rows.Select(a => new
         {
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route,
             Stratum = StratumName(a.Routing.Stratum!.Value),
-            a.Routing.InclusionProbability, CreatedAt = now, a.Routing.ReviewsRequired,
-        }).ToList(), tx, cancellationToken: ct));
-    }
+            a.Routing.InclusionProbability, State = "pending", CreatedAt = now, a.Routing.ReviewsRequired,
+        }).ToList(), ct);
 
-    private async Task<int> InsertRejectedAsync(DbConnection c, DbTransaction tx, IReadOnlyList<RejectedSample> rejected, DateTimeOffset now, CancellationToken ct)
-    {
-        if (rejected.Count == 0)
-            return 0;
-        var sql = $"""
-            INSERT INTO rejected_samples (payload_hash, received_at, source, sample_id, errors, payload, payload_encoding, payload_length, payload_truncated)
-            VALUES (@PayloadHash, @ReceivedAt, @Source, @SampleId, {database.Json("Errors")}, @Payload, @Encoding, @Length, @Truncated)
-            ON CONFLICT (payload_hash) DO NOTHING
-            """;
-        // Ids and messages may hold what no store can (a NUL, a lone surrogate): they are made visible as U+FFFD,
-        // while the payload keeps the exact bytes.
-        return await c.ExecuteAsync(new CommandDefinition(sql, rejected.Select(r => new
+    // Ids and messages may hold what no store can (a NUL, a lone surrogate): they are made visible as U+FFFD, while the
+    // payload keeps the exact bytes.
+    private async Task<int> InsertRejectedAsync(DbConnection c, DbTransaction tx, IReadOnlyList<RejectedSample> rejected, DateTimeOffset now, CancellationToken ct) =>
+        await RejectedSamples.ExecuteAsync(database, c, tx, rejected.Select(r => new
         {
             PayloadHash = r.Payload.Hash,
             ReceivedAt = now,
@@ -266,11 +240,10 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
             SampleId = TextDefects.Storable(r.SampleId),
             Errors = StorableJson(r.Errors.Select(e => new ContractViolation(TextDefects.Storable(e.Field)!, TextDefects.Storable(e.Rule)!, TextDefects.Storable(e.Message)!))),
             Payload = r.Payload.Stored,
-            r.Payload.Encoding,
-            r.Payload.Length,
-            r.Payload.Truncated,
-        }).ToList(), tx, cancellationToken: ct));
-    }
+            PayloadEncoding = r.Payload.Encoding,
+            PayloadLength = r.Payload.Length,
+            PayloadTruncated = r.Payload.Truncated,
+        }).ToList(), ct);
 
     // PostgreSQL text and jsonb cannot hold NUL, and model output may contain it. NUL is kept visible as U+FFFD
     // (one UTF-16 unit for one, so evidence offsets stay true) in both stores, so they store the same text.

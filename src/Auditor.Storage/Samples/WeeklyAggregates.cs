@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Auditor.Storage.Retention;
-using Dapper;
 
 namespace Auditor.Storage.Samples;
 
@@ -15,9 +14,8 @@ internal static class WeeklyAggregates
 
     public sealed record DetectorRow(string Model, string Route, string Deployment, DateTimeOffset Hour, string Detector, long Flagged, double FlaggedVolume);
 
-    private const string StreamSql = """
-        INSERT INTO week_stream_counts (week_start, model, route, deployment, total, flagged, volume, flagged_volume, first_hour, last_hour)
-        VALUES (@Week, @Model, @Route, @Deployment, @Total, @Flagged, @Volume, @FlaggedVolume, @FirstHour, @LastHour)
+    // One statement per table (RowsInsert), like the hour counters beside them.
+    private static readonly RowsInsert StreamWeeks = new("week_stream_counts", """
         ON CONFLICT (week_start, model, route, deployment) DO UPDATE SET
             total = week_stream_counts.total + excluded.total,
             flagged = week_stream_counts.flagged + excluded.flagged,
@@ -25,17 +23,15 @@ internal static class WeeklyAggregates
             flagged_volume = week_stream_counts.flagged_volume + excluded.flagged_volume,
             first_hour = CASE WHEN excluded.first_hour < week_stream_counts.first_hour THEN excluded.first_hour ELSE week_stream_counts.first_hour END,
             last_hour = CASE WHEN excluded.last_hour > week_stream_counts.last_hour THEN excluded.last_hour ELSE week_stream_counts.last_hour END
-        """;
+        """);
 
-    private const string DetectorSql = """
-        INSERT INTO week_detector_counts (week_start, model, route, deployment, detector, flagged, flagged_volume)
-        VALUES (@Week, @Model, @Route, @Deployment, @Detector, @Flagged, @FlaggedVolume)
+    private static readonly RowsInsert DetectorWeeks = new("week_detector_counts", """
         ON CONFLICT (week_start, model, route, deployment, detector) DO UPDATE SET
             flagged = week_detector_counts.flagged + excluded.flagged,
             flagged_volume = week_detector_counts.flagged_volume + excluded.flagged_volume
-        """;
+        """);
 
-    public static async Task UpsertAsync(DbConnection c, DbTransaction tx, IEnumerable<StreamRow> streams, IEnumerable<DetectorRow> detectors, CancellationToken ct)
+    public static async Task UpsertAsync(AuditorDatabase database, DbConnection c, DbTransaction tx, IEnumerable<StreamRow> streams, IEnumerable<DetectorRow> detectors, CancellationToken ct)
     {
         // Ordered like the hour counters, so concurrent batches lock week rows in one order too.
         var weeks = streams
@@ -43,18 +39,16 @@ internal static class WeeklyAggregates
             .OrderBy(g => g.Key)
             .Select(g => new
             {
-                g.Key.Week, g.Key.Model, g.Key.Route, g.Key.Deployment,
+                WeekStart = g.Key.Week, g.Key.Model, g.Key.Route, g.Key.Deployment,
                 Total = g.Sum(r => r.Total), Flagged = g.Sum(r => r.Flagged), Volume = g.Sum(r => r.Volume), FlaggedVolume = g.Sum(r => r.FlaggedVolume),
                 FirstHour = g.Min(r => r.Hour), LastHour = g.Max(r => r.Hour),
             }).ToList();
-        if (weeks.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(StreamSql, weeks, tx, cancellationToken: ct));
+        await StreamWeeks.ExecuteAsync(database, c, tx, weeks, ct);
         var detectorWeeks = detectors
             .GroupBy(r => (Week: TimePartitionedTables.WeekStart(r.Hour), r.Model, r.Route, r.Deployment, r.Detector))
             .OrderBy(g => g.Key)
-            .Select(g => new { g.Key.Week, g.Key.Model, g.Key.Route, g.Key.Deployment, g.Key.Detector, Flagged = g.Sum(r => r.Flagged), FlaggedVolume = g.Sum(r => r.FlaggedVolume) })
+            .Select(g => new { WeekStart = g.Key.Week, g.Key.Model, g.Key.Route, g.Key.Deployment, g.Key.Detector, Flagged = g.Sum(r => r.Flagged), FlaggedVolume = g.Sum(r => r.FlaggedVolume) })
             .ToList();
-        if (detectorWeeks.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(DetectorSql, detectorWeeks, tx, cancellationToken: ct));
+        await DetectorWeeks.ExecuteAsync(database, c, tx, detectorWeeks, ct);
     }
 }
