@@ -210,6 +210,37 @@ public sealed class PagesTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.Equal("100 % → same", cells[8]);
     }
 
+    [Fact]
+    public async Task The_other_pages_render_in_light_and_dark_too()
+    {
+        await SeedAsync();
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var suffix = scheme == ColorScheme.Dark ? "dark" : "light";
+            var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+            {
+                BaseURL = _app.BaseUrl, ColorScheme = scheme, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            });
+            var login = await context.NewPageAsync();
+            Assert.Equal(200, (await login.GotoAsync("/login"))!.Status);
+            Assert.True(await login.Locator("input[name=password]").IsVisibleAsync());
+            await ScreenshotAsync(login, $"login-{suffix}");
+            await login.CloseAsync();
+
+            var page = await LogInAsync(context);
+            await page.GotoAsync("/samples");
+            var detail = await page.Locator("[data-testid=results] a[href^='/samples/']").First.GetAttributeAsync("href");
+            foreach (var (path, name, shows) in new[] { ("/", "queue", "[data-testid=scope-form]"), (detail!, "sample", "pre.output"),
+                         ("/incidents", "incidents", "h1"), ("/rejected", "rejected", "h1") })
+            {
+                Assert.Equal(200, (await page.GotoAsync(path))!.Status);
+                Assert.True(await page.Locator(shows).First.IsVisibleAsync(), $"{path} shows {shows}");
+                await ScreenshotAsync(page, $"{name}-{suffix}");
+            }
+            await context.CloseAsync();
+        }
+    }
+
     /// <summary>Screenshots for docs/screenshots when AUDITOR_SCREENSHOTS names a folder; nothing otherwise.</summary>
     private static async Task ScreenshotAsync(IPage page, string name)
     {
