@@ -147,10 +147,14 @@ public sealed class HttpIntakeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Lists_streams_with_counts_and_flag_rates()
+    public async Task Lists_streams_with_counts_and_flag_rates_split_by_deployment()
     {
         var route = "streams/" + Guid.NewGuid().ToString("N");
-        await _client.PostAsync("/api/v1/samples", Json(new[] { TestSamples.Valid() with { Route = route }, TestSamples.Valid(output: "") with { Route = route } }));
+        await _client.PostAsync("/api/v1/samples", Json(new[]
+        {
+            TestSamples.Valid() with { Route = route, Deployment = "h100-fp8" },
+            TestSamples.Valid(output: "") with { Route = route, Deployment = "h100-fp8-v2" },
+        }));
 
         var stream = await Eventually.Get(async () =>
         {
@@ -160,6 +164,11 @@ public sealed class HttpIntakeTests : IAsyncLifetime
 
         Assert.Equal(1, stream.GetProperty("flagged").GetInt64());
         Assert.Equal(0.5, stream.GetProperty("flagRate").GetDouble());
+        // Split by deployment: the blank answer came from the new build.
+        var deployments = stream.GetProperty("deployments").EnumerateArray()
+            .Select(d => (d.GetProperty("deployment").GetString(), d.GetProperty("total").GetInt64(), d.GetProperty("flagged").GetInt64(), d.GetProperty("flagRate").GetDouble()))
+            .ToList();
+        Assert.Equal([("h100-fp8", 1L, 0L, 0.0), ("h100-fp8-v2", 1L, 1L, 1.0)], deployments);
     }
 
     [Fact]

@@ -12,7 +12,14 @@ namespace Auditor.Storage.Streams;
 public sealed record StreamSummary(
     string Model, string Route, long Total, long Flagged, double FlagRate, double Volume,
     IReadOnlyDictionary<string, long> FlaggedByDetector, long ReviewItems, long ReviewPending,
-    DateTimeOffset FirstHour, DateTimeOffset LastHour);
+    DateTimeOffset FirstHour, DateTimeOffset LastHour)
+{
+    /// <summary>The same range per deployment ("" for samples that named none), ordered by name.</summary>
+    public IReadOnlyList<DeploymentTotal> Deployments { get; init; } = [];
+}
+
+/// <summary>One deployment of a stream over a time range: distinct samples counted and flagged.</summary>
+public sealed record DeploymentTotal(string Deployment, long Total, long Flagged, double FlagRate);
 
 /// <summary>One hour of one deployment of a stream (deployment "" when the publisher named none).</summary>
 public sealed record DeploymentHour(string Model, string Route, string Deployment, DateTimeOffset Hour, long Total, long Flagged);
@@ -121,14 +128,20 @@ public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeekl
             .ToLookup(d => (d.Model, d.Route));
         var reviews = (await c.QueryAsync<ReviewRow>(new CommandDefinition(ReviewSql, cancellationToken: ct)))
             .ToDictionary(r => (r.Model, r.Route));
+        var deployments = (await DeploymentTotalsAsync(from, to, ct)).ToLookup(d => (d.Model, d.Route));
         return streams.Select(s =>
         {
             reviews.TryGetValue((s.Model, s.Route), out var r);
-            return new StreamSummary(s.Model, s.Route, s.Total, s.Flagged, s.Total == 0 ? 0 : (double)s.Flagged / s.Total, s.Volume,
+            return new StreamSummary(s.Model, s.Route, s.Total, s.Flagged, Rate(s.Flagged, s.Total), s.Volume,
                 detectors[(s.Model, s.Route)].ToDictionary(d => d.Detector, d => d.Flagged),
-                r?.Items ?? 0, r?.Pending ?? 0, s.FirstHour, s.LastHour);
+                r?.Items ?? 0, r?.Pending ?? 0, s.FirstHour, s.LastHour)
+            {
+                Deployments = deployments[(s.Model, s.Route)].Select(d => new DeploymentTotal(d.Deployment, d.Total, d.Flagged, Rate(d.Flagged, d.Total))).ToList(),
+            };
         }).ToList();
     }
+
+    private static double Rate(long flagged, long total) => total == 0 ? 0 : (double)flagged / total;
 
     private sealed class StreamRow
     {
