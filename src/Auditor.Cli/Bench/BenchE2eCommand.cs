@@ -25,7 +25,12 @@ public static class BenchE2eCommand
         {
             if (r.GetValue(rate) is <= 0)
                 r.AddError("--rate must be positive.");
-            if (r.GetValue(streams) is < 1 or > 10_000)
+        });
+        // An option's own validator runs on a given value only; in the command's validator an option left at its default
+        // reads 0, which refused every run without --streams.
+        streams.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
                 r.AddError("--streams must be between 1 and 10000.");
         });
         command.SetAction((ParseResult r, CancellationToken ct) =>
