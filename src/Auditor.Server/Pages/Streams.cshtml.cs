@@ -48,11 +48,10 @@ public sealed class StreamsModel(StreamSummaryReader streams, DriftAlertStore dr
         Now = clock.GetUtcNow();
         // Counters are hourly: the day's window starts at the clock hour 23 hours back.
         var hourly = (await streams.HourlyAsync(Now.AddHours(-FlagRateTrend.Hours), Now.AddHours(1), ct)).ToLookup(h => (h.Model, h.Route));
-        var totals = (await streams.DeploymentTotalsAsync(TimeRange.Earliest, TimeRange.Latest, ct)).ToLookup(h => (h.Model, h.Route));
         Rows = Streams.Select(s =>
         {
             var hours = hourly[(s.Model, s.Route)].ToList();
-            var deployments = totals[(s.Model, s.Route)].Select(d => new DeploymentRow(d.Deployment, d.Total, d.Flagged,
+            var deployments = s.Deployments.Select(d => new DeploymentRow(d.Deployment, d.Total, d.Flagged,
                 FlagRateTrend.Of(hours.Where(h => h.Deployment == d.Deployment).Select(h => new HourCount(h.Hour, h.Total, h.Flagged)), Now))).ToList();
             return new StreamRow(s, FlagRateTrend.Of(hours.Select(h => new HourCount(h.Hour, h.Total, h.Flagged)), Now), deployments);
         }).ToList();

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace Auditor.Storage.Streams;
@@ -43,31 +44,24 @@ public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeekl
         GROUP BY model, route, detector
         """;
 
-    /// <summary>
-    /// Samples counted and flagged per stream and deployment for hours in [from, to): whole weeks from the weekly
-    /// aggregates, the partial edges from the hour counters (Hour is the last hour counted).
-    /// </summary>
-    public async Task<IReadOnlyList<DeploymentHour>> DeploymentTotalsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    // Samples counted and flagged per stream and deployment over the range ListAsync reads, on its connection: whole weeks
+    // from the weekly aggregates, the partial edges from the hour counters.
+    private static async Task<IReadOnlyList<HourRow>> DeploymentTotalsAsync(DbConnection c, Reports.WeekCover cover, CancellationToken ct)
     {
         const string weeksSql = """
-            SELECT model AS Model, route AS Route, deployment AS Deployment, MAX(last_hour) AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            SELECT model AS Model, route AS Route, deployment AS Deployment, SUM(total) AS Total, SUM(flagged) AS Flagged
             FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, deployment
             """;
         const string hoursSql = """
-            SELECT model AS Model, route AS Route, deployment AS Deployment, MAX(hour) AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged
+            SELECT model AS Model, route AS Route, deployment AS Deployment, SUM(total) AS Total, SUM(flagged) AS Flagged
             FROM stream_hour_counters WHERE hour >= @from AND hour < @to GROUP BY model, route, deployment
             """;
-        await using var c = await database.OpenAsync(ct);
-        var cover = Reports.WeekCover.Of(from, to, readWeeklyAggregates);
         var rows = new List<HourRow>();
         if (cover.FirstWeek is { } firstWeek && cover.LastWeek is { } lastWeek)
             rows.AddRange(await c.QueryAsync<HourRow>(new CommandDefinition(weeksSql, new { from = firstWeek, to = lastWeek }, cancellationToken: ct)));
         foreach (var (rangeFrom, rangeTo) in cover.HourRanges)
             rows.AddRange(await c.QueryAsync<HourRow>(new CommandDefinition(hoursSql, new { from = rangeFrom, to = rangeTo }, cancellationToken: ct)));
-        return rows.GroupBy(r => (r.Model, r.Route, r.Deployment))
-            .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Route, StringComparer.Ordinal).ThenBy(g => g.Key.Deployment, StringComparer.Ordinal)
-            .Select(g => new DeploymentHour(g.Key.Model, g.Key.Route, g.Key.Deployment, g.Max(r => r.Hour), g.Sum(r => r.Total), g.Sum(r => r.Flagged)))
-            .ToList();
+        return rows;
     }
 
     /// <summary>Hourly counts per stream and deployment for hours in [from, to).</summary>
@@ -128,7 +122,11 @@ public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeekl
             .ToLookup(d => (d.Model, d.Route));
         var reviews = (await c.QueryAsync<ReviewRow>(new CommandDefinition(ReviewSql, cancellationToken: ct)))
             .ToDictionary(r => (r.Model, r.Route));
-        var deployments = (await DeploymentTotalsAsync(from, to, ct)).ToLookup(d => (d.Model, d.Route));
+        var deployments = (await DeploymentTotalsAsync(c, cover, ct))
+            .GroupBy(d => (d.Model, d.Route, d.Deployment))
+            .OrderBy(g => g.Key.Deployment, StringComparer.Ordinal)
+            .Select(g => (g.Key.Model, g.Key.Route, Total: new DeploymentTotal(g.Key.Deployment, g.Sum(d => d.Total), g.Sum(d => d.Flagged), Rate(g.Sum(d => d.Flagged), g.Sum(d => d.Total)))))
+            .ToLookup(d => (d.Model, d.Route), d => d.Total);
         return streams.Select(s =>
         {
             reviews.TryGetValue((s.Model, s.Route), out var r);
@@ -136,7 +134,7 @@ public sealed class StreamSummaryReader(AuditorDatabase database, bool readWeekl
                 detectors[(s.Model, s.Route)].ToDictionary(d => d.Detector, d => d.Flagged),
                 r?.Items ?? 0, r?.Pending ?? 0, s.FirstHour, s.LastHour)
             {
-                Deployments = deployments[(s.Model, s.Route)].Select(d => new DeploymentTotal(d.Deployment, d.Total, d.Flagged, Rate(d.Flagged, d.Total))).ToList(),
+                Deployments = deployments[(s.Model, s.Route)].ToList(),
             };
         }).ToList();
     }
