@@ -34,7 +34,7 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             rabbit.SetQuorumQueue();
             // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
             rabbit.ConfigureConsumeTopology = false;
-            // Sharded, the queues are bound by ShardTopologyJob alone: the single queue must not be bound again here, or
+            // Sharded, the queues are bound by IntakeTopologyJob alone: the single queue must not be bound again here, or
             // every sample would take both paths.
             if (_shards.Enabled)
                 rabbit.BindQueue = false;

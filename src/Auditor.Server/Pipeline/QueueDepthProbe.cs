@@ -13,7 +13,7 @@ namespace Auditor.Server.Pipeline;
 /// Messages delivered but not yet acknowledged are not in the figure; the monitor sees those as batches in progress.
 /// </summary>
 public sealed partial class QueueDepthProbe(IConfiguration configuration, PipelineMonitor monitor, IOptionsMonitor<AuditorOptions> options, Auditing.IntakeShards shards,
-    TimeProvider clock, ILogger<QueueDepthProbe> logger) : PeriodicJob(clock)
+    Auditing.IntakeQueues intakeQueues, TimeProvider clock, ILogger<QueueDepthProbe> logger) : PeriodicJob(clock)
 {
     private IConnection? _connection;
 
@@ -34,10 +34,12 @@ public sealed partial class QueueDepthProbe(IConfiguration configuration, Pipeli
                 _connection = await factory.CreateConnectionAsync(ct);
             }
             await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-            // Samples wait in the single queue and, with a sharded intake, in every shard queue.
+            // Samples wait in the single queue and, with a sharded intake, in every shard queue; also in leftover shard
+            // queues of another shard count until they are drained (as last read by the topology job: they may vanish).
             long depth = (await channel.QueueDeclarePassiveAsync(AuditOutputSamplesConsumerDefinition.QueueName, ct)).MessageCount;
             foreach (var shard in shards.Queues)
                 depth += (await channel.QueueDeclarePassiveAsync(shard, ct)).MessageCount;
+            depth += intakeQueues.LeftoverReady;
             monitor.QueueDepthObserved(depth);
         }
         catch (Exception) when (!ct.IsCancellationRequested)
