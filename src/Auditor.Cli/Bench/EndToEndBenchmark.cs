@@ -19,7 +19,7 @@ namespace Auditor.Cli.Bench;
 /// </list>
 /// Both run on one machine's clock.
 /// </summary>
-public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, int? serverPid, bool skipCeiling,
+public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, IReadOnlyList<int> serverPids, bool skipCeiling,
     int? brokerPid = null, int? postgresPid = null, int streams = 1)
 {
     public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
@@ -31,7 +31,10 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "auditor-bench-e2e" };
         await using var connection = await factory.CreateConnectionAsync(ct);
 
-        output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B over {streams} stream(s){(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}; load {Load()}");
+        var shards = configuration.GetValue("Auditor:Transport:Shards", 0);
+        var loadAtStart = Load();
+        output.WriteLine($"bench e2e: {samples:N0} samples of {size:N0} B over {streams} stream(s){(rate is { } r ? $" at {r:N0}/s" : " at full speed")}, broker {broker.Host}:{broker.Port}, store {database.Kind}, "
+            + $"{serverPids.Count} server process(es), Auditor__Transport__Shards {shards}; load {loadAtStart}");
         var clocks = Clocks();
         double? ceiling = null;
         if (!skipCeiling)
@@ -45,7 +48,7 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
         // A sharded server (Auditor__Transport__Shards) declared its topology and unbound the single queue: declaring the
         // single-queue binding again here would send every sample down both paths.
-        if (configuration.GetValue("Auditor:Transport:Shards", 0) == 0)
+        if (shards == 0)
             await AuditorTopology.DeclareAsync(channel, ct);
         var cpuBefore = Read(clocks);
         var walBefore = await WalPositionAsync(database, ct);
@@ -63,17 +66,28 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         var committed = await polling;
         var cpuAfter = Read(clocks);
         var walAfter = await WalPositionAsync(database, ct);
+        var total = polls[^1].Ms / 1000;
+        var result = new List<string>
+        {
+            $"shards={shards}", $"servers={serverPids.Count}", $"samples={samples}", $"streams={streams}", $"size={size}", $"load_start={loadAtStart.Split(' ')[0]}",
+            $"ceiling={Invariant(ceiling, "F0")}", $"committed={committed}", $"seconds={Invariant(total, "F1")}",
+        };
         if (committed < samples)
         {
-            output.WriteLine($"only {committed:N0} of {samples:N0} committed within the time limit");
+            output.WriteLine($"only {committed:N0} of {samples:N0} committed within the time limit ({committed / total:N0}/s)");
+            WriteCpu(output, "end-to-end run", clocks, cpuBefore, cpuAfter, result, Math.Max(1, committed));
+            output.WriteLine("result: " + string.Join(' ', [.. result, $"rate={Invariant(committed / total, "F0")}", "complete=false", $"load_end={Load().Split(' ')[0]}"]));
             return 1;
         }
-        var total = polls[^1].Ms / 1000;
         var throughput = samples / total;
         output.WriteLine($"end to end: {samples:N0} committed {total:F1} s after the first publish: {throughput:N0} samples/s"
             + (ceiling is { } c ? $" ({throughput / c:P0} of the broker-only ceiling)" : ""));
+        result.Add($"rate={Invariant(throughput, "F0")}");
+        result.Add("complete=true");
+        if (ceiling is { } ce)
+            result.Add($"ratio={Invariant(throughput / ce, "F2")}");
 
-        WriteCpu(output, "end-to-end run", clocks, cpuBefore, cpuAfter);
+        WriteCpu(output, "end-to-end run", clocks, cpuBefore, cpuAfter, result);
         if (walBefore is not null && walAfter is not null)
         {
             var walBytes = await WalBytesAsync(database, walAfter, walBefore, ct);
@@ -87,21 +101,23 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
             var perSample = await SeenLatenciesAsync(database, payloads.IdPrefix, ct);
             output.WriteLine($"publish-to-batch-start, per sample (seen_at - occurredAt, {perSample.Length:N0} ids): p50 {Percentile(perSample, 0.5):N0} ms, p99 {Percentile(perSample, 0.99):N0} ms, max {perSample[^1]:N0} ms");
         }
-        if (serverPid is { } pid && File.Exists($"/proc/{pid}/status"))
+        foreach (var pid in serverPids.Where(p => File.Exists($"/proc/{p}/status")))
         {
             var status = File.ReadAllLines($"/proc/{pid}/status");
             string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?[(name.Length + 1)..].Trim() ?? "?";
             output.WriteLine($"server process {pid}: resident {Field("VmRSS")}, peak resident {Field("VmHWM")}");
         }
-        output.WriteLine($"load after the run: {Load()}");
+        var loadAtEnd = Load();
+        output.WriteLine($"load after the run: {loadAtEnd}");
+        output.WriteLine("result: " + string.Join(' ', [.. result, $"load_end={loadAtEnd.Split(' ')[0]}"]));
         return 0;
     }
 
     private List<ProcessCpuClock> Clocks()
     {
         var clocks = new List<ProcessCpuClock> { new("bench", Environment.ProcessId, tree: false) };
-        if (serverPid is { } s)
-            clocks.Add(new ProcessCpuClock("server", s, tree: false));
+        for (var i = 0; i < serverPids.Count; i++)
+            clocks.Add(new ProcessCpuClock(serverPids.Count == 1 ? "server" : $"server{i + 1}", serverPids[i], tree: false));
         if (brokerPid is { } b)
             clocks.Add(new ProcessCpuClock("broker", b, tree: false));
         if (postgresPid is { } p)
@@ -112,11 +128,18 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
     private static (double?[] Cpu, long Ticks) Read(List<ProcessCpuClock> clocks) => ([.. clocks.Select(c => c.Read())], Stopwatch.GetTimestamp());
 
     // CPU seconds per process over a phase, and per 1,000 samples: what each core did, whatever the neighbours did.
-    private void WriteCpu(TextWriter output, string phase, List<ProcessCpuClock> clocks, (double?[] Cpu, long Ticks) before, (double?[] Cpu, long Ticks) after)
+    // With a result list, adds cpu_per_1000_<name>=seconds for each process (over the samples committed).
+    private void WriteCpu(TextWriter output, string phase, List<ProcessCpuClock> clocks, (double?[] Cpu, long Ticks) before, (double?[] Cpu, long Ticks) after,
+        List<string>? result = null, long? committed = null)
     {
+        var per = (double)(committed ?? samples); // an incomplete run: per 1,000 of what was committed
         var wall = Stopwatch.GetElapsedTime(before.Ticks, after.Ticks).TotalSeconds;
+        if (result is not null)
+            for (var i = 0; i < clocks.Count; i++)
+                if (after.Cpu[i] is { } a && before.Cpu[i] is { } b)
+                    result.Add($"cpu_per_1000_{clocks[i].Name}={Invariant((a - b) * 1000 / per, "F3")}");
         var parts = clocks.Select((c, i) => after.Cpu[i] is { } a && before.Cpu[i] is { } b
-            ? $"{c.Name} {a - b:F1} s ({(a - b) * 1000 / samples:F3} s per 1,000 samples, {(a - b) / wall:P0} of a core)"
+            ? $"{c.Name} {a - b:F1} s ({(a - b) * 1000 / per:F3} s per 1,000 samples, {(a - b) / wall:P0} of a core)"
             : $"{c.Name} unreadable");
         output.WriteLine($"CPU during the {phase} ({wall:F1} s wall, load {Load()}): {string.Join("; ", parts)}");
     }
@@ -178,6 +201,8 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
     }
 
     private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    private static string Invariant(double? value, string format) => value is { } v ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "none";
 
     private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }
