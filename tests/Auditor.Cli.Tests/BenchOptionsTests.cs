@@ -19,8 +19,8 @@ public sealed class BenchOptionsTests
         var command = BenchE2eCommand.Create();
         var two = command.Parse(["--server-pid", "101", "202"]);
         Assert.Empty(two.Errors);
-        Assert.Equal([101, 202], two.GetValue<int[]>("--server-pid"));
-        Assert.Equal([101, 202], command.Parse(["--server-pid", "101", "--server-pid", "202"]).GetValue<int[]>("--server-pid"));
+        Assert.Equal([101, 202], two.GetValue<int[]>("--server-pid")!);
+        Assert.Equal([101, 202], command.Parse(["--server-pid", "101", "--server-pid", "202"]).GetValue<int[]>("--server-pid")!);
         Assert.Contains(command.Parse(["--server-pid", "0"]).Errors, e => e.Message == "--server-pid must be a process id (a positive number).");
     }
 }

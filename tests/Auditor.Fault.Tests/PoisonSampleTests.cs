@@ -34,7 +34,7 @@ public sealed class PoisonSampleTests : IAsyncLifetime
     public async Task DisposeAsync() => await _test.DisposeAsync();
 
     private static PipelineMonitor Monitor() => new(TimeProvider.System, Options.Create(new AuditorOptions()),
-        new PipelineMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
+        new PipelineMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>(), new Auditor.Server.Auditing.IntakeQueues()));
 
     [Fact]
     public async Task Keeps_a_sample_that_breaks_a_detector_in_rejected_samples_and_counts_the_rest_of_its_batch()

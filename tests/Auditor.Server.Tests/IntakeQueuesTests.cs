@@ -15,7 +15,11 @@ public sealed class IntakeQueuesTests : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly IntakeQueues _queues;
 
-    public IntakeQueuesTests() => _queues = new IntakeQueues(_services.GetRequiredService<IMeterFactory>());
+    public IntakeQueuesTests()
+    {
+        _queues = new IntakeQueues();
+        _ = new Auditor.Server.Pipeline.PipelineMetrics(_services.GetRequiredService<IMeterFactory>(), _queues); // its gauges read the queues
+    }
 
     public void Dispose() => _services.Dispose();
 

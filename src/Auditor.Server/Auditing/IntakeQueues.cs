@@ -1,6 +1,3 @@
-using System.Diagnostics.Metrics;
-using Auditor.Server.Pipeline;
-
 namespace Auditor.Server.Auditing;
 
 /// <summary>
@@ -15,25 +12,16 @@ public sealed record IntakeQueue(string Name, bool Leftover, long Ready, long Co
 }
 
 /// <summary>
-/// The intake queues' last reading, for readiness (<see cref="IntakeQueuesHealthCheck"/>), /metrics and the queue depth
-/// the pipeline monitor judges. A queue holding samples that no process consumes must never be silent: it makes
-/// readiness Degraded, the gauge auditor.intake.unconsumed.queues non-zero, and the job logs a warning naming it.
+/// The intake queues' last reading, for readiness (<see cref="IntakeQueuesHealthCheck"/>), /metrics (gauges in
+/// <see cref="Pipeline.PipelineMetrics"/>) and the queue depth the pipeline monitor judges. A queue holding samples that
+/// no process consumes must never be silent: it makes readiness Degraded, the gauge auditor.intake.unconsumed.queues
+/// non-zero, and the job logs a warning naming it. Without a broker nothing is ever read: no queue, nothing unconsumed.
 /// </summary>
 public sealed class IntakeQueues
 {
     private readonly Lock _gate = new();
     private IReadOnlyList<IntakeQueue> _queues = [];
     private DateTimeOffset? _readAt;
-
-    public IntakeQueues(IMeterFactory meters)
-    {
-        var meter = meters.Create(PipelineMetrics.MeterName);
-        meter.CreateObservableGauge("auditor.intake.leftover.ready", () => Read().Queues.Where(q => q.Leftover)
-                .Select(q => new Measurement<long>(q.Ready, new KeyValuePair<string, object?>("queue", q.Name))),
-            "{message}", "Ready messages in each intake queue left over from another Auditor__Transport__Shards (unbound; drained, then 0).");
-        meter.CreateObservableGauge("auditor.intake.unconsumed.queues", () => Read().Queues.Count(q => q.Unconsumed),
-            "{queue}", "Intake queues holding messages that no process consumes (should be 0; readiness is Degraded otherwise).");
-    }
 
     public void Observed(IReadOnlyList<IntakeQueue> queues, DateTimeOffset at)
     {

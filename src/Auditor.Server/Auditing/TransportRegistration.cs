@@ -19,10 +19,10 @@ public static class TransportRegistration
         services.AddSingleton<UnreadableMessageObserver>();
         var shards = options.Transport == TransportKind.RabbitMq ? IntakeShards.From(configuration) : new IntakeShards(0);
         services.AddSingleton(shards);
+        services.AddSingleton<IntakeQueues>();
         if (options.Transport == TransportKind.RabbitMq)
         {
             // Before the bus, so the queues are bound (and leftovers of another shard count unbound) when it starts.
-            services.AddSingleton<IntakeQueues>();
             services.AddHostedService<IntakeTopologyJob>();
             services.AddHealthChecks().AddCheck<IntakeQueuesHealthCheck>("intake-queues", tags: ["ready"]);
         }

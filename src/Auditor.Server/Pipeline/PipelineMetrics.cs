@@ -24,7 +24,7 @@ public sealed class PipelineMetrics
     private readonly Counter<long> _refused;
     private readonly Histogram<double> _commitSeconds;
 
-    public PipelineMetrics(IMeterFactory meters)
+    public PipelineMetrics(IMeterFactory meters, Auditing.IntakeQueues intakeQueues)
     {
         _meter = meters.Create(MeterName);
         _received = _meter.CreateCounter<long>("auditor.samples.received", "{sample}", "Samples that reached an intake (HTTP records, valid or not; each batch the queue consumer starts).");
@@ -37,6 +37,12 @@ public sealed class PipelineMetrics
         _refused = _meter.CreateCounter<long>("auditor.intake.refused", "{request}", "POST /api/v1/samples answered 503 (saturated, timeout, stopping) or 500 (failed).");
         _commitSeconds = _meter.CreateHistogram("auditor.commit.duration", "s", "Time of one batch: validate, detect, route, commit.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        // RabbitMQ intake queues as the topology job last read them; nothing is read without a broker (no series, 0).
+        _meter.CreateObservableGauge("auditor.intake.leftover.ready", () => intakeQueues.Read().Queues.Where(q => q.Leftover)
+                .Select(q => new Measurement<long>(q.Ready, new KeyValuePair<string, object?>("queue", q.Name))),
+            "{message}", "Ready messages in each intake queue left over from another Auditor__Transport__Shards (unbound; drained, then 0).");
+        _meter.CreateObservableGauge("auditor.intake.unconsumed.queues", () => intakeQueues.Read().Queues.Count(q => q.Unconsumed),
+            "{queue}", "Intake queues holding messages that no process consumes (should be 0; readiness is Degraded otherwise).");
     }
 
     internal void Observe(PipelineMonitor monitor)

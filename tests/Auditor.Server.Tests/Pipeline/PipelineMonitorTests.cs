@@ -18,7 +18,7 @@ public sealed class PipelineMonitorTests : IDisposable
     public PipelineMonitorTests()
     {
         var options = new AuditorOptions { Pipeline = { StallSeconds = 30 } };
-        _monitor = new PipelineMonitor(_clock, Options.Create(options), new PipelineMetrics(_services.GetRequiredService<IMeterFactory>()));
+        _monitor = new PipelineMonitor(_clock, Options.Create(options), new PipelineMetrics(_services.GetRequiredService<IMeterFactory>(), new Auditing.IntakeQueues()));
     }
 
     public void Dispose() => _services.Dispose();
