@@ -99,6 +99,9 @@ public sealed class ShardCountChangeTests : BrokerTest
             {
                 await AssertCountedOnceAsync(app, backlog);
                 await Eventually.Get(() => DepthsAsync(connection), d => d.Values.Sum() == 0, what: "every queue drained");
+                // The backlog waited in a queue its endpoint consumed from the start: no "unconsumed" alarm left behind.
+                await Eventually.Get(async () => (await ReadinessAsync(app)).GetProperty("checks").GetProperty("intake-queues").GetProperty("status").GetString(),
+                    s => s == "Healthy", within: TimeSpan.FromSeconds(15), what: "intake-queues healthy");
             }
 
             var after = Samples("b", 300);

@@ -15,8 +15,9 @@ namespace Auditor.Server.Auditing;
 /// queue that still holds messages through a receive endpoint of its own until it is empty (then stops that endpoint;
 /// the empty, unbound queue is left for an operator to delete, because quorum queues refuse a delete "if empty" and an
 /// unconditional delete could drop what a process of the old topology routed there meanwhile), and reports the reading
-/// to <see cref="IntakeQueues"/>. It repeats every minute, every 5 s while a leftover holds messages: a publisher that
-/// re-declared the single-queue binding loses it again, and a queue another process stopped reading is picked up.
+/// to <see cref="IntakeQueues"/>. It repeats every minute, every 5 s while a leftover holds messages or a queue is
+/// unconsumed: a publisher that re-declared the single-queue binding loses it again, and a queue another process stopped
+/// reading is picked up.
 /// </summary>
 public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues queues, IConfiguration configuration, IServiceProvider services,
     IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<IntakeTopologyJob> logger) : PeriodicJob(clock)
@@ -25,8 +26,9 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
     private readonly HashSet<string> _reportedUnconsumed = [];
     private readonly HashSet<string> _unboundHere = [];
     private IConnection? _connection;
+    private bool _busReady;
 
-    protected override TimeSpan Period => queues.Read().Queues.Any(q => q.Leftover && (q.Ready > 0 || q.DrainingHere))
+    protected override TimeSpan Period => queues.Read().Queues.Any(q => q.Unconsumed || (q.Leftover && (q.Ready > 0 || q.DrainingHere)))
         ? TimeSpan.FromSeconds(5)
         : TimeSpan.FromMinutes(1);
 
@@ -151,13 +153,22 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
         return _connection;
     }
 
+    // The first reading waits for the bus's endpoints to be ready (at most 30 s): a queue with a backlog at start would
+    // otherwise read as unconsumed for the moment its endpoint takes to attach.
     private async Task BusStartedAsync(CancellationToken ct)
     {
-        if (lifetime.ApplicationStarted.IsCancellationRequested)
+        if (_busReady)
             return;
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        await started.Task.WaitAsync(ct);
+        if (!lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+            await started.Task.WaitAsync(ct);
+        }
+        var bus = services.GetRequiredService<IBusControl>();
+        for (var waited = 0; waited < 150 && bus.CheckHealth().Status != BusHealthStatus.Healthy; waited++)
+            await Task.Delay(200, ct);
+        _busReady = true;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
