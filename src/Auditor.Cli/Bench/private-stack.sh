@@ -5,6 +5,7 @@
 #   src/Auditor.Cli/Bench/private-stack.sh start DIR     then: set -a; . DIR/env; set +a; dotnet src/Auditor.Cli/bin/Release/net10.0/auditor.dll bench e2e --server-pid $AUDITOR_SERVER_PID \
 #     --broker-pid $AUDITOR_BROKER_PID --postgres-pid $AUDITOR_POSTGRES_PID
 #   src/Auditor.Cli/Bench/private-stack.sh stop DIR
+# AUDITOR_SERVER_DLL runs another build of the server (e.g. a copy of an earlier bin/Release, to alternate builds).
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?DIR}
 pgbin=/usr/lib/postgresql/15/bin; rmqbin=/usr/lib/rabbitmq/bin
@@ -35,7 +36,7 @@ ENV
   ( rmq_env; "$rmqbin/rabbitmq-server" -detached; "$rmqbin/rabbitmqctl" -n "$RMQ_NODE" wait --timeout 90 "$dir/rmq/pid" >/dev/null )
   ( set -a; . "$dir/env"; set +a; cd "$dir/server"
     Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \
-      nohup dotnet "$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll" --urls "$AUDITOR_URL" > "$dir/server.log" 2>&1 &
+      nohup dotnet "${AUDITOR_SERVER_DLL:-$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll}" --urls "$AUDITOR_URL" > "$dir/server.log" 2>&1 &
     echo "AUDITOR_SERVER_PID=$!" >> "$dir/env" )
   echo "AUDITOR_BROKER_PID=$(cat "$dir/rmq/pid")" >> "$dir/env"
   echo "AUDITOR_POSTGRES_PID=$(head -1 "$dir/pg/postmaster.pid")" >> "$dir/env"
