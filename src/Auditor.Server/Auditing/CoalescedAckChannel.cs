@@ -27,6 +27,7 @@ public sealed class CoalescedAckChannel : ProxyPipeContext, ChannelContext, IAsy
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flushing;
     private bool _signalled;
+    private bool _disposed;
 
     public CoalescedAckChannel(ChannelContext inner, TimeSpan window, TimeSpan stragglerLimit, TimeProvider clock)
         : base(inner)
@@ -49,6 +50,9 @@ public sealed class CoalescedAckChannel : ProxyPipeContext, ChannelContext, IAsy
         var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_state)
         {
+            // After the consumer stopped nothing flushes any more: an ack that still comes goes out on its own.
+            if (_disposed)
+                return _inner.BasicAck(deliveryTag, false, cancellationToken);
             _ledger.Finished(deliveryTag, _clock.GetTimestamp());
             _waiting[deliveryTag] = sent;
             if (!_signalled)
@@ -101,8 +105,11 @@ public sealed class CoalescedAckChannel : ProxyPipeContext, ChannelContext, IAsy
         }
     }
 
-    /// <summary>Sends what the ledger allows now, and completes the acks it covers.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    /// <summary>
+    /// Sends what the ledger allows now, and completes the acks it covers; <paramref name="everything"/> also sends every
+    /// finished tag still waiting above a gap, on its own (when the consumer stops).
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct, bool everything = false)
     {
         await _send.WaitAsync(ct);
         AckPlan plan;
@@ -112,7 +119,7 @@ public sealed class CoalescedAckChannel : ProxyPipeContext, ChannelContext, IAsy
             lock (_state)
             {
                 _signalled = false;
-                plan = _ledger.Plan(_clock.GetTimestamp());
+                plan = _ledger.Plan(everything ? long.MaxValue : _clock.GetTimestamp());
                 foreach (var tag in plan.Covered.Concat(plan.Singles))
                 {
                     if (_waiting.Remove(tag, out var sent))
@@ -149,9 +156,10 @@ public sealed class CoalescedAckChannel : ProxyPipeContext, ChannelContext, IAsy
         await _flushing;
         // What finished before the consumer stopped is acknowledged now rather than delivered again.
         if (!_inner.Channel.IsClosed)
-            await FlushAsync(CancellationToken.None);
+            await FlushAsync(CancellationToken.None, everything: true);
         lock (_state)
         {
+            _disposed = true;
             foreach (var sent in _waiting.Values)
                 sent.TrySetCanceled();
             _waiting.Clear();

@@ -90,4 +90,18 @@ public sealed class AckLedgerTests
         Assert.Equal([1ul, 3], plan.Covered);
         Assert.Equal(0, ledger.Waiting);
     }
+
+    [Fact]
+    public void At_stop_every_finished_tag_is_acknowledged_even_above_a_gap()
+    {
+        var ledger = new AckLedger(Limit);
+        ledger.Finished(2, 10);
+        ledger.Finished(3, 10);
+
+        var plan = ledger.Plan(now: long.MaxValue);
+
+        Assert.Null(plan.MultipleUpTo); // 1 is not finished: nothing may name it
+        Assert.Equal([2ul, 3], plan.Singles);
+        Assert.Equal(0, ledger.Waiting);
+    }
 }
