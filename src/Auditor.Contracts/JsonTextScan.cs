@@ -42,7 +42,8 @@ internal static class JsonTextScan
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                CheckText(JsonMarshal.GetRawUtf8Value(value), () => value.GetString(), prefix, path, into);
+                if (MayHideSurrogate(JsonMarshal.GetRawUtf8Value(value), prefix, path, key: false, into) && !Decodes(value))
+                    AddSurrogate(prefix, path, key: false, into);
                 break;
             case JsonValueKind.Object:
                 var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -69,7 +70,8 @@ internal static class JsonTextScan
     {
         name = "";
         var before = into.Count;
-        CheckText(JsonMarshal.GetRawUtf8PropertyName(property), () => property.Name, prefix, $"{path} (a key)", into);
+        if (MayHideSurrogate(JsonMarshal.GetRawUtf8PropertyName(property), prefix, path, key: true, into) && !DecodesName(property))
+            AddSurrogate(prefix, path, key: true, into);
         if (into.Count > before)
             return false;
         name = property.Name;
@@ -77,25 +79,50 @@ internal static class JsonTextScan
     }
 
     // The raw token is checked first: valid UTF-8 without a \u escape cannot hold a lone surrogate, so the string is
-    // only decoded when an escape could hide one.
-    private static void CheckText(ReadOnlySpan<byte> raw, Func<string?> decode, string prefix, string path, List<ContractViolation> into)
+    // only decoded when an escape could hide one. Runs for every key and string of every sample: nothing is allocated
+    // unless something is wrong (the path of a key is only spelled out for a violation).
+    private static bool MayHideSurrogate(ReadOnlySpan<byte> raw, string prefix, string path, bool key, List<ContractViolation> into)
     {
         if (!Utf8.IsValid(raw))
         {
-            into.Add(new ContractViolation(path, $"{prefix}.utf8",
-                $"{path} holds bytes that are not UTF-8 (first bad byte at offset {IndexOfInvalidUtf8(raw)} of its JSON text); send UTF-8 text."));
-            return;
+            var where = key ? $"{path} (a key)" : path;
+            into.Add(new ContractViolation(where, $"{prefix}.utf8",
+                $"{where} holds bytes that are not UTF-8 (first bad byte at offset {IndexOfInvalidUtf8(raw)} of its JSON text); send UTF-8 text."));
+            return false;
         }
-        if (raw.IndexOf("\\u"u8) < 0)
-            return;
+        return raw.IndexOf("\\u"u8) >= 0;
+    }
+
+    private static void AddSurrogate(string prefix, string path, bool key, List<ContractViolation> into)
+    {
+        var where = key ? $"{path} (a key)" : path;
+        into.Add(new ContractViolation(where, $"{prefix}.surrogate",
+            $"{where} holds an escaped lone UTF-16 surrogate (such as \\udc00): it is not a character and no store can hold it."));
+    }
+
+    private static bool Decodes(JsonElement value)
+    {
         try
         {
-            decode();
+            _ = value.GetString();
+            return true;
         }
         catch (InvalidOperationException)
         {
-            into.Add(new ContractViolation(path, $"{prefix}.surrogate",
-                $"{path} holds an escaped lone UTF-16 surrogate (such as \\udc00): it is not a character and no store can hold it."));
+            return false;
+        }
+    }
+
+    private static bool DecodesName(JsonProperty property)
+    {
+        try
+        {
+            _ = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

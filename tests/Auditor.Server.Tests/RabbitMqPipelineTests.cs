@@ -135,6 +135,26 @@ public sealed class RabbitMqPipelineTests : BrokerTest
     }
 
     [Fact]
+    public async Task Committed_samples_are_acknowledged_in_batches_while_running_and_none_is_left_unacknowledged_at_stop()
+    {
+        // Prefetch 20 (batches of 10, two at once): 300 samples are all consumed only if the acks of committed batches
+        // reach the broker while the server runs, since unacknowledged deliveries hold the prefetch.
+        var small = new Dictionary<string, string?> { ["Auditor:Consumer:BatchSize"] = "10", ["Auditor:Consumer:ConcurrentBatches"] = "2" };
+        var samples = Enumerable.Range(0, 300).Select(_ => TestSamples.Valid()).ToList();
+        await using (var app = AuditorApp.OnBrokerAndPostgres(Database, small))
+        {
+            _ = app.Server;
+            foreach (var s in samples)
+                await Publisher.PublishAsync(s);
+            await Eventually.Get(() => app.Database.CountedAsync(samples.Select(s => s.SampleId!)), n => n == samples.Count,
+                within: TimeSpan.FromSeconds(60), what: "all 300 samples counted");
+        }
+
+        // Stopped: a delivery left unacknowledged would be back in the queue now.
+        Assert.Equal(0u, await Publisher.QueueDepthAsync());
+    }
+
+    [Fact]
     public async Task Samples_posted_over_HTTP_travel_through_RabbitMQ_in_the_MassTransit_envelope()
     {
         await using var app = AuditorApp.OnBrokerAndPostgres(Database);

@@ -7,6 +7,7 @@
 #     --server-pid $AUDITOR_SERVER_PIDS --broker-pid $AUDITOR_BROKER_PID --postgres-pid $AUDITOR_POSTGRES_PID
 #   src/Auditor.Cli/Bench/private-stack.sh stop DIR
 # The whole matrix of shard counts and server processes: src/Auditor.Cli/Bench/shard-matrix.sh.
+# AUDITOR_SERVER_DLL runs another build of the server (e.g. a copy of an earlier bin/Release, to alternate builds).
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?DIR}; servers=${3:-1}
 [[ "$servers" =~ ^[1-8]$ ]] || { echo "SERVERS must be 1 to 8, not '$servers'" >&2; exit 2; }
@@ -18,7 +19,7 @@ start_server() {
   local k=$1 port url; port=$(free_port); url="http://127.0.0.1:$port"
   ( set -a; . "$dir/env"; set +a; mkdir -p "$dir/server$k"; cd "$dir/server$k"
     Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \
-      nohup dotnet "$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll" --urls "$url" > "$dir/server$k.log" 2>&1 &
+      nohup dotnet "${AUDITOR_SERVER_DLL:-$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll}" --urls "$url" > "$dir/server$k.log" 2>&1 &
     echo "AUDITOR_SERVER_PID_$k=$!" >> "$dir/env" )
   [ "$k" = 1 ] && echo "AUDITOR_URL='$url'" >> "$dir/env"
   for _ in $(seq 1 90); do curl -sf "$url/health/ready" >/dev/null && return 0; sleep 1; done

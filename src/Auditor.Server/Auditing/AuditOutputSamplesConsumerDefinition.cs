@@ -15,13 +15,18 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
 
     private readonly ConsumerOptions _options;
     private readonly IntakeShards _shards;
+    private readonly TimeProvider _clock;
 
-    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options, IntakeShards shards)
+    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options, IntakeShards shards, TimeProvider clock)
     {
         _options = options.Value.Consumer;
         _shards = shards;
+        _clock = clock;
         EndpointName = QueueName;
     }
+
+    /// <summary>How long a committed message above a gap (a message of a batch still in progress) waits for a multiple ack.</summary>
+    private static readonly TimeSpan StragglerLimit = TimeSpan.FromSeconds(1);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<AuditOutputSamplesConsumer> consumer,
         IRegistrationContext context)
@@ -38,6 +43,9 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             // every sample would take both paths.
             if (_shards.Enabled)
                 rabbit.BindQueue = false;
+            // One multiple ack per committed batch instead of one ack per message: a quorum queue logs each ack frame.
+            if (_options.AckWindowMs > 0)
+                rabbit.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(_options.AckWindowMs), StragglerLimit, _clock)));
         }
 
         // A database outage or a timeout is waited out (messages stay unacknowledged in the queue, the consumer does not

@@ -74,4 +74,10 @@ public sealed class ConsumerOptions
 
     /// <summary>Batches processed at once by one process.</summary>
     public int ConcurrentBatches { get; set; } = 2;
+
+    /// <summary>
+    /// On RabbitMQ, how long the acks of committed messages are gathered into one multiple ack (CoalescedAckChannel);
+    /// 0 sends one ack per message, as MassTransit does by itself.
+    /// </summary>
+    public int AckWindowMs { get; set; } = 5;
 }
