@@ -2,6 +2,7 @@ using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
 using Auditor.Review.Routing;
 using Auditor.Review.Verdicts;
+using Auditor.Storage.Review;
 using Dapper;
 
 namespace Auditor.Storage.Reports;
@@ -126,6 +127,94 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
         return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
     }
 
+    /// <summary>
+    /// The weekly tallies of review items (migration 0016) for whole weeks in [from, to): one ReviewItem per tally row with
+    /// its Count, Hour the week's start and no sample id. The estimators give the same figures from them as from
+    /// <see cref="ReviewsAsync"/>'s items; the cost follows streams x weeks x distinct keys, not the items.
+    /// </summary>
+    public async Task<IReadOnlyList<ReviewItem>> ReviewTalliesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        if (Retention.TimePartitionedTables.WeekStart(from) != from || Retention.TimePartitionedTables.WeekStart(to) != to)
+            throw new ArgumentException($"Tallies cover whole weeks: {from:O} to {to:O} is not a range of whole weeks (Monday 00:00 UTC).", nameof(from));
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<TallyRow>(new CommandDefinition("""
+            SELECT week_start AS WeekStart, model AS Model, route AS Route, deployment AS Deployment, stratum AS Stratum, flagged AS Flagged,
+                   flagged_by AS FlaggedBy, inclusion_probability AS InclusionProbability, verdict AS Verdict, items AS Items
+            FROM week_review_tallies WHERE week_start >= @from AND week_start < @to AND items > 0
+            """, new { from, to }, cancellationToken: ct));
+        return rows.Select(r => new ReviewItem("", new StreamKey(r.Model, r.Route), r.WeekStart,
+            r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
+            ReviewTallies.ParseFlaggedBy(r.FlaggedBy), ReviewTallies.ParseWord(r.Verdict), null, r.Deployment, checked((int)r.Items))).ToList();
+    }
+
+    /// <summary>
+    /// Standing verdicts, in the order given, of samples that occurred in [from, to) and whose item is in the double-review
+    /// share or is a gold item, with when the sample occurred. Reviewer agreement and accuracy read only samples with two
+    /// verdicts or a gold verdict, and an item outside the double-review share never holds two standing verdicts (it is
+    /// done at its first and never claimed again; an undo retracts), so this is every verdict they read, without reading
+    /// every verdict.
+    /// </summary>
+    public async Task<IReadOnlyList<(ReviewerVerdict Verdict, DateTimeOffset OccurredAt)>> SharedVerdictsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
+            SELECT v.sample_id, v.reviewer, v.verdict, s.occurred_at
+            FROM verdicts v
+            JOIN (SELECT item_id, sample_id FROM review_items WHERE reviews_required > 1
+                  UNION SELECT r.item_id, r.sample_id FROM review_items r JOIN gold_items g ON g.sample_id = r.sample_id) r ON r.item_id = v.item_id
+            JOIN samples s ON s.sample_id = r.sample_id
+            WHERE v.retracted_at IS NULL AND s.occurred_at >= @from AND s.occurred_at < @to
+            ORDER BY v.verdict_id
+            """, new { from, to }, cancellationToken: ct));
+        return rows.Select(r => (new ReviewerVerdict(r.SampleId, r.Reviewer, SettledVerdict.Parse(r.Verdict)), r.OccurredAt)).ToList();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="perStream"/> reviewed outputs per stream of samples that occurred in [from, to), chosen as
+    /// <see cref="ExamplesAsync"/> chooses them (failures first, then flagged items judged, by item id) from the settled
+    /// verdict each item keeps (migration 0016), so only the chosen items are read.
+    /// </summary>
+    public async Task<IReadOnlyList<ReportExampleSource>> SettledExamplesAsync(DateTimeOffset from, DateTimeOffset to, int perStream, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var chosen = (await c.QueryAsync<ExampleRow>(new CommandDefinition("""
+            SELECT ItemId, SampleId, Model, Route, Verdict, Category FROM (
+                SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.settled_verdict AS Verdict,
+                       r.settled_category AS Category,
+                       ROW_NUMBER() OVER (PARTITION BY r.model, r.route ORDER BY CASE WHEN r.settled_verdict = 'failure' THEN 0 ELSE 1 END, r.item_id) AS Place
+                FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
+                WHERE r.settled_verdict IS NOT NULL AND (r.settled_verdict = 'failure' OR s.flagged = @yes)
+                  AND s.occurred_at >= @from AND s.occurred_at < @to) x
+            WHERE Place <= @perStream
+            """, new { from, to, perStream, yes = true }, cancellationToken: ct))).ToList();
+        if (chosen.Count == 0)
+            return [];
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new List<FlagRow>();
+        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(200))
+        {
+            var (names, args) = InList(chunk);
+            args.Add("yes", true);
+            foreach (var row in await c.QueryAsync<OutputRow>(new CommandDefinition(
+                $"SELECT sample_id AS SampleId, output AS Output FROM samples WHERE sample_id IN ({names})", args, cancellationToken: ct)))
+                outputs[row.SampleId] = row.Output;
+            flags.AddRange(await c.QueryAsync<FlagRow>(new CommandDefinition(
+                $"SELECT sample_id AS SampleId, detector AS Detector FROM detector_results WHERE flagged = @yes AND sample_id IN ({names})", args, cancellationToken: ct)));
+        }
+        var flaggedBy = flags.ToLookup(f => f.SampleId, f => f.Detector, StringComparer.Ordinal);
+        return chosen.Select(i => new ReportExampleSource(i.SampleId, i.ItemId, new StreamKey(i.Model, i.Route), i.Verdict, i.Category,
+            flaggedBy[i.SampleId].Order(StringComparer.Ordinal).ToList(), outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
+    }
+
+    // One parameter per id: IN with a list expands the same way for both databases.
+    private static (string Names, DynamicParameters Args) InList(IReadOnlyList<string> ids)
+    {
+        var args = new DynamicParameters();
+        for (var n = 0; n < ids.Count; n++)
+            args.Add($"p{n}", ids[n]);
+        return (string.Join(", ", ids.Select((_, n) => $"@p{n}")), args);
+    }
+
     /// <summary>Gold verdicts (migration 0009) of samples that occurred in [from, to), by sample id.</summary>
     public async Task<IReadOnlyDictionary<string, ReviewVerdict>> GoldAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -163,6 +252,30 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             i.Category, i.FlaggedBy, outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
     }
 
+
+    private sealed class TallyRow
+    {
+        public DateTimeOffset WeekStart { get; set; }
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Deployment { get; set; } = "";
+        public string Stratum { get; set; } = "";
+        public bool Flagged { get; set; }
+        public string FlaggedBy { get; set; } = "[]";
+        public double InclusionProbability { get; set; }
+        public string Verdict { get; set; } = "";
+        public long Items { get; set; }
+    }
+
+    private sealed class ExampleRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Verdict { get; set; } = "";
+        public string? Category { get; set; }
+    }
 
     private sealed class CountRow
     {
