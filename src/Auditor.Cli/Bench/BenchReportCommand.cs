@@ -5,6 +5,7 @@ using Auditor.Review.Reports;
 using Auditor.Storage;
 using Auditor.Storage.Incidents;
 using Auditor.Storage.Reports;
+using Auditor.Storage.Review;
 using Auditor.Storage.Streams;
 using Dapper;
 using Npgsql;
@@ -14,10 +15,10 @@ namespace Auditor.Cli.Bench;
 /// <summary>
 /// <c>auditor bench report --streams N</c>: seeds a scratch PostgreSQL database (created beside the one
 /// ConnectionStrings__Postgres names, dropped afterwards) with N streams over eight weeks of hour counters and review
-/// items (and the weekly aggregates the batch writer keeps beside them), then times the week's report reads and build,
-/// and the streams page's reads, first from the hour counters alone (as before migration 0015), then from the weekly
-/// aggregates. Times are wall time of the reads on this client (an upper bound of the database time), the median of
-/// --runs runs.
+/// items (and the weekly aggregates and review tallies the writers keep beside them), then times the week's report reads
+/// and build, and the streams page's reads, first as before migrations 0015 and 0016 (hour counters, review items and
+/// verdicts one by one), then from the weekly aggregates and review tallies. Times are wall time of the reads on this
+/// client (an upper bound of the database time), the median of --runs runs.
 /// </summary>
 public static class BenchReportCommand
 {
@@ -60,8 +61,8 @@ public static class BenchReportCommand
             foreach (var weekly in new[] { false, true })
             {
                 var reader = new ReportDataReader(database, weekly);
-                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock);
-                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
+                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock, readTallies: weekly);
+                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new IncidentStore(database, clock), new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
             }
         }
         finally
@@ -73,7 +74,7 @@ public static class BenchReportCommand
         }
     }
 
-    private static async Task MeasureAsync(string label, ReportDataReader reader, WeeklyReportLoader loader, StreamSummaryReader summaries,
+    private static async Task MeasureAsync(string label, ReportDataReader reader, WeeklyReportLoader loader, IncidentStore incidents, StreamSummaryReader summaries,
         IsoWeek week, DateTimeOffset first, int runs, bool whole, CancellationToken ct)
     {
         async Task<double> Median(Func<Task> read)
@@ -92,14 +93,32 @@ public static class BenchReportCommand
 
         var counts = await Median(() => reader.CountsAsync(first, week.EndUtc, ct));
         var deployments = await Median(() => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
-        var reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+        // The review reads of each path: items, verdicts and examples one by one before; tallies, the double-reviewed and
+        // gold items' verdicts, and the examples chosen in the database after (what WeeklyReportLoader reads).
+        var tallies = reader.ReadsWeeklyAggregates;
+        double reviews, verdicts = double.NaN, examples;
+        if (tallies)
+        {
+            reviews = await Median(() => reader.ReviewTalliesAsync(first, week.EndUtc, ct));
+            verdicts = await Median(() => reader.SharedVerdictsAsync(first, week.EndUtc, ct));
+            examples = await Median(() => reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+        }
+        else
+        {
+            reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+            var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
+            examples = await Median(() => reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+        }
+        var gold = await Median(() => reader.GoldAsync(first, week.EndUtc, ct));
+        var incidentRead = await Median(() => incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct));
+        var allReads = counts + deployments + reviews + (double.IsNaN(verdicts) ? 0 : verdicts) + examples + gold + incidentRead;
         // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
         var report = whole ? (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds : double.NaN;
         var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
         var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | review items {3,8:0.0} ms | streams page, week {5,8:0.0} ms, 8 weeks {6,8:0.0} ms | whole report build (once) {4,8:0.0} ms",
-            label, counts, deployments, reviews, report, streamsWeek, streamsAll));
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | shared verdicts {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
+            label, counts, deployments, tallies ? "review tallies" : "review items and verdicts", reviews, verdicts, examples, gold, incidentRead, allReads, streamsWeek, streamsAll, report));
     }
 
     // Hour counters for every stream and hour of the eight weeks (two detectors flag) with their weekly sums, and per stream and week `reviewed`
@@ -143,12 +162,24 @@ public static class BenchReportCommand
             INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at)
             SELECT item_id, sample_id, 'ann', CASE WHEN item_id % 3 = 0 THEN 'failure' ELSE 'ok' END, true, created_at FROM review_items
             """, args, cancellationToken: ct, commandTimeout: 600));
+        // One item in twenty is double-reviewed (a second reviewer, agreeing two times in three).
+        await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE review_items SET reviews_required = 2 WHERE item_id % 20 = 0;
+            INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at)
+            SELECT item_id, sample_id, 'bob', CASE WHEN item_id % 3 = 0 OR item_id % 60 = 20 THEN 'failure' ELSE 'ok' END, true, created_at FROM review_items WHERE reviews_required = 2
+            """, args, cancellationToken: ct, commandTimeout: 600));
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
             SELECT sample_id, 'empty', 1, 0.5, true, false, '[]', 'empty', occurred_at FROM samples WHERE flagged
             """, args, cancellationToken: ct, commandTimeout: 600));
+        // The tallies and settled verdicts of the seeded items, by the code the migration runs (the settling rule in one place).
+        await using (var tx = await c.BeginTransactionAsync(ct))
+        {
+            await ReviewTallies.RebuildAsync(database, c, tx, ct);
+            await tx.CommitAsync(ct);
+        }
         await c.ExecuteAsync(new CommandDefinition(
-            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
+            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, week_review_tallies, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

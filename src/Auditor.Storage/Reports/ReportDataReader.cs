@@ -16,6 +16,9 @@ namespace Auditor.Storage.Reports;
 /// <c>auditor bench report</c>'s comparison); the figures are the same either way.</param>
 public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
+    /// <summary>Whether whole weeks of counters are read from the weekly aggregates.</summary>
+    public bool ReadsWeeklyAggregates => readWeeklyAggregates;
+
     /// <summary>
     /// Stream counters (summed over deployments) with per-detector flags over [from, to): one row per stream and whole
     /// week from the weekly aggregates (its Hour is the week's start: estimators bucket by week), one per stream-hour for
