@@ -145,9 +145,18 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
                    flagged_by AS FlaggedBy, inclusion_probability AS InclusionProbability, verdict AS Verdict, items AS Items
             FROM week_review_tallies WHERE week_start >= @from AND week_start < @to AND items > 0
             """, new { from, to }, cancellationToken: ct));
-        return rows.Select(r => new ReviewItem("", new StreamKey(r.Model, r.Route), r.WeekStart,
-            r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
-            ReviewTallies.ParseFlaggedBy(r.FlaggedBy), ReviewTallies.ParseWord(r.Verdict), null, r.Deployment, checked((int)r.Items))).ToList();
+        // A few distinct detector sets and one key per stream: each parsed once, not once per row.
+        var sets = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var streams = new Dictionary<(string, string), StreamKey>();
+        return rows.Select(r =>
+        {
+            if (!sets.TryGetValue(r.FlaggedBy, out var flaggedBy))
+                sets[r.FlaggedBy] = flaggedBy = ReviewTallies.ParseFlaggedBy(r.FlaggedBy);
+            if (!streams.TryGetValue((r.Model, r.Route), out var stream))
+                streams[(r.Model, r.Route)] = stream = new StreamKey(r.Model, r.Route);
+            return new ReviewItem("", stream, r.WeekStart, r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability,
+                r.Flagged, flaggedBy, ReviewTallies.ParseWord(r.Verdict), null, r.Deployment, checked((int)r.Items));
+        }).ToList();
     }
 
     /// <summary>
@@ -155,18 +164,18 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
     /// share or is a gold item, with when the sample occurred. Reviewer agreement and accuracy read only samples with two
     /// verdicts or a gold verdict, and an item outside the double-review share never holds two standing verdicts (it is
     /// done at its first and never claimed again; an undo retracts), so this is every verdict they read, without reading
-    /// every verdict.
+    /// every verdict. Items carry their sample's occurred_at (migration 0016), so a partial index finds them.
     /// </summary>
     public async Task<IReadOnlyList<(ReviewerVerdict Verdict, DateTimeOffset OccurredAt)>> SharedVerdictsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<(string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
-            SELECT v.sample_id, v.reviewer, v.verdict, s.occurred_at
+            SELECT v.sample_id, v.reviewer, v.verdict, r.occurred_at
             FROM verdicts v
-            JOIN (SELECT item_id, sample_id FROM review_items WHERE reviews_required > 1
-                  UNION SELECT r.item_id, r.sample_id FROM review_items r JOIN gold_items g ON g.sample_id = r.sample_id) r ON r.item_id = v.item_id
-            JOIN samples s ON s.sample_id = r.sample_id
-            WHERE v.retracted_at IS NULL AND s.occurred_at >= @from AND s.occurred_at < @to
+            JOIN (SELECT item_id, occurred_at FROM review_items WHERE reviews_required > 1 AND occurred_at >= @from AND occurred_at < @to
+                  UNION SELECT r.item_id, r.occurred_at FROM review_items r JOIN gold_items g ON g.sample_id = r.sample_id
+                  WHERE r.occurred_at >= @from AND r.occurred_at < @to) r ON r.item_id = v.item_id
+            WHERE v.retracted_at IS NULL
             ORDER BY v.verdict_id
             """, new { from, to }, cancellationToken: ct));
         return rows.Select(r => (new ReviewerVerdict(r.SampleId, r.Reviewer, SettledVerdict.Parse(r.Verdict)), r.OccurredAt)).ToList();
@@ -185,9 +194,9 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
                 SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.settled_verdict AS Verdict,
                        r.settled_category AS Category,
                        ROW_NUMBER() OVER (PARTITION BY r.model, r.route ORDER BY CASE WHEN r.settled_verdict = 'failure' THEN 0 ELSE 1 END, r.item_id) AS Place
-                FROM review_items r JOIN samples s ON s.sample_id = r.sample_id
-                WHERE r.settled_verdict IS NOT NULL AND (r.settled_verdict = 'failure' OR s.flagged = @yes)
-                  AND s.occurred_at >= @from AND s.occurred_at < @to) x
+                FROM review_items r
+                WHERE r.settled_verdict IS NOT NULL AND (r.settled_verdict = 'failure' OR r.flagged = @yes)
+                  AND r.occurred_at >= @from AND r.occurred_at < @to) x
             WHERE Place <= @perStream
             """, new { from, to, perStream, yes = true }, cancellationToken: ct))).ToList();
         if (chosen.Count == 0)

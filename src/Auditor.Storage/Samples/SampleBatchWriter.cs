@@ -230,6 +230,7 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route,
             Stratum = StratumName(a.Routing.Stratum!.Value),
             a.Routing.InclusionProbability, State = "pending", CreatedAt = now, a.Routing.ReviewsRequired,
+            OccurredAt = a.Sample.OccurredAt!.Value, a.Inspection.Flagged,
         }).ToList(), ct);
         // Each new item enters its week's tally as pending (one statement for the batch).
         await ReviewTallies.AddAsync(database, c, tx, rows.Select(a => (new ReviewTallies.Key(

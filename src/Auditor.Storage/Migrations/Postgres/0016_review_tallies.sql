@@ -7,6 +7,12 @@
 -- and verdicts already kept (ReviewTallies.RebuildAsync), so the settling rule stays in one place, in code.
 ALTER TABLE review_items ADD COLUMN settled_verdict text CHECK (settled_verdict IN ('ok', 'failure', 'unsure'));
 ALTER TABLE review_items ADD COLUMN settled_category text;
+-- The sample's occurred_at and flag status, copied onto its item (neither changes once stored), so the report's reads of
+-- the double-reviewed items' verdicts and of its examples find a week's items by an index on the item alone.
+ALTER TABLE review_items ADD COLUMN occurred_at timestamptz;
+ALTER TABLE review_items ADD COLUMN flagged boolean;
+UPDATE review_items r SET occurred_at = s.occurred_at, flagged = s.flagged FROM samples s WHERE s.sample_id = r.sample_id;
+CREATE INDEX ix_review_items_occurred ON review_items (occurred_at);
 
 CREATE TABLE week_review_tallies (
     week_start            timestamptz NOT NULL,
@@ -24,4 +30,4 @@ CREATE TABLE week_review_tallies (
 );
 
 -- The report reads standing verdicts only of items that can have two (double review) or that are gold items.
-CREATE INDEX ix_review_items_double ON review_items (item_id, sample_id) WHERE reviews_required > 1;
+CREATE INDEX ix_review_items_double ON review_items (occurred_at) WHERE reviews_required > 1;

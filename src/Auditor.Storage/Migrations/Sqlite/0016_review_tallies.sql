@@ -1,6 +1,11 @@
 -- Weekly tallies of review items (see the PostgreSQL 0016): filled after this script by ReviewTallies.RebuildAsync.
 ALTER TABLE review_items ADD COLUMN settled_verdict text CHECK (settled_verdict IN ('ok', 'failure', 'unsure'));
 ALTER TABLE review_items ADD COLUMN settled_category text;
+ALTER TABLE review_items ADD COLUMN occurred_at text;
+ALTER TABLE review_items ADD COLUMN flagged integer;
+UPDATE review_items SET occurred_at = (SELECT s.occurred_at FROM samples s WHERE s.sample_id = review_items.sample_id),
+                        flagged = (SELECT s.flagged FROM samples s WHERE s.sample_id = review_items.sample_id);
+CREATE INDEX ix_review_items_occurred ON review_items (occurred_at);
 
 CREATE TABLE week_review_tallies (
     week_start            text NOT NULL,
@@ -16,4 +21,4 @@ CREATE TABLE week_review_tallies (
     PRIMARY KEY (week_start, model, route, deployment, stratum, flagged, flagged_by, inclusion_probability, verdict)
 );
 
-CREATE INDEX ix_review_items_double ON review_items (item_id, sample_id) WHERE reviews_required > 1;
+CREATE INDEX ix_review_items_double ON review_items (occurred_at) WHERE reviews_required > 1;
