@@ -63,7 +63,7 @@ public static class BenchReportCommand
             {
                 var reader = new ReportDataReader(database, weekly);
                 var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock, readTallies: weekly);
-                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new IncidentStore(database, clock), new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
+                await MeasureAsync(admin, name, weekly ? "weekly aggregates" : "hour counters", reader, loader, new IncidentStore(database, clock), new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
             }
         }
         finally
@@ -75,7 +75,7 @@ public static class BenchReportCommand
         }
     }
 
-    private static async Task MeasureAsync(string label, ReportDataReader reader, WeeklyReportLoader loader, IncidentStore incidents, StreamSummaryReader summaries,
+    private static async Task MeasureAsync(string admin, string name, string label, ReportDataReader reader, WeeklyReportLoader loader, IncidentStore incidents, StreamSummaryReader summaries,
         IsoWeek week, DateTimeOffset first, int runs, bool whole, CancellationToken ct)
     {
         async Task<double> Median(Func<Task> read)
@@ -113,13 +113,61 @@ public static class BenchReportCommand
         var gold = await Median(() => reader.GoldAsync(first, week.EndUtc, ct));
         var incidentRead = await Median(() => incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct));
         var allReads = counts + deployments + reviews + (double.IsNaN(verdicts) ? 0 : verdicts) + examples + gold + incidentRead;
+        // Database time without the machine's queueing: CPU seconds of this database's backends (utime + stime from
+        // /proc, 10 ms ticks) over --runs rounds of every read the report makes, per round.
+        async Task EveryReadAsync()
+        {
+            await reader.CountsAsync(first, week.EndUtc, ct);
+            await reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct);
+            if (tallies)
+            {
+                await reader.ReviewTalliesAsync(first, week.EndUtc, ct);
+                await reader.SharedVerdictsAsync(first, week.EndUtc, ct);
+                await reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+            }
+            else
+            {
+                var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
+                await reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+            }
+            await reader.GoldAsync(first, week.EndUtc, ct);
+            await incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct);
+        }
+        var cpuBefore = await BackendCpuSecondsAsync(admin, name, ct);
+        for (var i = 0; i < runs; i++)
+            await EveryReadAsync();
+        var databaseCpu = (await BackendCpuSecondsAsync(admin, name, ct) - cpuBefore) * 1000 / runs;
         // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
         var report = whole ? (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds : double.NaN;
         var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
         var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | shared verdicts {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
-            label, counts, deployments, tallies ? "review tallies" : "review items and verdicts", reviews, verdicts, examples, gold, incidentRead, allReads, streamsWeek, streamsAll, report));
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | shared verdicts {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms (database CPU {13,6:0} ms) | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
+            label, counts, deployments, tallies ? "review tallies" : "review items and verdicts", reviews, verdicts, examples, gold, incidentRead, allReads, streamsWeek, streamsAll, report, databaseCpu));
+    }
+
+    // CPU seconds used so far by the backends connected to the database (pg_stat_activity; /proc/PID/stat fields 14
+    // and 15 in clock ticks of 1/100 s). PostgreSQL must run on this machine.
+    private static async Task<double> BackendCpuSecondsAsync(string admin, string database, CancellationToken ct)
+    {
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync(ct);
+        var pids = await c.QueryAsync<int>(new CommandDefinition("SELECT pid FROM pg_stat_activity WHERE datname = @database", new { database }, cancellationToken: ct));
+        double ticks = 0;
+        foreach (var pid in pids)
+        {
+            try
+            {
+                var stat = await File.ReadAllTextAsync($"/proc/{pid}/stat", ct);
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // A backend that ended between the two reads.
+            }
+        }
+        return ticks / 100;
     }
 
     // Hour counters for every stream and hour of the eight weeks (two detectors flag) with their weekly sums, and per stream and week `reviewed`

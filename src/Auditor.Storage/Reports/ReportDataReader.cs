@@ -203,15 +203,19 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             return [];
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new List<FlagRow>();
-        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(200))
+        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(500))
         {
+            // The week's bounds let PostgreSQL look in that week's partitions only, not in every week's index.
             var (names, args) = InList(chunk);
             args.Add("yes", true);
+            args.Add("from", from);
+            args.Add("to", to);
             foreach (var row in await c.QueryAsync<OutputRow>(new CommandDefinition(
-                $"SELECT sample_id AS SampleId, output AS Output FROM samples WHERE sample_id IN ({names})", args, cancellationToken: ct)))
+                $"SELECT sample_id AS SampleId, output AS Output FROM samples WHERE sample_id IN ({names}) AND occurred_at >= @from AND occurred_at < @to", args, cancellationToken: ct)))
                 outputs[row.SampleId] = row.Output;
             flags.AddRange(await c.QueryAsync<FlagRow>(new CommandDefinition(
-                $"SELECT sample_id AS SampleId, detector AS Detector FROM detector_results WHERE flagged = @yes AND sample_id IN ({names})", args, cancellationToken: ct)));
+                $"SELECT sample_id AS SampleId, detector AS Detector FROM detector_results WHERE flagged = @yes AND sample_id IN ({names}) AND occurred_at >= @from AND occurred_at < @to",
+                args, cancellationToken: ct)));
         }
         var flaggedBy = flags.ToLookup(f => f.SampleId, f => f.Detector, StringComparer.Ordinal);
         return chosen.Select(i => new ReportExampleSource(i.SampleId, i.ItemId, new StreamKey(i.Model, i.Route), i.Verdict, i.Category,
