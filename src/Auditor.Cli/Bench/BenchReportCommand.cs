@@ -29,17 +29,18 @@ public static class BenchReportCommand
         var runs = new Option<int>("--runs") { Description = "Timed runs per measurement (the median is printed).", DefaultValueFactory = _ => 5 };
         var whole = new Option<bool>("--whole-build") { Description = "Also time one whole report build (reads and estimation: minutes at 1,000 streams)." };
         var afterOnly = new Option<bool>("--after-only") { Description = "Time only the reads from the weekly aggregates and review tallies (the hour counters' reads take minutes at 1,000 streams)." };
-        var command = new Command("report", "Weekly report and streams page cost from hour counters and items, and from weekly aggregates and tallies.") { streams, reviewed, runs, whole, afterOnly };
+        var keep = new Option<bool>("--keep") { Description = "Keep the seeded database (its name is printed) for EXPLAIN ANALYZE; drop it yourself." };
+        var command = new Command("report", "Weekly report and streams page cost from hour counters and items, and from weekly aggregates and tallies.") { streams, reviewed, runs, whole, afterOnly, keep };
         command.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var admin = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } s ? s : "Host=127.0.0.1;Database=auditor;Username=auditor;Password=auditor";
-            await RunAsync(admin, pr.GetValue(streams), pr.GetValue(reviewed), pr.GetValue(runs), pr.GetValue(whole), pr.GetValue(afterOnly), ct);
+            await RunAsync(admin, pr.GetValue(streams), pr.GetValue(reviewed), pr.GetValue(runs), pr.GetValue(whole), pr.GetValue(afterOnly), pr.GetValue(keep), ct);
             return 0;
         });
         return command;
     }
 
-    private static async Task RunAsync(string admin, int streams, int reviewed, int runs, bool whole, bool afterOnly, CancellationToken ct)
+    private static async Task RunAsync(string admin, int streams, int reviewed, int runs, bool whole, bool afterOnly, bool keep, CancellationToken ct)
     {
         var name = "auditor_bench_report_" + Guid.NewGuid().ToString("N")[..8];
         await using (var c = new NpgsqlConnection(admin))
@@ -69,9 +70,16 @@ public static class BenchReportCommand
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await using var c = new NpgsqlConnection(admin);
-            await c.OpenAsync(CancellationToken.None);
-            await c.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            if (keep)
+            {
+                Console.WriteLine($"kept database {name}");
+            }
+            else
+            {
+                await using var c = new NpgsqlConnection(admin);
+                await c.OpenAsync(CancellationToken.None);
+                await c.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            }
         }
     }
 

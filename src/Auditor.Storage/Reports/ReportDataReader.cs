@@ -168,16 +168,20 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
     /// </summary>
     public async Task<IReadOnlyList<(ReviewerVerdict Verdict, DateTimeOffset OccurredAt)>> SharedVerdictsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
+        // Two plain joins, not one over a UNION: each is driven by the few items it names (the partial index on double
+        // items, the gold items), where the union made PostgreSQL hash every verdict ever given.
         await using var c = await database.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
-            SELECT v.sample_id, v.reviewer, v.verdict, r.occurred_at
-            FROM verdicts v
-            JOIN (SELECT item_id, occurred_at FROM review_items WHERE reviews_required > 1 AND occurred_at >= @from AND occurred_at < @to
-                  UNION SELECT r.item_id, r.occurred_at FROM review_items r JOIN gold_items g ON g.sample_id = r.sample_id
-                  WHERE r.occurred_at >= @from AND r.occurred_at < @to) r ON r.item_id = v.item_id
-            WHERE v.retracted_at IS NULL
-            ORDER BY v.verdict_id
-            """, new { from, to }, cancellationToken: ct));
+        var rows = (await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
+            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
+            FROM review_items r JOIN verdicts v ON v.item_id = r.item_id
+            WHERE r.reviews_required > 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
+            """, new { from, to }, cancellationToken: ct))).ToList();
+        rows.AddRange(await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
+            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
+            FROM gold_items g JOIN review_items r ON r.sample_id = g.sample_id JOIN verdicts v ON v.item_id = r.item_id
+            WHERE r.reviews_required <= 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
+            """, new { from, to }, cancellationToken: ct)));
+        rows.Sort((a, b) => a.VerdictId.CompareTo(b.VerdictId));
         return rows.Select(r => (new ReviewerVerdict(r.SampleId, r.Reviewer, SettledVerdict.Parse(r.Verdict)), r.OccurredAt)).ToList();
     }
 
@@ -203,10 +207,11 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             return [];
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new List<FlagRow>();
-        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(500))
+        // PostgreSQL takes every id as one array; SQLite, in-process, takes lists of 500.
+        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(database.Kind == StoreKind.Postgres ? int.MaxValue : 500))
         {
             // The week's bounds let PostgreSQL look in that week's partitions only, not in every week's index.
-            var (names, args) = InList(chunk);
+            var (names, args) = database.Kind == StoreKind.Postgres ? ("SELECT unnest(@ids)", new DynamicParameters(new { ids = chunk })) : InList(chunk);
             args.Add("yes", true);
             args.Add("from", from);
             args.Add("to", to);
