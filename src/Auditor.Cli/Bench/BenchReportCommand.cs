@@ -5,6 +5,7 @@ using Auditor.Review.Reports;
 using Auditor.Storage;
 using Auditor.Storage.Incidents;
 using Auditor.Storage.Reports;
+using Auditor.Storage.Review;
 using Auditor.Storage.Streams;
 using Dapper;
 using Npgsql;
@@ -14,10 +15,10 @@ namespace Auditor.Cli.Bench;
 /// <summary>
 /// <c>auditor bench report --streams N</c>: seeds a scratch PostgreSQL database (created beside the one
 /// ConnectionStrings__Postgres names, dropped afterwards) with N streams over eight weeks of hour counters and review
-/// items (and the weekly aggregates the batch writer keeps beside them), then times the week's report reads and build,
-/// and the streams page's reads, first from the hour counters alone (as before migration 0015), then from the weekly
-/// aggregates. Times are wall time of the reads on this client (an upper bound of the database time), the median of
-/// --runs runs.
+/// items (and the weekly aggregates and review tallies the writers keep beside them), then times the week's report reads
+/// and build, and the streams page's reads, first as before migrations 0015 and 0016 (hour counters, review items and
+/// verdicts one by one), then from the weekly aggregates and review tallies. Times are wall time of the reads on this
+/// client (an upper bound of the database time), the median of --runs runs.
 /// </summary>
 public static class BenchReportCommand
 {
@@ -27,17 +28,19 @@ public static class BenchReportCommand
         var reviewed = new Option<int>("--reviewed") { Description = "Reviewed items per stream and week.", DefaultValueFactory = _ => 20 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per measurement (the median is printed).", DefaultValueFactory = _ => 5 };
         var whole = new Option<bool>("--whole-build") { Description = "Also time one whole report build (reads and estimation: minutes at 1,000 streams)." };
-        var command = new Command("report", "Weekly report and streams page cost from hour counters and from weekly aggregates.") { streams, reviewed, runs, whole };
+        var afterOnly = new Option<bool>("--after-only") { Description = "Time only the reads from the weekly aggregates and review tallies (the hour counters' reads take minutes at 1,000 streams)." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the seeded database (its name is printed) for EXPLAIN ANALYZE; drop it yourself." };
+        var command = new Command("report", "Weekly report and streams page cost from hour counters and items, and from weekly aggregates and tallies.") { streams, reviewed, runs, whole, afterOnly, keep };
         command.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var admin = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } s ? s : "Host=127.0.0.1;Database=auditor;Username=auditor;Password=auditor";
-            await RunAsync(admin, pr.GetValue(streams), pr.GetValue(reviewed), pr.GetValue(runs), pr.GetValue(whole), ct);
+            await RunAsync(admin, pr.GetValue(streams), pr.GetValue(reviewed), pr.GetValue(runs), pr.GetValue(whole), pr.GetValue(afterOnly), pr.GetValue(keep), ct);
             return 0;
         });
         return command;
     }
 
-    private static async Task RunAsync(string admin, int streams, int reviewed, int runs, bool whole, CancellationToken ct)
+    private static async Task RunAsync(string admin, int streams, int reviewed, int runs, bool whole, bool afterOnly, bool keep, CancellationToken ct)
     {
         var name = "auditor_bench_report_" + Guid.NewGuid().ToString("N")[..8];
         await using (var c = new NpgsqlConnection(admin))
@@ -57,23 +60,30 @@ public static class BenchReportCommand
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "seeded {0} streams x {1} weeks (hour counters, {2} reviewed items per stream-week) in {3:0.0} s",
                 streams, WeeklyReportBuilder.TrendWeeks, reviewed, seed.Elapsed.TotalSeconds));
             var clock = new FixedClock(week.EndUtc.AddDays(1));
-            foreach (var weekly in new[] { false, true })
+            foreach (var weekly in afterOnly ? [true] : new[] { false, true })
             {
                 var reader = new ReportDataReader(database, weekly);
-                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock);
-                await MeasureAsync(weekly ? "weekly aggregates" : "hour counters", reader, loader, new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
+                var loader = new WeeklyReportLoader(reader, new IncidentStore(database, clock), clock, readTallies: weekly);
+                await MeasureAsync(admin, name, weekly ? "weekly aggregates" : "hour counters", reader, loader, new IncidentStore(database, clock), new StreamSummaryReader(database, weekly), week, first, runs, whole, ct);
             }
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await using var c = new NpgsqlConnection(admin);
-            await c.OpenAsync(CancellationToken.None);
-            await c.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            if (keep)
+            {
+                Console.WriteLine($"kept database {name}");
+            }
+            else
+            {
+                await using var c = new NpgsqlConnection(admin);
+                await c.OpenAsync(CancellationToken.None);
+                await c.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            }
         }
     }
 
-    private static async Task MeasureAsync(string label, ReportDataReader reader, WeeklyReportLoader loader, StreamSummaryReader summaries,
+    private static async Task MeasureAsync(string admin, string name, string label, ReportDataReader reader, WeeklyReportLoader loader, IncidentStore incidents, StreamSummaryReader summaries,
         IsoWeek week, DateTimeOffset first, int runs, bool whole, CancellationToken ct)
     {
         async Task<double> Median(Func<Task> read)
@@ -92,14 +102,80 @@ public static class BenchReportCommand
 
         var counts = await Median(() => reader.CountsAsync(first, week.EndUtc, ct));
         var deployments = await Median(() => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
-        var reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+        // The review reads of each path: items, verdicts and examples one by one before; tallies, the double-reviewed and
+        // gold items' verdicts, and the examples chosen in the database after (what WeeklyReportLoader reads).
+        var tallies = reader.ReadsWeeklyAggregates;
+        double reviews, verdicts = double.NaN, examples;
+        if (tallies)
+        {
+            reviews = await Median(() => reader.ReviewTalliesAsync(first, week.EndUtc, ct));
+            verdicts = await Median(() => reader.SharedVerdictsAsync(first, week.EndUtc, ct));
+            examples = await Median(() => reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+        }
+        else
+        {
+            reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+            var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
+            examples = await Median(() => reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+        }
+        var gold = await Median(() => reader.GoldAsync(first, week.EndUtc, ct));
+        var incidentRead = await Median(() => incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct));
+        var allReads = counts + deployments + reviews + (double.IsNaN(verdicts) ? 0 : verdicts) + examples + gold + incidentRead;
+        // Database time without the machine's queueing: CPU seconds of this database's backends (utime + stime from
+        // /proc, 10 ms ticks) over --runs rounds of every read the report makes, per round.
+        async Task EveryReadAsync()
+        {
+            await reader.CountsAsync(first, week.EndUtc, ct);
+            await reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct);
+            if (tallies)
+            {
+                await reader.ReviewTalliesAsync(first, week.EndUtc, ct);
+                await reader.SharedVerdictsAsync(first, week.EndUtc, ct);
+                await reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+            }
+            else
+            {
+                var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
+                await reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+            }
+            await reader.GoldAsync(first, week.EndUtc, ct);
+            await incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct);
+        }
+        var cpuBefore = await BackendCpuSecondsAsync(admin, name, ct);
+        for (var i = 0; i < runs; i++)
+            await EveryReadAsync();
+        var databaseCpu = (await BackendCpuSecondsAsync(admin, name, ct) - cpuBefore) * 1000 / runs;
         // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
         var report = whole ? (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds : double.NaN;
         var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
         var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | review items {3,8:0.0} ms | streams page, week {5,8:0.0} ms, 8 weeks {6,8:0.0} ms | whole report build (once) {4,8:0.0} ms",
-            label, counts, deployments, reviews, report, streamsWeek, streamsAll));
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | shared verdicts {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms (database CPU {13,6:0} ms) | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
+            label, counts, deployments, tallies ? "review tallies" : "review items and verdicts", reviews, verdicts, examples, gold, incidentRead, allReads, streamsWeek, streamsAll, report, databaseCpu));
+    }
+
+    // CPU seconds used so far by the backends connected to the database (pg_stat_activity; /proc/PID/stat fields 14
+    // and 15 in clock ticks of 1/100 s). PostgreSQL must run on this machine.
+    private static async Task<double> BackendCpuSecondsAsync(string admin, string database, CancellationToken ct)
+    {
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync(ct);
+        var pids = await c.QueryAsync<int>(new CommandDefinition("SELECT pid FROM pg_stat_activity WHERE datname = @database", new { database }, cancellationToken: ct));
+        double ticks = 0;
+        foreach (var pid in pids)
+        {
+            try
+            {
+                var stat = await File.ReadAllTextAsync($"/proc/{pid}/stat", ct);
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // A backend that ended between the two reads.
+            }
+        }
+        return ticks / 100;
     }
 
     // Hour counters for every stream and hour of the eight weeks (two detectors flag) with their weekly sums, and per stream and week `reviewed`
@@ -135,20 +211,33 @@ public static class BenchReportCommand
             FROM generate_series(1, @streams) s, generate_series(@from, @to - interval '1 week', interval '1 week') w, generate_series(1, @reviewed) i
             """, args, cancellationToken: ct, commandTimeout: 600));
         await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at)
-            SELECT sample_id, model, route, CASE WHEN flagged THEN 'flagged' ELSE 'uniform' END, CASE WHEN flagged THEN 1 ELSE 0.02 END, 'done', occurred_at
+            INSERT INTO review_items (sample_id, model, route, stratum, inclusion_probability, state, created_at, occurred_at, flagged)
+            SELECT sample_id, model, route, CASE WHEN flagged THEN 'flagged' ELSE 'uniform' END, CASE WHEN flagged THEN 1 ELSE 0.02 END, 'done', occurred_at,
+                   occurred_at, flagged
             FROM samples
             """, args, cancellationToken: ct, commandTimeout: 600));
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at)
             SELECT item_id, sample_id, 'ann', CASE WHEN item_id % 3 = 0 THEN 'failure' ELSE 'ok' END, true, created_at FROM review_items
             """, args, cancellationToken: ct, commandTimeout: 600));
+        // One item in twenty is double-reviewed (a second reviewer, agreeing two times in three).
+        await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE review_items SET reviews_required = 2 WHERE item_id % 20 = 0;
+            INSERT INTO verdicts (item_id, sample_id, reviewer, verdict, blind, created_at)
+            SELECT item_id, sample_id, 'bob', CASE WHEN item_id % 3 = 0 OR item_id % 60 = 20 THEN 'failure' ELSE 'ok' END, true, created_at FROM review_items WHERE reviews_required = 2
+            """, args, cancellationToken: ct, commandTimeout: 600));
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO detector_results (sample_id, detector, score, threshold, flagged, abstained, evidence, explanation, occurred_at)
             SELECT sample_id, 'empty', 1, 0.5, true, false, '[]', 'empty', occurred_at FROM samples WHERE flagged
             """, args, cancellationToken: ct, commandTimeout: 600));
+        // The tallies and settled verdicts of the seeded items, by the code the migration runs (the settling rule in one place).
+        await using (var tx = await c.BeginTransactionAsync(ct))
+        {
+            await ReviewTallies.RebuildAsync(database, c, tx, ct);
+            await tx.CommitAsync(ct);
+        }
         await c.ExecuteAsync(new CommandDefinition(
-            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
+            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, week_review_tallies, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -41,6 +41,9 @@ public sealed record StreamHourCounts(
 /// <param name="FlaggedBy">The detectors that flagged it; empty when unflagged.</param>
 /// <param name="Verdict">Null while pending; else the settled verdict (<see cref="Verdicts.SettledVerdict"/>).</param>
 /// <param name="Deployment">The sample's deployment ("" when it named none).</param>
+/// <param name="Count">How many items this one stands for: 1 for an item read one by one; a weekly tally's count
+/// (review items alike in every field the estimators read, SampleId empty, Hour the week's start). The estimators
+/// weigh every item by it, so a week's tallies give the same figures as its items.</param>
 public sealed record ReviewItem(
     string SampleId,
     StreamKey Stream,
@@ -51,7 +54,8 @@ public sealed record ReviewItem(
     IReadOnlyList<string> FlaggedBy,
     ReviewVerdict? Verdict,
     string? Category = null,
-    string Deployment = "");
+    string Deployment = "",
+    int Count = 1);
 
 /// <summary>One reviewer's verdict on one sample, for agreement between reviewers of the same sample.</summary>
 public sealed record ReviewerVerdict(string SampleId, string Reviewer, ReviewVerdict Verdict);

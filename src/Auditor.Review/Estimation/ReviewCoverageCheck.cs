@@ -28,13 +28,15 @@ public static class ReviewCoverageCheck
         }
 
         var uniform = items.Where(i => i.Stratum == ReviewStratum.Uniform).ToArray();
-        var decided = uniform.Where(IsDecisive).ToArray();
-        var undecided = uniform.Where(i => !IsDecisive(i)).ToArray();
-        if (decided.Length >= 20 && undecided.Length >= 20)
+        // Item counts weigh each row by its Count (a weekly tally stands for that many items).
+        int decided = uniform.Where(IsDecisive).Sum(i => i.Count), undecided = uniform.Where(i => !IsDecisive(i)).Sum(i => i.Count);
+        if (decided >= 20 && undecided >= 20)
         {
-            double p1 = decided.Count(IsFlagged) / (double)decided.Length, p2 = undecided.Count(IsFlagged) / (double)undecided.Length;
-            var pooled = (decided.Count(IsFlagged) + undecided.Count(IsFlagged)) / (double)uniform.Length;
-            var se = Math.Sqrt(pooled * (1 - pooled) * (1.0 / decided.Length + 1.0 / undecided.Length));
+            int decidedFlagged = uniform.Where(i => IsDecisive(i) && IsFlagged(i)).Sum(i => i.Count);
+            int undecidedFlagged = uniform.Where(i => !IsDecisive(i) && IsFlagged(i)).Sum(i => i.Count);
+            double p1 = decidedFlagged / (double)decided, p2 = undecidedFlagged / (double)undecided;
+            var pooled = (decidedFlagged + undecidedFlagged) / (double)(decided + undecided);
+            var se = Math.Sqrt(pooled * (1 - pooled) * (1.0 / decided + 1.0 / undecided));
             if (se > 0 && Math.Abs(p1 - p2) / se > 3)
                 warnings.Add($"Reviews do not look like a random subset: among uniform-draw items, {p1:P1} of those decided were flagged against {p2:P1} of those not decided.");
         }
@@ -53,13 +55,13 @@ public static class ReviewCoverageCheck
         int selected = 0, decisive = 0, failures = 0, unsure = 0, pending = 0;
         foreach (var i in items)
         {
-            selected++;
+            selected += i.Count;
             switch (i.Verdict)
             {
-                case ReviewVerdict.Ok: decisive++; break;
-                case ReviewVerdict.Failure: decisive++; failures++; break;
-                case ReviewVerdict.Unsure: unsure++; break;
-                case null: pending++; break;
+                case ReviewVerdict.Ok: decisive += i.Count; break;
+                case ReviewVerdict.Failure: decisive += i.Count; failures += i.Count; break;
+                case ReviewVerdict.Unsure: unsure += i.Count; break;
+                case null: pending += i.Count; break;
             }
         }
         return new StratumCoverage(selected, decisive, failures, unsure, pending);

@@ -34,7 +34,10 @@ public static class WeeklyEstimator
     {
         options = (options ?? EstimationOptions.Default).Validated();
         var warnings = new List<string>();
-        var streams = counts.Select(c => c.Stream).Union(items.Select(i => i.Stream)).Distinct().ToArray();
+        // Ordinal order, not order of appearance: the strata's sums then run in one order whatever order the rows came in
+        // (items one by one or weekly tallies), so both give the same figures to the last bit.
+        var streams = counts.Select(c => c.Stream).Union(items.Select(i => i.Stream)).Distinct()
+            .OrderBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Route, StringComparer.Ordinal).ToArray();
 
         var strata = new List<Stratum>();
         foreach (var s in streams)
@@ -73,7 +76,7 @@ public static class WeeklyEstimator
     private static Stratum StratumOf(string name, bool flagged, long population, IEnumerable<ReviewItem> items)
     {
         var decisive = items.Where(ReviewCoverageCheck.IsDecisive).ToArray();
-        return new Stratum(name, flagged, population, decisive.Length, decisive.Count(i => i.Verdict == ReviewVerdict.Failure));
+        return new Stratum(name, flagged, population, decisive.Sum(i => i.Count), decisive.Where(i => i.Verdict == ReviewVerdict.Failure).Sum(i => i.Count));
     }
 
     private static IEnumerable<string> InclusionProbabilityWarnings(StreamKey stream, IReadOnlyCollection<ReviewItem> items)

@@ -18,8 +18,11 @@ public static class PowerAdvice
         var target = $"a +/-{RateChange.Points(options.TargetHalfWidth)} interval";
         var samples = cell.Volume.Samples;
         // Unflagged items come only from the uniform draw: their inclusion probability is the stream's uniform fraction.
-        var fractions = weekItems.Where(i => !i.Flagged).Select(i => i.InclusionProbability).ToArray();
-        double? current = fractions.Length > 0 ? fractions.GroupBy(f => Math.Round(f, 6)).OrderByDescending(g => g.Count()).First().Key : null;
+        // The most common one, each item weighed by its Count; a tie goes to the smaller fraction, whatever the rows' order.
+        var fractions = weekItems.Where(i => !i.Flagged).ToArray();
+        double? current = fractions.Length > 0
+            ? fractions.GroupBy(i => Math.Round(i.InclusionProbability, 6)).OrderByDescending(g => g.Sum(i => i.Count)).ThenBy(g => g.Key).First().Key
+            : null;
         var now = power.HalfWidth > 0 && cell.Estimate.FailureRate.Known ? $"the interval is +/-{RateChange.Points(power.HalfWidth)}" : "the rate is not known this week";
         if (samples == 0)
             return "No samples this week.";

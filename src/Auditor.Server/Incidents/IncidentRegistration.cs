@@ -1,4 +1,6 @@
 using Auditor.Server.Reports;
+using Auditor.Server.Store;
+using Auditor.Storage;
 using Auditor.Storage.Incidents;
 using Auditor.Storage.Reports;
 using Microsoft.Extensions.Options;
@@ -40,11 +42,17 @@ public static class IncidentRegistration
         services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());
         services.AddHostedService<IncidentScanJob>();
 
-        services.AddSingleton<ReportDataReader>();
-        services.AddSingleton<WeeklyReportLoader>();
+        // The report pages and API read the replica (ConnectionStrings:PostgresReplica, else the primary); the scheduled
+        // run, a job whose report is stored and alerted on, reads the primary.
+        services.AddSingleton(sp => new ReportDataReader(sp.GetRequiredService<ReadReplica>().Database));
+        services.AddSingleton(sp => new WeeklyReportLoader(sp.GetRequiredService<ReportDataReader>(),
+            new IncidentStore(sp.GetRequiredService<ReadReplica>().Database, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReportCache>();                                // readers get a report built at most once a minute per week
         services.AddSingleton<WeeklyReportStore>();
-        services.AddSingleton<WeeklyReportRun>();
+        services.AddSingleton(sp => new WeeklyReportRun(
+            new WeeklyReportLoader(new ReportDataReader(sp.GetRequiredService<AuditorDatabase>()), sp.GetRequiredService<IncidentStore>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<WeeklyReportStore>(), sp.GetRequiredService<AlertOutbox>(), sp.GetRequiredService<IOptionsMonitor<AlertOptions>>(),
+            sp.GetRequiredService<ILogger<WeeklyReportRun>>()));
         services.AddHostedService<WeeklyReportJob>();
         services.AddSingleton<WeeklyEstimateMetrics>();                      // the newest report's estimates on /metrics
         services.AddHostedService(sp => sp.GetRequiredService<WeeklyEstimateMetrics>());

@@ -14,7 +14,7 @@ public static class ReviewRegistration
     {
         services.AddSingleton<ReviewQueue>();
         services.AddSingleton<GoldItems>();
-        services.AddSingleton<SampleSearch>();
+        services.AddSingleton(sp => new SampleSearch(sp.GetRequiredService<Store.ReadReplica>().Database)); // may lag: the read replica when set
         services.AddSingleton<ReviewSettings>();
         services.AddSingleton<ReviewerPreferences>();
         services.AddSingleton<VerdictHandler>();

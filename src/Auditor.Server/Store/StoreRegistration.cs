@@ -14,9 +14,14 @@ public static class StoreRegistration
     {
         var connectionString = options.Store == StoreKind.Postgres ? ConnectionStrings.Postgres(configuration) : ConnectionStrings.Sqlite(configuration);
         services.AddSingleton(_ => AuditorDatabase.Create(options.Store, connectionString));
+        // Reads that may lag by seconds go to ConnectionStrings:PostgresReplica when set (checked at start), else to the primary.
+        services.AddOptions<ReplicaSetting>().Configure(r => r.ConnectionString = ConnectionStrings.PostgresReplica(configuration))
+            .Validate(r => ReadReplica.Problem(options.Store, r.ConnectionString) is null, ReadReplica.Problem(options.Store, ConnectionStrings.PostgresReplica(configuration)) ?? "")
+            .ValidateOnStart();
+        services.AddSingleton(sp => ReadReplica.For(sp.GetRequiredService<AuditorDatabase>(), configuration));
         services.AddSingleton<SampleBatchWriter>();
         services.AddSingleton<SampleReader>();
-        services.AddSingleton<StreamSummaryReader>();
+        services.AddSingleton(sp => new StreamSummaryReader(sp.GetRequiredService<ReadReplica>().Database));
         services.AddSingleton<StreamTotalsReader>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<RetentionStore>();
@@ -25,7 +30,14 @@ public static class StoreRegistration
         // Registered before the bus so the schema exists before the first batch is consumed.
         services.AddHostedService<StoreMigrationService>();
         services.AddHostedService<RetentionJob>();                   // week partitions ahead, retention by table
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"])
+            .AddCheck<ReplicaHealthCheck>("store-replica", tags: ["ready"]);
         return services;
     }
+}
+
+/// <summary>ConnectionStrings:PostgresReplica as read at start, for its validation.</summary>
+public sealed class ReplicaSetting
+{
+    public string? ConnectionString { get; set; }
 }

@@ -10,6 +10,14 @@ namespace Auditor.Storage.Migrations;
 /// </summary>
 internal sealed class SchemaMigrator(AuditorDatabase database)
 {
+    // Work in code that a script needs right after it, in the same transaction: data built by a rule that lives in pure
+    // code (the settled verdict of a review item) is built by that code, not by the rule restated in SQL.
+    private static readonly Dictionary<string, Func<AuditorDatabase, System.Data.Common.DbConnection, System.Data.Common.DbTransaction, CancellationToken, Task>> AfterScript =
+        new(StringComparer.Ordinal)
+        {
+            ["0016_review_tallies"] = Review.ReviewTallies.RebuildAsync,
+        };
+
     private const string CreateJournal =
         "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at text NOT NULL)";
 
@@ -30,6 +38,8 @@ internal sealed class SchemaMigrator(AuditorDatabase database)
             if (applied.Contains(version))
                 continue;
             await connection.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
+            if (AfterScript.TryGetValue(version, out var after))
+                await after(database, connection, tx, ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
                 new { version, at = DateTimeOffset.UtcNow.ToString("O") }, tx, cancellationToken: ct));

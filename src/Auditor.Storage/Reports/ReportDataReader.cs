@@ -2,6 +2,7 @@ using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
 using Auditor.Review.Routing;
 using Auditor.Review.Verdicts;
+using Auditor.Storage.Review;
 using Dapper;
 
 namespace Auditor.Storage.Reports;
@@ -15,6 +16,9 @@ namespace Auditor.Storage.Reports;
 /// <c>auditor bench report</c>'s comparison); the figures are the same either way.</param>
 public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAggregates = true)
 {
+    /// <summary>Whether whole weeks of counters are read from the weekly aggregates.</summary>
+    public bool ReadsWeeklyAggregates => readWeeklyAggregates;
+
     /// <summary>
     /// Stream counters (summed over deployments) with per-detector flags over [from, to): one row per stream and whole
     /// week from the weekly aggregates (its Hour is the week's start: estimators bucket by week), one per stream-hour for
@@ -126,6 +130,112 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
         return new ReviewData(reviewItems, itemIds, reviewerVerdicts);
     }
 
+    /// <summary>
+    /// The weekly tallies of review items (migration 0016) for whole weeks in [from, to): one ReviewItem per tally row with
+    /// its Count, Hour the week's start and no sample id. The estimators give the same figures from them as from
+    /// <see cref="ReviewsAsync"/>'s items; the cost follows streams x weeks x distinct keys, not the items.
+    /// </summary>
+    public async Task<IReadOnlyList<ReviewItem>> ReviewTalliesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        if (Retention.TimePartitionedTables.WeekStart(from) != from || Retention.TimePartitionedTables.WeekStart(to) != to)
+            throw new ArgumentException($"Tallies cover whole weeks: {from:O} to {to:O} is not a range of whole weeks (Monday 00:00 UTC).", nameof(from));
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<TallyRow>(new CommandDefinition("""
+            SELECT week_start AS WeekStart, model AS Model, route AS Route, deployment AS Deployment, stratum AS Stratum, flagged AS Flagged,
+                   flagged_by AS FlaggedBy, inclusion_probability AS InclusionProbability, verdict AS Verdict, items AS Items
+            FROM week_review_tallies WHERE week_start >= @from AND week_start < @to AND items > 0
+            """, new { from, to }, cancellationToken: ct));
+        // A few distinct detector sets and one key per stream: each parsed once, not once per row.
+        var sets = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var streams = new Dictionary<(string, string), StreamKey>();
+        return rows.Select(r =>
+        {
+            if (!sets.TryGetValue(r.FlaggedBy, out var flaggedBy))
+                sets[r.FlaggedBy] = flaggedBy = ReviewTallies.ParseFlaggedBy(r.FlaggedBy);
+            if (!streams.TryGetValue((r.Model, r.Route), out var stream))
+                streams[(r.Model, r.Route)] = stream = new StreamKey(r.Model, r.Route);
+            return new ReviewItem("", stream, r.WeekStart, r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability,
+                r.Flagged, flaggedBy, ReviewTallies.ParseWord(r.Verdict), null, r.Deployment, checked((int)r.Items));
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Standing verdicts, in the order given, of samples that occurred in [from, to) and whose item is in the double-review
+    /// share or is a gold item, with when the sample occurred. Reviewer agreement and accuracy read only samples with two
+    /// verdicts or a gold verdict, and an item outside the double-review share never holds two standing verdicts (it is
+    /// done at its first and never claimed again; an undo retracts), so this is every verdict they read, without reading
+    /// every verdict. Items carry their sample's occurred_at (migration 0016), so a partial index finds them.
+    /// </summary>
+    public async Task<IReadOnlyList<(ReviewerVerdict Verdict, DateTimeOffset OccurredAt)>> SharedVerdictsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        // Two plain joins, not one over a UNION: each is driven by the few items it names (the partial index on double
+        // items, the gold items), where the union made PostgreSQL hash every verdict ever given.
+        await using var c = await database.OpenAsync(ct);
+        var rows = (await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
+            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
+            FROM review_items r JOIN verdicts v ON v.item_id = r.item_id
+            WHERE r.reviews_required > 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
+            """, new { from, to }, cancellationToken: ct))).ToList();
+        rows.AddRange(await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
+            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
+            FROM gold_items g JOIN review_items r ON r.sample_id = g.sample_id JOIN verdicts v ON v.item_id = r.item_id
+            WHERE r.reviews_required <= 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
+            """, new { from, to }, cancellationToken: ct)));
+        rows.Sort((a, b) => a.VerdictId.CompareTo(b.VerdictId));
+        return rows.Select(r => (new ReviewerVerdict(r.SampleId, r.Reviewer, SettledVerdict.Parse(r.Verdict)), r.OccurredAt)).ToList();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="perStream"/> reviewed outputs per stream of samples that occurred in [from, to), chosen as
+    /// <see cref="ExamplesAsync"/> chooses them (failures first, then flagged items judged, by item id) from the settled
+    /// verdict each item keeps (migration 0016), so only the chosen items are read.
+    /// </summary>
+    public async Task<IReadOnlyList<ReportExampleSource>> SettledExamplesAsync(DateTimeOffset from, DateTimeOffset to, int perStream, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var chosen = (await c.QueryAsync<ExampleRow>(new CommandDefinition("""
+            SELECT ItemId, SampleId, Model, Route, Verdict, Category FROM (
+                SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.settled_verdict AS Verdict,
+                       r.settled_category AS Category,
+                       ROW_NUMBER() OVER (PARTITION BY r.model, r.route ORDER BY CASE WHEN r.settled_verdict = 'failure' THEN 0 ELSE 1 END, r.item_id) AS Place
+                FROM review_items r
+                WHERE r.settled_verdict IS NOT NULL AND (r.settled_verdict = 'failure' OR r.flagged = @yes)
+                  AND r.occurred_at >= @from AND r.occurred_at < @to) x
+            WHERE Place <= @perStream
+            """, new { from, to, perStream, yes = true }, cancellationToken: ct))).ToList();
+        if (chosen.Count == 0)
+            return [];
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new List<FlagRow>();
+        // PostgreSQL takes every id as one array; SQLite, in-process, takes lists of 500.
+        foreach (var chunk in chosen.Select(i => i.SampleId).Chunk(database.Kind == StoreKind.Postgres ? int.MaxValue : 500))
+        {
+            // The week's bounds let PostgreSQL look in that week's partitions only, not in every week's index.
+            var (names, args) = database.Kind == StoreKind.Postgres ? ("SELECT unnest(@ids)", new DynamicParameters(new { ids = chunk })) : InList(chunk);
+            args.Add("yes", true);
+            args.Add("from", from);
+            args.Add("to", to);
+            foreach (var row in await c.QueryAsync<OutputRow>(new CommandDefinition(
+                $"SELECT sample_id AS SampleId, output AS Output FROM samples WHERE sample_id IN ({names}) AND occurred_at >= @from AND occurred_at < @to", args, cancellationToken: ct)))
+                outputs[row.SampleId] = row.Output;
+            flags.AddRange(await c.QueryAsync<FlagRow>(new CommandDefinition(
+                $"SELECT sample_id AS SampleId, detector AS Detector FROM detector_results WHERE flagged = @yes AND sample_id IN ({names}) AND occurred_at >= @from AND occurred_at < @to",
+                args, cancellationToken: ct)));
+        }
+        var flaggedBy = flags.ToLookup(f => f.SampleId, f => f.Detector, StringComparer.Ordinal);
+        return chosen.Select(i => new ReportExampleSource(i.SampleId, i.ItemId, new StreamKey(i.Model, i.Route), i.Verdict, i.Category,
+            flaggedBy[i.SampleId].Order(StringComparer.Ordinal).ToList(), outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
+    }
+
+    // One parameter per id: IN with a list expands the same way for both databases.
+    private static (string Names, DynamicParameters Args) InList(IReadOnlyList<string> ids)
+    {
+        var args = new DynamicParameters();
+        for (var n = 0; n < ids.Count; n++)
+            args.Add($"p{n}", ids[n]);
+        return (string.Join(", ", ids.Select((_, n) => $"@p{n}")), args);
+    }
+
     /// <summary>Gold verdicts (migration 0009) of samples that occurred in [from, to), by sample id.</summary>
     public async Task<IReadOnlyDictionary<string, ReviewVerdict>> GoldAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -163,6 +273,30 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             i.Category, i.FlaggedBy, outputs.GetValueOrDefault(i.SampleId, ""))).ToList();
     }
 
+
+    private sealed class TallyRow
+    {
+        public DateTimeOffset WeekStart { get; set; }
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Deployment { get; set; } = "";
+        public string Stratum { get; set; } = "";
+        public bool Flagged { get; set; }
+        public string FlaggedBy { get; set; } = "[]";
+        public double InclusionProbability { get; set; }
+        public string Verdict { get; set; } = "";
+        public long Items { get; set; }
+    }
+
+    private sealed class ExampleRow
+    {
+        public long ItemId { get; set; }
+        public string SampleId { get; set; } = "";
+        public string Model { get; set; } = "";
+        public string Route { get; set; } = "";
+        public string Verdict { get; set; } = "";
+        public string? Category { get; set; }
+    }
 
     private sealed class CountRow
     {

@@ -186,6 +186,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE review_items SET state = @state, claimed_by = NULL, lease_expires_at = NULL WHERE item_id = @itemId",
             new { itemId, state = count >= item.ReviewsRequired ? "done" : "pending" }, tx, cancellationToken: ct));
+        await ReviewTallies.ResettleAsync(database, c, tx, itemId, ct);
         await tx.CommitAsync(ct);
         return SaveVerdictResult.Saved;
     }
@@ -212,6 +213,8 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE review_items SET state = 'claimed', claimed_by = @reviewer, lease_expires_at = @until WHERE item_id = @ItemId",
             new { reviewer, until = now + lease, last.ItemId }, tx, cancellationToken: ct));
+        // The item is no longer done: it leaves its settled verdict's tally for the pending one until it is judged again.
+        await ReviewTallies.ResettleAsync(database, c, tx, last.ItemId, ct);
         await tx.CommitAsync(ct);
         return last.ItemId;
     }

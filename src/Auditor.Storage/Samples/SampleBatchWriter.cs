@@ -3,6 +3,8 @@ using System.Text.Json;
 using Auditor.Contracts;
 using Auditor.Detection.Drift;
 using Auditor.Review.Routing;
+using Auditor.Storage.Retention;
+using Auditor.Storage.Review;
 
 namespace Auditor.Storage.Samples;
 
@@ -221,13 +223,21 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
         })).ToList(), ct);
     }
 
-    private async Task InsertReviewItemsAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct) =>
+    private async Task InsertReviewItemsAsync(DbConnection c, DbTransaction tx, List<AuditedSample> rows, DateTimeOffset now, CancellationToken ct)
+    {
         await ReviewItems.ExecuteAsync(database, c, tx, rows.Select(a => new
         {
             a.Sample.SampleId, a.Sample.Model, a.Sample.Route,
             Stratum = StratumName(a.Routing.Stratum!.Value),
             a.Routing.InclusionProbability, State = "pending", CreatedAt = now, a.Routing.ReviewsRequired,
+            OccurredAt = a.Sample.OccurredAt!.Value, a.Inspection.Flagged,
         }).ToList(), ct);
+        // Each new item enters its week's tally as pending (one statement for the batch).
+        await ReviewTallies.AddAsync(database, c, tx, rows.Select(a => (new ReviewTallies.Key(
+            TimePartitionedTables.WeekStart(a.Sample.OccurredAt!.Value), a.Sample.Model!, a.Sample.Route!, a.Sample.Deployment ?? "",
+            StratumName(a.Routing.Stratum!.Value), a.Inspection.Flagged, ReviewTallies.FlaggedByText(a.Inspection.Results.Where(r => r.Flagged).Select(r => r.Detector)),
+            a.Routing.InclusionProbability, ReviewTallies.Pending), 1L)), ct);
+    }
 
     // Ids and messages may hold what no store can (a NUL, a lone surrogate): they are made visible as U+FFFD, while the
     // payload keeps the exact bytes.
