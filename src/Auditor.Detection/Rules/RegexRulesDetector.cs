@@ -10,6 +10,7 @@ namespace Auditor.Detection.Rules;
 /// rules/ (<c>rules: { signs: { refusal: on } }</c>): a refusal or a disclaimer inside a complete answer is a behaviour
 /// worth counting, not a silent failure. The one detector that reads the text itself, because its patterns are
 /// configuration; each pattern runs with <see cref="RuleSet.RegexTimeout"/>, and a timeout is reported, not thrown.
+/// A rule whose required strings are absent from the output is not run (<see cref="RulePrefilter"/>): it could not match.
 /// </summary>
 public sealed class RegexRulesDetector : IDetector
 {
@@ -45,15 +46,19 @@ public sealed class RegexRulesDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
-        var rules = context.Rules?.RegexRules ?? [];
-        if (rules.Count == 0)
+        if (context.Rules is not { RegexRules.Count: > 0 } ruleSet)
             return new DetectorResult(Name, 0, settings.Threshold, false, [], "No regex rules are configured.");
 
         var output = context.Sample.Output ?? "";
+        // Most outputs hold none of the strings any prefiltered rule requires: one search settles them all.
+        var rules = ruleSet.RegexRules;
+        var screened = !ruleSet.RegexScreen.AnyMayMatch(output);
         List<EvidenceSpan>? evidence = null;
         List<string>? matched = null, counted = null, timedOut = null;
         foreach (var rule in rules)
         {
+            if (rule.Prefilter is { } prefilter && (screened || !prefilter.MayMatch(output)))
+                continue;
             try
             {
                 var m = rule.Pattern.Match(output);
