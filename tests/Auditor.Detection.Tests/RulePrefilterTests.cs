@@ -58,6 +58,7 @@ public class RulePrefilterTests
         Assert.False(Run(new RegexRulesDetector(), without, rules: rules).Flagged);
 
         var with = "Answer.\nComment: great\nComment: thanks\n";
+        WarmUp(rule.Pattern, with);
         var result = Run(new RegexRulesDetector(), with, rules: rules);
         Assert.True(result.Flagged);
         Assert.Equal(rule.Pattern.Match(with).Index, Assert.Single(result.Evidence).Start);
@@ -69,6 +70,7 @@ public class RulePrefilterTests
         // The regex engine folds K (U+212A) to k when it ignores case; an ordinal case-insensitive search does not.
         var rules = RulesLoader.Load([("r.yaml", "rules:\n  - name: kelvin\n    pattern: 'kelvin scale'\n    ignoreCase: true\n    category: test\n")]).RuleSet!;
         var output = "Temperatures on the \u212Aelvin scale start at absolute zero.";
+        WarmUp(rules.RegexRules[0].Pattern, output);
         Assert.Matches(rules.RegexRules[0].Pattern, output);
         Assert.True(Run(new RegexRulesDetector(), output, rules: rules).Flagged);
         Assert.True(Run(new RegexRulesDetector(), "THE KELVIN SCALE", rules: rules).Flagged);
@@ -149,18 +151,30 @@ public class RulePrefilterTests
         if (ruledOut)
             Assert.False(match.Success, $"the prefilter ruled out /{regex}/ on an input it matches at {match.Index}: {Escape(input)}");
 
-        // Through the detector: the same evidence as the regex alone (on a huge input the regex may time out instead,
-        // which the detector reports; the prefilter only ever saves that run).
+        // Through the detector: the same evidence as the regex alone. The rule's regex may time out instead (a huge input,
+        // or its first run compiling on a loaded machine), which the detector reports: only a rule that ran can.
         var result = Run(new RegexRulesDetector(), input, rules: RulesOf(regex));
         if (result.Explanation.Contains("timed out", StringComparison.Ordinal))
         {
             Assert.False(ruledOut);
-            Assert.True(input.Length > 100_000, "only a huge input may time out");
             return;
         }
         Assert.Equal(match.Success, result.Flagged);
         if (match.Success)
             Assert.Equal((match.Index, match.Length), (result.Evidence[0].Start, result.Evidence[0].Length));
+    }
+
+    // A compiled regex's first run compiles its matcher, which on a loaded machine can take longer than the rules' 50 ms
+    // timeout; the assertions are about the second run.
+    private static void WarmUp(Regex regex, string input)
+    {
+        try
+        {
+            regex.Match(input);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+        }
     }
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Regex, RuleSet> s_rules = [];
