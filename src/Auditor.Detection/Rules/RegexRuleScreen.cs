@@ -3,24 +3,32 @@ using System.Buffers;
 namespace Auditor.Detection.Rules;
 
 /// <summary>
-/// One search for the required strings of every prefiltered rule at once (ignoring case: a superset of each rule's own
-/// search). Most outputs hold none, and then no prefiltered rule needs even its own search.
+/// One search for the required strings of every prefiltered rule at once: those of the case-sensitive rules in one
+/// ordinal search, those of the rules that may ignore case in one case-insensitive search (one search for all, ignoring
+/// case, would stop at every "user" for a rule that needs "User"). Most outputs hold none, and then no prefiltered rule
+/// needs even its own search.
 /// </summary>
 public sealed class RegexRuleScreen
 {
-    private readonly SearchValues<string>? _all;
-    private readonly bool _anyIgnoreCase;
+    private readonly SearchValues<string>? _ordinal;
+    private readonly SearchValues<string>? _ignoreCase;
 
     public RegexRuleScreen(IEnumerable<RegexRule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
         var prefilters = rules.Select(r => r.Prefilter).OfType<RulePrefilter>().ToList();
-        if (prefilters.Count > 0)
-            _all = SearchValues.Create(prefilters.SelectMany(p => p.Strings).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
-        _anyIgnoreCase = prefilters.Any(p => p.IgnoreCase);
+        _ordinal = Create(prefilters.Where(p => !p.IgnoreCase), StringComparison.Ordinal);
+        _ignoreCase = Create(prefilters.Where(p => p.IgnoreCase), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static SearchValues<string>? Create(IEnumerable<RulePrefilter> prefilters, StringComparison comparison)
+    {
+        var strings = prefilters.SelectMany(p => p.Strings).Distinct(StringComparer.Ordinal).ToArray();
+        return strings.Length == 0 ? null : SearchValues.Create(strings, comparison);
     }
 
     /// <summary>False only when no prefiltered rule's regex can match <paramref name="text"/>.</summary>
     public bool AnyMayMatch(ReadOnlySpan<char> text) =>
-        _all is not null && (text.IndexOfAny(_all) >= 0 || (_anyIgnoreCase && text.IndexOfAny(RulePrefilter.CaseTraps) >= 0));
+        (_ordinal is not null && text.IndexOfAny(_ordinal) >= 0)
+        || (_ignoreCase is not null && (text.IndexOfAny(_ignoreCase) >= 0 || text.IndexOfAny(RulePrefilter.CaseTraps) >= 0));
 }

@@ -42,6 +42,14 @@ public sealed class RegexRulesDetector : IDetector
         return end < 0 ? note[(open + 1)..] : note[(open + 1)..end];
     }
 
+    // The explanation of almost every output, formatted once per rule count rather than once per output.
+    private static readonly string?[] s_noneMatched = new string?[64];
+
+    private static string NoneMatched(int count) =>
+        count < s_noneMatched.Length
+            ? s_noneMatched[count] ??= $"None of the {count} regex rules matched."
+            : $"None of the {count} regex rules matched.";
+
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -84,7 +92,7 @@ public sealed class RegexRulesDetector : IDetector
 
         var score = matched?.Count ?? 0;
         var explanation = matched is null
-            ? counted is null ? $"None of the {rules.Count} regex rules matched." : "No failure rule matched."
+            ? counted is null ? NoneMatched(rules.Count) : "No failure rule matched."
             : $"Matched rule{(matched.Count > 1 ? "s" : "")} {string.Join(", ", matched)}.";
         if (counted is not null)
             explanation += $" Counted, not a failure on this stream: {string.Join(", ", counted)}.";
