@@ -62,7 +62,7 @@ public static partial class FeatureExtractor
         if (wordCount < NearCopyMinTokens)
             return new NearCopyRun(0, -1, 0);
         var from = Math.Max(0, text.Length - NearCopyMaxChars);
-        scratch.NearCopyBuffers(text.Length - from + 1, out var hashes, out var starts, out var covered);
+        scratch.NearCopyBuffers(text.Length - from + 1, out var hashes, out var starts, out var covered, out var gramKeys, out var gramLetters);
         var n = 0;
         var i = from;
         while (i < text.Length)
@@ -85,24 +85,51 @@ public static partial class FeatureExtractor
             ulong h = 0xCBF29CE484222325UL;
             bool letter = false, firstUpper = IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
             var start = i;
-            for (; i < text.Length && Kind(text[i]) == Word; i++)
+            for (; i < text.Length; i++)
             {
                 var d = text[i];
-                if (d < 128 ? (uint)(d - '0') < 10 : char.IsDigit(d))
+                uint folded;
+                if (d < 128)
                 {
-                    if (!inDigits)
-                        h = (h ^ '0') * 0x100000001B3UL;
-                    inDigits = true;
-                    continue;
+                    // ASCII word characters are letters and digits: a letter is lower case exactly when it is not upper case.
+                    if (s_nearCopyAscii[d] != Word)
+                        break;
+                    if ((uint)(d - '0') < 10)
+                    {
+                        if (!inDigits)
+                            h = (h ^ '0') * 0x100000001B3UL;
+                        inDigits = true;
+                        continue;
+                    }
+                    var upper = (uint)(d - 'A') < 26;
+                    if (i > start)
+                    {
+                        restLower &= !upper;
+                        restHasLower |= !upper;
+                    }
+                    folded = upper ? d | 0x20u : d;
+                }
+                else
+                {
+                    if (Kind(d) != Word)
+                        break;
+                    if (char.IsDigit(d))
+                    {
+                        if (!inDigits)
+                            h = (h ^ '0') * 0x100000001B3UL;
+                        inDigits = true;
+                        continue;
+                    }
+                    if (i > start)
+                    {
+                        restLower &= !char.IsUpper(d);
+                        restHasLower |= char.IsLower(d);
+                    }
+                    folded = char.ToLowerInvariant(d);
                 }
                 inDigits = false;
                 letter = true;
-                if (i > start)
-                {
-                    restLower &= !IsUpper(d);
-                    restHasLower |= d < 128 ? (uint)(d - 'a') < 26 : char.IsLower(d);
-                }
-                h = (h ^ (d < 128 ? (uint)(d | ((uint)(d - 'A') < 26 ? 0x20 : 0)) : char.ToLowerInvariant(d))) * 0x100000001B3UL;
+                h = (h ^ folded) * 0x100000001B3UL;
             }
             if (firstUpper && restLower && restHasLower)
                 h = s_nameShape;
@@ -111,13 +138,8 @@ public static partial class FeatureExtractor
         if (n < NearCopyGram)
             return new NearCopyRun(0, -1, 0);
 
+        // The 4-gram keys, and whether each holds a letter (4-grams of punctuation and numbers alone do not count).
         var grams = n - NearCopyGram + 1;
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, grams * 2));
-        var set = scratch.Set(capacity, out var epoch);
-        var tag = (ulong)epoch << 32;
-        covered[..n].Clear();
-        nint mask = capacity - 1;
-        ref var set0 = ref set[0];
         for (var k = 0; k < grams; k++)
         {
             ulong key = 0x9E3779B97F4A7C15UL, letters = 0;
@@ -128,9 +150,23 @@ public static partial class FeatureExtractor
                 key = (key ^ t) * 0xBF58476D1CE4E5B9UL;
                 key ^= key >> 31;
             }
-            if (letters == 0)
+            gramKeys[k] = key;
+            gramLetters[k] = (byte)letters;
+        }
+        if (n >= NearCopyTailTokens + NearCopyGram && !TailMayBeEchoed(gramKeys[..grams], gramLetters[..grams], n))
+            return new NearCopyRun(0, -1, 0);
+
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, grams * 2));
+        var set = scratch.Set(capacity, out var epoch);
+        var tag = (ulong)epoch << 32;
+        nint mask = capacity - 1;
+        covered[..n].Clear();
+        ref var set0 = ref set[0];
+        for (var k = 0; k < grams; k++)
+        {
+            if (gramLetters[k] == 0)
                 continue;
-            if (Add(ref set0, key, tag, mask) == 0)
+            if (Add(ref set0, gramKeys[k], tag, mask) == 0)
                 covered.Slice(k, NearCopyGram).Fill(1);
         }
 
@@ -152,5 +188,62 @@ public static partial class FeatureExtractor
         static bool IsUpper(char c) => c < 128 ? (uint)(c - 'A') < 26 : char.IsUpper(c);
 
         static ulong PunctuationShape(char c) => (c + 0x10000UL) * 0x85EBCA6B_C2B2AE35UL;
+    }
+
+    // A test that settles most outputs without the set of all 4-grams: the tail needs 16 of its last 20 tokens in a
+    // 4-gram seen earlier, and the set finds a 4-gram only when an earlier one with a letter has the same upper 32 key
+    // bits (an entry is those bits; see Add). So when fewer than 16 of the last 20 tokens lie in a 4-gram whose upper
+    // bits occur in an earlier lettered 4-gram, fewer are covered, and the result is "no run" either way. The 4-grams that
+    // touch the last 20 tokens (at most 20) go in a small table; one pass over all 4-grams finds where each key first occurs.
+    private static bool TailMayBeEchoed(ReadOnlySpan<ulong> keys, ReadOnlySpan<byte> letters, int n)
+    {
+        const int Slots = 64;
+        var firstGram = n - NearCopyTailTokens - NearCopyGram + 1;
+        Span<uint> upper = stackalloc uint[Slots];
+        Span<int> firstSeen = stackalloc int[Slots]; // -1: empty slot; else the first 4-gram with those bits (int.MaxValue: none yet)
+        firstSeen.Fill(-1);
+        for (var k = firstGram; k < keys.Length; k++)
+        {
+            if (letters[k] != 0)
+                Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: true);
+        }
+        for (var k = 0; k < keys.Length; k++)
+        {
+            if (letters[k] == 0)
+                continue;
+            var slot = Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: false);
+            if (slot >= 0 && firstSeen[slot] == int.MaxValue)
+                firstSeen[slot] = k;
+        }
+        var possible = 0;
+        for (var t = n - NearCopyTailTokens; t < n; t++)
+        {
+            // Token t lies in the 4-grams t - 3 .. t (those that exist).
+            for (var k = Math.Max(firstGram, t - NearCopyGram + 1); k <= Math.Min(t, keys.Length - 1); k++)
+            {
+                if (letters[k] != 0 && firstSeen[Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: false)] < k)
+                {
+                    possible++;
+                    break;
+                }
+            }
+        }
+        return possible >= NearCopyTailEchoed;
+
+        // The slot holding these bits (inserted when asked), or -1 when absent.
+        static int Slot(Span<uint> upper, Span<int> firstSeen, uint bits, bool insert)
+        {
+            var slot = (int)((bits * 0x9E3779B1u) >> 26);
+            while (firstSeen[slot] >= 0)
+            {
+                if (upper[slot] == bits)
+                    return slot;
+                slot = (slot + 1) & (Slots - 1);
+            }
+            if (!insert)
+                return -1;
+            (upper[slot], firstSeen[slot]) = (bits, int.MaxValue);
+            return slot;
+        }
     }
 }

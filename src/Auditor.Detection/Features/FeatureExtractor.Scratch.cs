@@ -61,18 +61,25 @@ public static partial class FeatureExtractor
         private ulong[] _shapes = [];
         private int[] _shapeStarts = [];
         private byte[] _covered = [];
+        private ulong[] _gramKeys = [];
+        private byte[] _gramLetters = [];
 
-        // Token shapes, their start offsets and coverage flags for the near-copy search (at most one token per character).
-        public void NearCopyBuffers(int tokens, out Span<ulong> shapes, out Span<int> starts, out Span<byte> covered)
+        // Token shapes, their start offsets, coverage flags, and the 4-gram keys with whether each holds a letter, for the
+        // near-copy search (at most one token per character).
+        public void NearCopyBuffers(int tokens, out Span<ulong> shapes, out Span<int> starts, out Span<byte> covered,
+            out Span<ulong> gramKeys, out Span<byte> gramLetters)
         {
             if (_shapes.Length < tokens)
             {
                 var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(tokens, 1024));
                 (_shapes, _shapeStarts, _covered) = (new ulong[size], new int[size], new byte[size]);
+                (_gramKeys, _gramLetters) = (new ulong[size], new byte[size]);
             }
             shapes = _shapes.AsSpan(0, tokens);
             starts = _shapeStarts.AsSpan(0, tokens);
             covered = _covered.AsSpan(0, tokens);
+            gramKeys = _gramKeys.AsSpan(0, tokens);
+            gramLetters = _gramLetters.AsSpan(0, tokens);
         }
 
         private uint _epoch;

@@ -10,6 +10,7 @@ namespace Auditor.Detection.Rules;
 /// rules/ (<c>rules: { signs: { refusal: on } }</c>): a refusal or a disclaimer inside a complete answer is a behaviour
 /// worth counting, not a silent failure. The one detector that reads the text itself, because its patterns are
 /// configuration; each pattern runs with <see cref="RuleSet.RegexTimeout"/>, and a timeout is reported, not thrown.
+/// A rule whose required strings are absent from the output is not run (<see cref="RulePrefilter"/>): it could not match.
 /// </summary>
 public sealed class RegexRulesDetector : IDetector
 {
@@ -41,19 +42,31 @@ public sealed class RegexRulesDetector : IDetector
         return end < 0 ? note[(open + 1)..] : note[(open + 1)..end];
     }
 
+    // The explanation of almost every output, formatted once per rule count rather than once per output.
+    private static readonly string?[] s_noneMatched = new string?[64];
+
+    private static string NoneMatched(int count) =>
+        count < s_noneMatched.Length
+            ? s_noneMatched[count] ??= $"None of the {count} regex rules matched."
+            : $"None of the {count} regex rules matched.";
+
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
-        var rules = context.Rules?.RegexRules ?? [];
-        if (rules.Count == 0)
+        if (context.Rules is not { RegexRules.Count: > 0 } ruleSet)
             return new DetectorResult(Name, 0, settings.Threshold, false, [], "No regex rules are configured.");
 
         var output = context.Sample.Output ?? "";
+        // Most outputs hold none of the strings any prefiltered rule requires: one search settles them all.
+        var rules = ruleSet.RegexRules;
+        var screened = !ruleSet.RegexScreen.AnyMayMatch(output);
         List<EvidenceSpan>? evidence = null;
         List<string>? matched = null, counted = null, timedOut = null;
         foreach (var rule in rules)
         {
+            if (rule.Prefilter is { } prefilter && (screened || !prefilter.MayMatch(output)))
+                continue;
             try
             {
                 var m = rule.Pattern.Match(output);
@@ -79,7 +92,7 @@ public sealed class RegexRulesDetector : IDetector
 
         var score = matched?.Count ?? 0;
         var explanation = matched is null
-            ? counted is null ? $"None of the {rules.Count} regex rules matched." : "No failure rule matched."
+            ? counted is null ? NoneMatched(rules.Count) : "No failure rule matched."
             : $"Matched rule{(matched.Count > 1 ? "s" : "")} {string.Join(", ", matched)}.";
         if (counted is not null)
             explanation += $" Counted, not a failure on this stream: {string.Join(", ", counted)}.";

@@ -35,7 +35,11 @@ public sealed record StreamOverride(
 }
 
 /// <summary>A named regular expression that marks a failure of a category (refusal, stop-sequence, ...).</summary>
-public sealed record RegexRule(string Name, Regex Pattern, string Category, string Source);
+public sealed record RegexRule(string Name, Regex Pattern, string Category, string Source)
+{
+    /// <summary>What rules the pattern out on an output without running it; null when the pattern always runs.</summary>
+    public RulePrefilter? Prefilter { get; } = RulePrefilter.For(Pattern);
+}
 
 /// <summary>Where a rules source (a source implementing this) gets the rules in force now.</summary>
 public interface IRuleSetSource
@@ -67,6 +71,7 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
         Review = review;
         TemplateTokens = templateTokens;
         RegexRules = regexRules;
+        RegexScreen = new RegexRuleScreen(regexRules);
         Fingerprint = fingerprint;
     }
 
@@ -78,6 +83,9 @@ public sealed class RuleSet : IDetectorSettingsSource, IRuleSetSource
     public ReviewFractionSettings Review { get; }
     public TemplateTokenSet TemplateTokens { get; }
     public IReadOnlyList<RegexRule> RegexRules { get; }
+
+    /// <summary>The regex rules' prefilters in one search (see <see cref="RulePrefilter"/>).</summary>
+    public RegexRuleScreen RegexScreen { get; }
 
     /// <summary>The JSON Schema files of rules/schemas/, compiled, by their path in rules/ ("schemas/invoice.json").</summary>
     public IReadOnlyDictionary<string, Json.Schema.JsonSchema> Schemas { get; }
