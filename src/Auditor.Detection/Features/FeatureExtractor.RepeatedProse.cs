@@ -1,0 +1,133 @@
+namespace Auditor.Detection.Features;
+
+// Prose said again word for word: a whole paragraph twice, or one sentence line three times in a row. A separate pass
+// over the lines, run only on outputs whose copy search or line scan already found repetition that could hold it.
+public static partial class FeatureExtractor
+{
+    /// <summary>A prose paragraph counts from this many visible characters and <see cref="ProseParagraphWords"/> words (two or three sentences).</summary>
+    public const int ProseParagraphChars = 200, ProseParagraphWords = 20;
+
+    /// <summary>A prose line counts from this many visible characters and <see cref="ProseLineWords"/> words (a sentence, not a heading or a label).</summary>
+    public const int ProseLineChars = 30, ProseLineWords = 5;
+
+    /// <summary>A line is prose when letters and spaces make up this share of its visible characters (code, formulas and tables fall short).</summary>
+    public const double ProseLetterShare = 0.8;
+
+    /// <summary>The same prose line this many times in a row (blank lines between do not count) is a loop, wherever it stands.</summary>
+    public const int ProseLineRepeats = 3;
+
+    private readonly record struct RepeatedProse(int ParagraphStart, int ParagraphLength, int LineRun, int LineRunStart, int LineRunLength);
+
+    private static readonly RepeatedProse NoRepeatedProse = new(-1, 0, 0, -1, 0);
+
+    // The prose paragraphs seen so far in the current output (start, length, hash); only used on the gated path.
+    [ThreadStatic] private static List<(int Start, int Length, int Hash)>? t_paragraphs;
+
+    // Lines are compared whole: a paragraph in markdown or chat output is one line. Lines inside code fences are skipped
+    // (code given in two versions repeats long lines by design). The gates are sound: a paragraph of 200 characters
+    // said twice puts nearly all of its characters in copies of 24+ characters, so the copy search saw at least half
+    // of them; three identical lines in a row are a run the line scan saw.
+    private static RepeatedProse FindRepeatedProse(ReadOnlySpan<char> text, int repeatedChars, int longestLineRun)
+    {
+        var paragraphs = repeatedChars >= ProseParagraphChars / 2;
+        var lines = longestLineRun >= ProseLineRepeats;
+        if (!paragraphs && !lines)
+            return NoRepeatedProse;
+
+        var seen = t_paragraphs ??= [];
+        seen.Clear();
+        int paragraphStart = -1, paragraphLength = 0, bestRun = 0, bestRunStart = -1, bestRunLength = 0;
+        int previousStart = -1, previousLength = 0, run = 0, runStart = -1;
+        var runIsProse = false;
+        var fenced = false;
+        var pos = 0;
+        while (pos <= text.Length)
+        {
+            var nl = text[pos..].IndexOf('\n');
+            var end = nl < 0 ? text.Length : pos + nl;
+            var line = text[pos..end];
+            var lead = line.IndexOfAnyExcept(" \t\r");
+            if (lead >= 0)
+            {
+                var visible = line[lead..].TrimEnd(" \t\r");
+                if (visible.StartsWith("```", StringComparison.Ordinal))
+                {
+                    fenced = !fenced;
+                    (previousStart, run) = (-1, 0);
+                }
+                else if (!fenced)
+                {
+                    if (lines)
+                    {
+                        if (previousStart >= 0 && line.SequenceEqual(text.Slice(previousStart, previousLength)))
+                        {
+                            run++;
+                        }
+                        else
+                        {
+                            (run, runStart) = (1, pos + lead);
+                            runIsProse = IsProse(visible, ProseLineChars, ProseLineWords);
+                        }
+                        (previousStart, previousLength) = (pos, line.Length);
+                        if (runIsProse && run >= ProseLineRepeats && run > bestRun)
+                            (bestRun, bestRunStart, bestRunLength) = (run, runStart, pos + lead + visible.Length - runStart);
+                    }
+                    if (paragraphs && visible.Length >= ProseParagraphChars && visible.Length > paragraphLength
+                        && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
+                    {
+                        var start = pos + lead;
+                        var hash = string.GetHashCode(visible, StringComparison.Ordinal);
+                        var repeated = false;
+                        foreach (var (s, l, h) in seen)
+                        {
+                            if (h == hash && l == visible.Length && visible.SequenceEqual(text.Slice(s, l)))
+                            {
+                                repeated = true;
+                                break;
+                            }
+                        }
+                        if (repeated)
+                            (paragraphStart, paragraphLength) = (start, visible.Length);
+                        else
+                            seen.Add((start, visible.Length, hash));
+                    }
+                }
+            }
+            if (nl < 0)
+                break;
+            pos = end + 1;
+        }
+        return new RepeatedProse(paragraphStart, paragraphLength, bestRun, bestRunStart, bestRunLength);
+    }
+
+    // Prose: at least minChars visible characters, letters and spaces at least ProseLetterShare of them, and minWords
+    // words (runs of letters and digits; each CJK, kana or hangul character is a word, as in the word tokens).
+    private static bool IsProse(ReadOnlySpan<char> visible, int minChars, int minWords)
+    {
+        if (visible.Length < minChars)
+            return false;
+        int letters = 0, words = 0;
+        var inWord = false;
+        foreach (var c in visible)
+        {
+            var letter = char.IsLetter(c);
+            if (letter || c == ' ')
+                letters++;
+            if (c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF' or >= '\uAC00' and <= '\uD7AF' or >= '\uF900' and <= '\uFAFF')
+            {
+                words++;
+                inWord = false;
+            }
+            else if (letter || char.IsDigit(c))
+            {
+                words += inWord ? 0 : 1;
+                inWord = true;
+            }
+            else
+            {
+                inWord = false;
+            }
+        }
+        return letters >= ProseLetterShare * visible.Length && words >= minWords;
+    }
+}
