@@ -34,6 +34,10 @@ namespace Auditor.Detection.Degeneration;
 /// wherever it stands: a writer never restates a whole paragraph, or one sentence three times running; structure that
 /// repeats (a chorus, code, table rows, per-item boilerplate) is made of short lines, code or figures (counted only past
 /// its limit).</item>
+/// <item>sub-word loops: a unit of 2 to 4 characters repeated 6+ times inside a word ("KjKjKjKjKjKj") in
+/// <see cref="SubwordLoopPlacesLimit"/> separate places (<see cref="OutputFeatures.SubwordLoopPlaces"/>): the model fell
+/// into the same token-level loop again and again; one such run can be a sequence that was asked for (DNA, a test
+/// string), and a long one that ends the text is the loop sign's.</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -71,9 +75,13 @@ public sealed class DegenerationDetector : IDetector
 
     /// <summary>The names rules/ uses to switch a sign off per stream (<c>signs: { noWords: off }</c>).</summary>
     public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords",
-        NearCopiesSign = "nearCopies", RepeatedProseSign = "repeatedProse";
+        NearCopiesSign = "nearCopies", RepeatedProseSign = "repeatedProse", SubwordLoopsSign = "subwordLoops";
 
-    public static IReadOnlyList<string> SignNames { get; } = [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign, RepeatedProseSign];
+    public static IReadOnlyList<string> SignNames { get; } =
+        [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign, RepeatedProseSign, SubwordLoopsSign];
+
+    /// <summary>A sub-word loop in three separate places is a habit of the model, not a sequence the answer needed.</summary>
+    public const double SubwordLoopPlacesLimit = 3;
 
     public string Name => "degeneration";
 
@@ -116,8 +124,12 @@ public sealed class DegenerationDetector : IDetector
         var proseScore = RepeatedProseScore(f);
         if (any && off.Contains(RepeatedProseSign))
             proseScore = 0;
-        return new DegenerationSigns(Math.Max(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), proseScore), repetition,
-            copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore);
+        // Counted only at its limit, like the near copies: fewer places say nothing.
+        var subwordScore = f.SubwordLoopPlaces >= SubwordLoopPlacesLimit && !(any && off.Contains(SubwordLoopsSign))
+            ? f.SubwordLoopPlaces / SubwordLoopPlacesLimit : 0;
+        var score = Math.Max(Math.Max(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), proseScore), subwordScore);
+        return new DegenerationSigns(score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore,
+            proseScore, subwordScore);
     }
 
     /// <summary>
@@ -150,7 +162,8 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore) = Signs(f, settings.SignsOff);
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore, subwordScore) =
+            Signs(f, settings.SignsOff);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -204,6 +217,11 @@ public sealed class DegenerationDetector : IDetector
             evidence.Add(new EvidenceSpan(f.RepeatedProseLineRunStart, f.RepeatedProseLineRunLength,
                 string.Create(CultureInfo.InvariantCulture, $"the same sentence {f.RepeatedProseLineRun} times in a row")));
         }
+        if (subwordScore > 0)
+        {
+            evidence.Add(new EvidenceSpan(f.SubwordLoopStart, f.SubwordLoopLength,
+                string.Create(CultureInfo.InvariantCulture, $"a short unit repeated inside a word (one of {f.SubwordLoopPlaces} places)")));
+        }
         if (noWordsScore > 0)
         {
             evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
@@ -230,6 +248,11 @@ public sealed class DegenerationDetector : IDetector
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The model got stuck in a template: its last {f.NearCopyRunTokens} tokens ({f.NearCopyRunShare:P0} of the output) repeat earlier word sequences with only numbers, names or single words changed, up to the end.");
+        }
+        else if (subwordScore >= settings.Threshold && subwordScore >= Math.Max(Math.Max(copyScore, loopScore), proseScore))
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The model fell into a sub-word loop in {f.SubwordLoopPlaces} places: a unit of a few characters repeated inside a word, again and again.");
         }
         else if (proseScore >= settings.Threshold && proseScore >= Math.Max(copyScore, loopScore))
         {
@@ -272,6 +295,8 @@ public sealed class DegenerationDetector : IDetector
 /// <paramref name="RepetitionScore"/>: the drift indicator keeps counting verbatim repetition, as its baselines did.</param>
 /// <param name="RepeatedProseScore">A repeated prose paragraph or a prose line three times in a row, 0 or at least 1
 /// (<see cref="DegenerationDetector.RepeatedProseScore"/>). Not part of <paramref name="RepetitionScore"/>, for the same reason.</param>
+/// <param name="SubwordLoopScore">Sub-word loop places / <see cref="DegenerationDetector.SubwordLoopPlacesLimit"/> when
+/// at the limit, else 0. Not part of <paramref name="RepetitionScore"/> either.</param>
 public readonly record struct DegenerationSigns(
     double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double NoWordsScore, double Repeats,
-    double CompressionLimit, double NearCopyScore, double RepeatedProseScore);
+    double CompressionLimit, double NearCopyScore, double RepeatedProseScore, double SubwordLoopScore);

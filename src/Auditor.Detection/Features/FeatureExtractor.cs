@@ -100,6 +100,7 @@ public static partial class FeatureExtractor
         var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         var nearCopies = TrailingNearCopies(text, wordCount, scratch);
+        var subword = FindSubwordLoops(text);
         var prose = FindRepeatedProse(text, (int)Math.Round(lz.RepeatedShare * text.Length), lineStats.BestRun);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
@@ -159,6 +160,9 @@ public static partial class FeatureExtractor
             RepeatedProseLineRun = prose.LineRun,
             RepeatedProseLineRunStart = prose.LineRunStart,
             RepeatedProseLineRunLength = prose.LineRunLength,
+            SubwordLoopPlaces = subword.Places,
+            SubwordLoopStart = subword.FirstStart,
+            SubwordLoopLength = subword.FirstLength,
         };
     }
 

@@ -127,6 +127,15 @@ public sealed record OutputFeatures
     public int RepeatedProseLineRunStart { get; init; } = -1;
     public int RepeatedProseLineRunLength { get; init; }
 
+    /// <summary>
+    /// Sub-word loops: places where a unit of 2 to 4 characters, holding a letter and two different characters and no
+    /// white space, repeats at least 6 times in a row ("KjKjKjKjKjKj"), counted up to 8; the first one's start (-1 when
+    /// none) and length.
+    /// </summary>
+    public int SubwordLoopPlaces { get; init; }
+    public int SubwordLoopStart { get; init; } = -1;
+    public int SubwordLoopLength { get; init; }
+
     // ---- characters and scripts ----
 
     /// <summary>U+FFFD replacement characters (broken decoding) and control characters other than tab, CR and LF.</summary>
