@@ -1,14 +1,17 @@
 namespace Auditor.Detection.Features;
 
-// Prose said again word for word: a whole paragraph twice, or one sentence line three times in a row. A separate pass
+// Prose said again word for word: a whole paragraph twice, or one long sentence line three times in a row. A separate pass
 // over the lines, run only on outputs whose copy search or line scan already found repetition that could hold it.
 public static partial class FeatureExtractor
 {
     /// <summary>A prose paragraph counts from this many visible characters and <see cref="ProseParagraphWords"/> words (two or three sentences).</summary>
     public const int ProseParagraphChars = 200, ProseParagraphWords = 20;
 
-    /// <summary>A prose line counts from this many visible characters and <see cref="ProseLineWords"/> words (a sentence, not a heading or a label).</summary>
-    public const int ProseLineChars = 30, ProseLineWords = 5;
+    /// <summary>
+    /// A prose line counts from this many visible characters and <see cref="ProseLineWords"/> words: a long sentence, longer
+    /// than a line of verse (a song may sing one line three times running) or a heading.
+    /// </summary>
+    public const int ProseLineChars = 60, ProseLineWords = 10;
 
     /// <summary>A line is prose when letters and spaces make up this share of its visible characters (code, formulas and tables fall short).</summary>
     public const double ProseLetterShare = 0.8;
@@ -73,7 +76,7 @@ public static partial class FeatureExtractor
                             (bestRun, bestRunStart, bestRunLength) = (run, runStart, pos + lead + visible.Length - runStart);
                     }
                     if (paragraphs && visible.Length >= ProseParagraphChars && visible.Length > paragraphLength
-                        && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
+                        && !IsListItemOrHeading(visible) && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
                     {
                         var start = pos + lead;
                         var hash = string.GetHashCode(visible, StringComparison.Ordinal);
@@ -98,6 +101,18 @@ public static partial class FeatureExtractor
             pos = end + 1;
         }
         return new RepeatedProse(paragraphStart, paragraphLength, bestRun, bestRunStart, bestRunLength);
+    }
+
+    // List items and headings are the units structured answers share by design: the steps two methods have in common,
+    // per-item boilerplate, a reference cited twice. A paragraph of running prose is none of them.
+    private static bool IsListItemOrHeading(ReadOnlySpan<char> visible)
+    {
+        if (visible[0] is '-' or '*' or '+' or '#' or '>' or '\u2022')
+            return true;
+        var digits = 0;
+        while (digits < visible.Length && char.IsAsciiDigit(visible[digits]))
+            digits++;
+        return digits > 0 && digits < visible.Length && visible[digits] is '.' or ')';
     }
 
     // Prose: at least minChars visible characters, letters and spaces at least ProseLetterShare of them, and minWords

@@ -113,14 +113,14 @@ public sealed record OutputFeatures
 
     /// <summary>
     /// A prose paragraph (a line of at least 200 visible characters and 20 words, letters and spaces at least 80% of its
-    /// characters, outside code fences) that repeats an earlier one word for word: where the later copy starts (-1 when
+    /// characters, not a list item or heading, outside code fences) that repeats an earlier one word for word: where the later copy starts (-1 when
     /// none) and its length (the longest such paragraph).
     /// </summary>
     public int RepeatedParagraphStart { get; init; } = -1;
     public int RepeatedParagraphLength { get; init; }
 
     /// <summary>
-    /// The longest run of one prose line (30+ visible characters, 5+ words, 80% letters and spaces, outside code fences)
+    /// The longest run of one prose line (60+ visible characters, 10+ words, 80% letters and spaces, outside code fences)
     /// repeated in a row, blank lines between allowed, when it is at least 3 (else 0); where the run starts and its length.
     /// </summary>
     public int RepeatedProseLineRun { get; init; }
