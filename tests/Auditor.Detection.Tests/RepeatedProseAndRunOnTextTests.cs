@@ -184,6 +184,14 @@ public class RepeatedProseAndRunOnTextTests
         Assert.Equal(12, features.SubwordLoopLength);
     }
 
+    [Theory]
+    [InlineData("KjKjKjKjKjKj", 1)]
+    [InlineData("xKjKjKjKjKjKj", 1)]
+    [InlineData("abcdabcdabcdabcdabcdabcd", 1)]
+    [InlineData("KjKjKjKjKjKj abcabcabcabcabcabc wxyzwxyzwxyzwxyzwxyzwxyz", 3)]
+    public void Finds_subword_loops_at_the_very_end_of_short_texts(string text, int places) =>
+        Assert.Equal(places, FeatureExtractor.Extract(new OutputSample { Output = text }).SubwordLoopPlaces);
+
     [Fact]
     public void Does_not_count_a_run_one_repeat_short()
     {

@@ -6,8 +6,8 @@ using System.Runtime.Intrinsics;
 namespace Auditor.Detection.Features;
 
 // Sub-word loops: a unit of two to four characters repeated inside a word ("KjKjKjKjKjKj"), the model stuck on a
-// pair of sub-word tokens. One vectorised comparison of the text with itself shifted by each period; the rare blocks
-// where a run can complete are walked one character at a time.
+// pair of sub-word tokens. One vectorised pass compares the text with itself shifted by 2, 3 and 4 characters; the
+// rare blocks where a run can complete are walked one character at a time.
 public static partial class FeatureExtractor
 {
     /// <summary>Sub-word loop units are 2 to this many characters (a pair of short sub-word tokens).</summary>
@@ -25,47 +25,68 @@ public static partial class FeatureExtractor
     {
         Span<int> found = stackalloc int[SubwordLoopPlacesCounted * 2];
         var places = 0;
-        for (var p = 2; p <= SubwordLoopMaxPeriod && places < SubwordLoopPlacesCounted; p++)
-            ScanPeriod(text, p, found, ref places);
-        return places == 0 ? new SubwordLoops(0, -1, 0) : new SubwordLoops(places, found[0], found[1] - found[0]);
-    }
-
-    // Positions j with text[j] == text[j + p]; a run of (repeats - 1) x p of them in a row is a unit of p characters
-    // repeated `repeats` times.
-    private static void ScanPeriod(ReadOnlySpan<char> text, int p, Span<int> found, ref int places)
-    {
-        var need = (SubwordLoopRepeats - 1) * p;
-        var last = text.Length - p;
-        if (last < need)
-            return;
+        // Positions j with text[j] == text[j + p]; a run of (repeats - 1) x p of them in a row is a unit of p characters
+        // repeated `repeats` times. One pass compares each block with itself shifted by 2, 3 and 4 characters.
+        int run2 = 0, run3 = 0, run4 = 0, j = 0;
+        const int need2 = (SubwordLoopRepeats - 1) * 2, need3 = (SubwordLoopRepeats - 1) * 3, need4 = (SubwordLoopRepeats - 1) * 4;
+        if (text.Length < 2 * SubwordLoopRepeats)
+            return new SubwordLoops(0, -1, 0);
+        var last = text.Length - SubwordLoopMaxPeriod;
         ref var t0 = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
-        int run = 0, j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + Vector256<ushort>.Count <= last; j += Vector256<ushort>.Count)
             {
-                var equal = Vector256.Equals(Vector256.LoadUnsafe(ref t0, (nuint)j), Vector256.LoadUnsafe(ref t0, (nuint)(j + p)));
-                var m = equal.ExtractMostSignificantBits();
-                if (m == 0xFFFF)
-                {
-                    run += 16;
-                    continue;
-                }
-                // No run can complete in this block: the carried run plus the block's leading equal positions fall
-                // short, and so do all its equal positions together. Carry the equal positions the block ends with.
-                if (run + BitOperations.TrailingZeroCount(~m) < need && BitOperations.PopCount(m) < need)
-                {
-                    run = BitOperations.LeadingZeroCount(~(m << 16));
-                    continue;
-                }
-                for (var k = 0; k < 16; k++)
-                    Step(text, j + k, (m >> k & 1) != 0, p, need, ref run, found, ref places);
+                var a = Vector256.LoadUnsafe(ref t0, (nuint)j);
+                var m2 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 2))).ExtractMostSignificantBits();
+                var m3 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 3))).ExtractMostSignificantBits();
+                var m4 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 4))).ExtractMostSignificantBits();
+                Block(text, j, m2, 2, need2, ref run2, found, ref places);
+                Block(text, j, m3, 3, need3, ref run3, found, ref places);
+                Block(text, j, m4, 4, need4, ref run4, found, ref places);
             }
         }
-        for (; j < last; j++)
-            Step(text, j, Unsafe.Add(ref t0, j) == Unsafe.Add(ref t0, j + p), p, need, ref run, found, ref places);
+        // The rest one character at a time, each period up to its own end.
+        var end2 = text.Length - 2;
+        var end3 = text.Length - 3;
+        for (var k = j; k < end2; k++)
+        {
+            Step(text, k, Unsafe.Add(ref t0, k) == Unsafe.Add(ref t0, k + 2), 2, need2, ref run2, found, ref places);
+            if (k < end3)
+                Step(text, k, Unsafe.Add(ref t0, k) == Unsafe.Add(ref t0, k + 3), 3, need3, ref run3, found, ref places);
+            if (k < last)
+                Step(text, k, Unsafe.Add(ref t0, k) == Unsafe.Add(ref t0, k + 4), 4, need4, ref run4, found, ref places);
+        }
+        Finish(text, end2, run2, 2, need2, found, ref places);
+        Finish(text, end3, run3, 3, need3, found, ref places);
+        Finish(text, last, run4, 4, need4, found, ref places);
+        return places == 0 ? new SubwordLoops(0, -1, 0) : new SubwordLoops(places, found[0], found[1] - found[0]);
+    }
+
+    // One block of 16 comparisons for one period. Nearly always no run can complete in it: the carried run plus the
+    // block's leading equal positions fall short, and so do all its equal positions together; then only the equal
+    // positions it ends with are carried. Otherwise it is walked one position at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block(ReadOnlySpan<char> text, int j, uint m, int p, int need, ref int run, Span<int> found, ref int places)
+    {
+        if (m == 0xFFFF)
+        {
+            run += 16;
+            return;
+        }
+        if (run + BitOperations.TrailingZeroCount(~m) < need && BitOperations.PopCount(m) < need)
+        {
+            run = BitOperations.LeadingZeroCount(~(m << 16));
+            return;
+        }
+        for (var k = 0; k < 16; k++)
+            Step(text, j + k, (m >> k & 1) != 0, p, need, ref run, found, ref places);
+    }
+
+    private static void Finish(ReadOnlySpan<char> text, int end, int run, int p, int need, Span<int> found, ref int places)
+    {
         if (run >= need)
-            Record(text, last - run, run + p, p, found, ref places);
+            Record(text, end - run, run + p, p, found, ref places);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
