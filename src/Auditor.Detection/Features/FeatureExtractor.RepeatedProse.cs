@@ -23,8 +23,9 @@ public static partial class FeatureExtractor
 
     private static readonly RepeatedProse NoRepeatedProse = new(-1, 0, 0, -1, 0);
 
-    // The prose paragraphs seen so far in the current output (start, length, hash); only used on the gated path.
-    [ThreadStatic] private static List<(int Start, int Length, int Hash)>? t_paragraphs;
+    // The long lines seen so far in the current output, by hash (start, length); only used on the gated path. A hash
+    // shared by two different lines keeps the first (a repeat of the second is then missed: rare and harmless).
+    [ThreadStatic] private static Dictionary<int, (int Start, int Length)>? t_paragraphs;
 
     // Lines are compared whole: a paragraph in markdown or chat output is one line. Lines inside code fences are skipped
     // (code given in two versions repeats long lines by design). The gates are sound: a paragraph of 200 characters
@@ -69,30 +70,25 @@ public static partial class FeatureExtractor
                         else
                         {
                             (run, runStart) = (1, pos + lead);
-                            runIsProse = IsProse(visible, ProseLineChars, ProseLineWords);
                         }
                         (previousStart, previousLength) = (pos, line.Length);
+                        // Whether the line is prose is asked once, when its run reaches the limit.
+                        if (run == ProseLineRepeats)
+                            runIsProse = IsProse(visible, ProseLineChars, ProseLineWords);
                         if (runIsProse && run >= ProseLineRepeats && run > bestRun)
                             (bestRun, bestRunStart, bestRunLength) = (run, runStart, pos + lead + visible.Length - runStart);
                     }
-                    if (paragraphs && visible.Length >= ProseParagraphChars && visible.Length > paragraphLength
-                        && !IsListItemOrHeading(visible) && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
+                    // Every long line is remembered by its hash; whether it is a prose paragraph is asked only of a line
+                    // that repeats one (rare), so the letter count runs on almost nothing.
+                    if (paragraphs && visible.Length >= ProseParagraphChars && visible.Length > paragraphLength)
                     {
                         var start = pos + lead;
                         var hash = string.GetHashCode(visible, StringComparison.Ordinal);
-                        var repeated = false;
-                        foreach (var (s, l, h) in seen)
-                        {
-                            if (h == hash && l == visible.Length && visible.SequenceEqual(text.Slice(s, l)))
-                            {
-                                repeated = true;
-                                break;
-                            }
-                        }
-                        if (repeated)
+                        if (!seen.TryGetValue(hash, out var earlier))
+                            seen.Add(hash, (start, visible.Length));
+                        else if (earlier.Length == visible.Length && visible.SequenceEqual(text.Slice(earlier.Start, earlier.Length))
+                            && !IsListItemOrHeading(visible) && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
                             (paragraphStart, paragraphLength) = (start, visible.Length);
-                        else
-                            seen.Add((start, visible.Length, hash));
                     }
                 }
             }
