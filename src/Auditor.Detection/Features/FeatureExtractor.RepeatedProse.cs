@@ -23,17 +23,21 @@ public static partial class FeatureExtractor
 
     private static readonly RepeatedProse NoRepeatedProse = new(-1, 0, 0, -1, 0);
 
-    // The long lines seen so far in the current output, by hash (start, length); only used on the gated path. A hash
-    // shared by two different lines keeps the first (a repeat of the second is then missed: rare and harmless).
-    [ThreadStatic] private static Dictionary<int, (int Start, int Length)>? t_paragraphs;
+    // The long lines seen so far in the current output, by a hash of their length and first 64 characters (start,
+    // length, and whether the line was found not to be prose, so the letter count runs once per line); only used on the
+    // gated path. A key shared by two different lines keeps the first (a repeat of the second is then missed: rare).
+    [ThreadStatic] private static Dictionary<int, (int Start, int Length, bool NotProse)>? t_paragraphs;
+
+    private const int ParagraphKeyChars = 64;
 
     // Lines are compared whole: a paragraph in markdown or chat output is one line. Lines inside code fences are skipped
-    // (code given in two versions repeats long lines by design). The gates are sound: a paragraph of 200 characters
-    // said twice puts nearly all of its characters in copies of 24+ characters, so the copy search saw at least half
-    // of them; three identical lines in a row are a run the line scan saw.
-    private static RepeatedProse FindRepeatedProse(ReadOnlySpan<char> text, int repeatedChars, int longestLineRun)
+    // (code given in two versions repeats long lines by design). The gates: a paragraph of 200 characters said twice is
+    // one copy for the copy search, or two when its start was matched elsewhere first (the search then picks up the
+    // source for the rest), so the longest copy reaches 100 characters; three identical lines in a row are a run the
+    // line scan saw.
+    private static RepeatedProse FindRepeatedProse(ReadOnlySpan<char> text, int longestCopy, int longestLineRun)
     {
-        var paragraphs = repeatedChars >= ProseParagraphChars / 2;
+        var paragraphs = longestCopy >= ProseParagraphChars / 2;
         var lines = longestLineRun >= ProseLineRepeats;
         if (!paragraphs && !lines)
             return NoRepeatedProse;
@@ -83,12 +87,18 @@ public static partial class FeatureExtractor
                     if (paragraphs && visible.Length >= ProseParagraphChars && visible.Length > paragraphLength)
                     {
                         var start = pos + lead;
-                        var hash = string.GetHashCode(visible, StringComparison.Ordinal);
+                        var hash = HashCode.Combine(visible.Length, string.GetHashCode(visible[..ParagraphKeyChars], StringComparison.Ordinal));
                         if (!seen.TryGetValue(hash, out var earlier))
-                            seen.Add(hash, (start, visible.Length));
-                        else if (earlier.Length == visible.Length && visible.SequenceEqual(text.Slice(earlier.Start, earlier.Length))
-                            && !IsListItemOrHeading(visible) && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
-                            (paragraphStart, paragraphLength) = (start, visible.Length);
+                        {
+                            seen.Add(hash, (start, visible.Length, false));
+                        }
+                        else if (!earlier.NotProse && earlier.Length == visible.Length && visible.SequenceEqual(text.Slice(earlier.Start, earlier.Length)))
+                        {
+                            if (!IsListItemOrHeading(visible) && IsProse(visible, ProseParagraphChars, ProseParagraphWords))
+                                (paragraphStart, paragraphLength) = (start, visible.Length);
+                            else
+                                seen[hash] = earlier with { NotProse = true };
+                        }
                     }
                 }
             }

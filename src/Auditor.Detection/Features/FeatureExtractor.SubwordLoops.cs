@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace Auditor.Detection.Features;
 
 // Sub-word loops: a unit of two to four characters repeated inside a word ("KjKjKjKjKjKj"), the model stuck on a
-// pair of sub-word tokens. One vectorised pass compares the text with itself shifted by 2, 3 and 4 characters; the
+// pair of sub-word tokens. One vectorised pass (32 or 16 characters a step) compares the text with itself shifted by 2, 3 and 4 characters; the
 // rare blocks where a run can complete are walked one character at a time.
 public static partial class FeatureExtractor
 {
@@ -33,6 +33,19 @@ public static partial class FeatureExtractor
             return new SubwordLoops(0, -1, 0);
         var last = text.Length - SubwordLoopMaxPeriod;
         ref var t0 = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + Vector512<ushort>.Count <= last; j += Vector512<ushort>.Count)
+            {
+                var a = Vector512.LoadUnsafe(ref t0, (nuint)j);
+                var m2 = (uint)Vector512.Equals(a, Vector512.LoadUnsafe(ref t0, (nuint)(j + 2))).ExtractMostSignificantBits();
+                var m3 = (uint)Vector512.Equals(a, Vector512.LoadUnsafe(ref t0, (nuint)(j + 3))).ExtractMostSignificantBits();
+                var m4 = (uint)Vector512.Equals(a, Vector512.LoadUnsafe(ref t0, (nuint)(j + 4))).ExtractMostSignificantBits();
+                Block(text, j, m2, 32, 2, need2, ref run2, found, ref places);
+                Block(text, j, m3, 32, 3, need3, ref run3, found, ref places);
+                Block(text, j, m4, 32, 4, need4, ref run4, found, ref places);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + Vector256<ushort>.Count <= last; j += Vector256<ushort>.Count)
@@ -41,9 +54,9 @@ public static partial class FeatureExtractor
                 var m2 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 2))).ExtractMostSignificantBits();
                 var m3 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 3))).ExtractMostSignificantBits();
                 var m4 = Vector256.Equals(a, Vector256.LoadUnsafe(ref t0, (nuint)(j + 4))).ExtractMostSignificantBits();
-                Block(text, j, m2, 2, need2, ref run2, found, ref places);
-                Block(text, j, m3, 3, need3, ref run3, found, ref places);
-                Block(text, j, m4, 4, need4, ref run4, found, ref places);
+                Block(text, j, m2, 16, 2, need2, ref run2, found, ref places);
+                Block(text, j, m3, 16, 3, need3, ref run3, found, ref places);
+                Block(text, j, m4, 16, 4, need4, ref run4, found, ref places);
             }
         }
         // The rest one character at a time, each period up to its own end.
@@ -63,23 +76,24 @@ public static partial class FeatureExtractor
         return places == 0 ? new SubwordLoops(0, -1, 0) : new SubwordLoops(places, found[0], found[1] - found[0]);
     }
 
-    // One block of 16 comparisons for one period. Nearly always no run can complete in it: the carried run plus the
-    // block's leading equal positions fall short, and so do all its equal positions together; then only the equal
-    // positions it ends with are carried. Otherwise it is walked one position at a time.
+    // One block of `width` comparisons (32 or 16) for one period. Nearly always no run can complete in it: the carried
+    // run plus the block's leading equal positions fall short, and so do all its equal positions together; then only the
+    // equal positions it ends with are carried. Otherwise it is walked one position at a time.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block(ReadOnlySpan<char> text, int j, uint m, int p, int need, ref int run, Span<int> found, ref int places)
+    private static void Block(ReadOnlySpan<char> text, int j, uint m, int width, int p, int need, ref int run, Span<int> found, ref int places)
     {
-        if (m == 0xFFFF)
+        var full = width == 32 ? uint.MaxValue : 0xFFFFu;
+        if (m == full)
         {
-            run += 16;
+            run += width;
             return;
         }
         if (run + BitOperations.TrailingZeroCount(~m) < need && BitOperations.PopCount(m) < need)
         {
-            run = BitOperations.LeadingZeroCount(~(m << 16));
+            run = BitOperations.LeadingZeroCount(~(m << (32 - width)));
             return;
         }
-        for (var k = 0; k < 16; k++)
+        for (var k = 0; k < width; k++)
             Step(text, j + k, (m >> k & 1) != 0, p, need, ref run, found, ref places);
     }
 

@@ -101,7 +101,7 @@ public static partial class FeatureExtractor
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         var nearCopies = TrailingNearCopies(text, wordCount, scratch);
         var subword = FindSubwordLoops(text);
-        var prose = FindRepeatedProse(text, (int)Math.Round(lz.RepeatedShare * text.Length), lineStats.BestRun);
+        var prose = FindRepeatedProse(text, lz.LongestLength, lineStats.BestRun);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
