@@ -28,6 +28,16 @@ namespace Auditor.Detection.Degeneration;
 /// <see cref="NearCopyShareLimit"/> of the output that repeats earlier word sequences once digits, case and capitalised
 /// names are folded (<see cref="OutputFeatures.NearCopyRunTokens"/>): a template line with small changes, a runaway list
 /// (counted only past its limit, like low information).</item>
+/// <item>repeated prose: a prose paragraph of <see cref="FeatureExtractor.ProseParagraphChars"/>+ characters said again
+/// word for word (<see cref="OutputFeatures.RepeatedParagraphLength"/>), or one prose line
+/// <see cref="FeatureExtractor.ProseLineRepeats"/> times in a row (<see cref="OutputFeatures.RepeatedProseLineRun"/>),
+/// wherever it stands: a writer never restates a whole paragraph, or one sentence three times running; structure that
+/// repeats (a chorus, code, table rows, per-item boilerplate) is made of short lines, code or figures (counted only past
+/// its limit).</item>
+/// <item>sub-word loops: a unit of 2 to 4 characters repeated 6+ times inside a word ("KjKjKjKjKjKj") in
+/// <see cref="SubwordLoopPlacesLimit"/> separate places (<see cref="OutputFeatures.SubwordLoopPlaces"/>): the model fell
+/// into the same token-level loop again and again; one such run can be a sequence that was asked for (DNA, a test
+/// string), and a long one that ends the text is the loop sign's.</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -61,13 +71,17 @@ public sealed class DegenerationDetector : IDetector
     /// <summary>Three tenths of the output: a run of templated lines that takes over the answer, not one table or list in it.</summary>
     public const double NearCopyShareLimit = 0.3;
 
-    private const string NotDegenerate = "No loop, long verbatim copy, low-information stretch, run-on past an end-of-sequence token or punctuation-only answer: the text does not repeat itself beyond what natural text does.";
+    private const string NotDegenerate = "No loop, long verbatim copy, repeated paragraph, low-information stretch, run-on past an end-of-sequence token or punctuation-only answer: the text does not repeat itself beyond what natural text does.";
 
     /// <summary>The names rules/ uses to switch a sign off per stream (<c>signs: { noWords: off }</c>).</summary>
     public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords",
-        NearCopiesSign = "nearCopies";
+        NearCopiesSign = "nearCopies", RepeatedProseSign = "repeatedProse", SubwordLoopsSign = "subwordLoops";
 
-    public static IReadOnlyList<string> SignNames { get; } = [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign];
+    public static IReadOnlyList<string> SignNames { get; } =
+        [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign, RepeatedProseSign, SubwordLoopsSign];
+
+    /// <summary>A sub-word loop in three separate places is a habit of the model, not a sequence the answer needed.</summary>
+    public const double SubwordLoopPlacesLimit = 3;
 
     public string Name => "degeneration";
 
@@ -107,8 +121,27 @@ public sealed class DegenerationDetector : IDetector
         var nearCopyScore = Math.Min(f.NearCopyRunTokens / NearCopyTokensLimit, f.NearCopyRunShare / NearCopyShareLimit);
         if (nearCopyScore < 1 || (any && off.Contains(NearCopiesSign)))
             nearCopyScore = 0;
-        return new DegenerationSigns(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), repetition, copyScore,
-            loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore);
+        var proseScore = RepeatedProseScore(f);
+        if (any && off.Contains(RepeatedProseSign))
+            proseScore = 0;
+        // Counted only at its limit, like the near copies: fewer places say nothing.
+        var subwordScore = f.SubwordLoopPlaces >= SubwordLoopPlacesLimit && !(any && off.Contains(SubwordLoopsSign))
+            ? f.SubwordLoopPlaces / SubwordLoopPlacesLimit : 0;
+        var score = Math.Max(Math.Max(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), proseScore), subwordScore);
+        return new DegenerationSigns(score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore,
+            proseScore, subwordScore);
+    }
+
+    /// <summary>
+    /// The repeated-prose sign: the repeated paragraph's length / <see cref="FeatureExtractor.ProseParagraphChars"/> and the
+    /// prose line's run / <see cref="FeatureExtractor.ProseLineRepeats"/>, the larger; both features are 0 below their limits,
+    /// so the sign is 0 or at least 1 (it never reorders the other signs below the threshold).
+    /// </summary>
+    public static double RepeatedProseScore(OutputFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return Math.Max((double)features.RepeatedParagraphLength / FeatureExtractor.ProseParagraphChars,
+            (double)features.RepeatedProseLineRun / FeatureExtractor.ProseLineRepeats);
     }
 
     /// <summary>The copies sign: the larger of the trailing-region and the whole-output ratios (each the smaller of its two limits).</summary>
@@ -129,7 +162,8 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore) = Signs(f, settings.SignsOff);
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore, subwordScore) =
+            Signs(f, settings.SignsOff);
         var flagged = score >= settings.Threshold;
 
         if (!flagged)
@@ -173,6 +207,21 @@ public sealed class DegenerationDetector : IDetector
             evidence.Add(new EvidenceSpan(f.NearCopyRunStart, f.LastNonWhitespace + 1 - f.NearCopyRunStart,
                 string.Create(CultureInfo.InvariantCulture, $"the text ends in {f.NearCopyRunTokens} tokens that repeat earlier word sequences with small changes")));
         }
+        if (proseScore > 0 && f.RepeatedParagraphStart >= 0)
+        {
+            evidence.Add(new EvidenceSpan(f.RepeatedParagraphStart, f.RepeatedParagraphLength,
+                "a paragraph said earlier, word for word"));
+        }
+        if (proseScore > 0 && f.RepeatedProseLineRun >= FeatureExtractor.ProseLineRepeats)
+        {
+            evidence.Add(new EvidenceSpan(f.RepeatedProseLineRunStart, f.RepeatedProseLineRunLength,
+                string.Create(CultureInfo.InvariantCulture, $"the same sentence {f.RepeatedProseLineRun} times in a row")));
+        }
+        if (subwordScore > 0)
+        {
+            evidence.Add(new EvidenceSpan(f.SubwordLoopStart, f.SubwordLoopLength,
+                string.Create(CultureInfo.InvariantCulture, $"a short unit repeated inside a word (one of {f.SubwordLoopPlaces} places)")));
+        }
         if (noWordsScore > 0)
         {
             evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
@@ -199,6 +248,19 @@ public sealed class DegenerationDetector : IDetector
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The model got stuck in a template: its last {f.NearCopyRunTokens} tokens ({f.NearCopyRunShare:P0} of the output) repeat earlier word sequences with only numbers, names or single words changed, up to the end.");
+        }
+        else if (subwordScore >= settings.Threshold && subwordScore >= Math.Max(Math.Max(copyScore, loopScore), proseScore))
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The model fell into a sub-word loop in {f.SubwordLoopPlaces} places: a unit of a few characters repeated inside a word, again and again.");
+        }
+        else if (proseScore >= settings.Threshold && proseScore >= Math.Max(copyScore, loopScore))
+        {
+            explanation = f.RepeatedParagraphLength >= FeatureExtractor.ProseParagraphChars
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"The model repeats itself: a {f.RepeatedParagraphLength}-character paragraph appears again word for word, which a writer never does.")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"The model is stuck on a sentence: the same line of prose {f.RepeatedProseLineRun} times in a row.");
         }
         else if (copyScore >= settings.Threshold && f.TrailingCopiedChars >= copied * 0.5)
         {
@@ -231,6 +293,10 @@ public sealed class DegenerationDetector : IDetector
 /// <param name="CompressionLimit">The compression ratio that counts as low information at this length.</param>
 /// <param name="NearCopyScore">The near-copy run against its limits when past them, else 0. Not part of
 /// <paramref name="RepetitionScore"/>: the drift indicator keeps counting verbatim repetition, as its baselines did.</param>
+/// <param name="RepeatedProseScore">A repeated prose paragraph or a prose line three times in a row, 0 or at least 1
+/// (<see cref="DegenerationDetector.RepeatedProseScore"/>). Not part of <paramref name="RepetitionScore"/>, for the same reason.</param>
+/// <param name="SubwordLoopScore">Sub-word loop places / <see cref="DegenerationDetector.SubwordLoopPlacesLimit"/> when
+/// at the limit, else 0. Not part of <paramref name="RepetitionScore"/> either.</param>
 public readonly record struct DegenerationSigns(
     double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double NoWordsScore, double Repeats,
-    double CompressionLimit, double NearCopyScore);
+    double CompressionLimit, double NearCopyScore, double RepeatedProseScore, double SubwordLoopScore);

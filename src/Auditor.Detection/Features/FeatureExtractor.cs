@@ -100,6 +100,8 @@ public static partial class FeatureExtractor
         var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         var nearCopies = TrailingNearCopies(text, wordCount, scratch);
+        var subword = FindSubwordLoops(text);
+        var prose = FindRepeatedProse(text, lz.LongestLength, lineStats.BestRun);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
@@ -153,6 +155,14 @@ public static partial class FeatureExtractor
             NearCopyRunTokens = nearCopies.Tokens,
             NearCopyRunStart = nearCopies.Start,
             NearCopyRunShare = nearCopies.Share,
+            RepeatedParagraphStart = prose.ParagraphStart,
+            RepeatedParagraphLength = prose.ParagraphLength,
+            RepeatedProseLineRun = prose.LineRun,
+            RepeatedProseLineRunStart = prose.LineRunStart,
+            RepeatedProseLineRunLength = prose.LineRunLength,
+            SubwordLoopPlaces = subword.Places,
+            SubwordLoopStart = subword.FirstStart,
+            SubwordLoopLength = subword.FirstLength,
         };
     }
 

@@ -111,6 +111,31 @@ public sealed record OutputFeatures
     public int NearCopyRunStart { get; init; } = -1;
     public double NearCopyRunShare { get; init; }
 
+    /// <summary>
+    /// A prose paragraph (a line of at least 200 visible characters and 20 words, letters and spaces at least 80% of its
+    /// characters, not a list item or heading, outside code fences) that repeats an earlier one word for word: where the later copy starts (-1 when
+    /// none) and its length (the longest such paragraph).
+    /// </summary>
+    public int RepeatedParagraphStart { get; init; } = -1;
+    public int RepeatedParagraphLength { get; init; }
+
+    /// <summary>
+    /// The longest run of one prose line (60+ visible characters, 10+ words, 80% letters and spaces, outside code fences)
+    /// repeated in a row, blank lines between allowed, when it is at least 3 (else 0); where the run starts and its length.
+    /// </summary>
+    public int RepeatedProseLineRun { get; init; }
+    public int RepeatedProseLineRunStart { get; init; } = -1;
+    public int RepeatedProseLineRunLength { get; init; }
+
+    /// <summary>
+    /// Sub-word loops: places where a unit of 2 to 4 characters, holding a letter and two different characters and no
+    /// white space, repeats at least 6 times in a row ("KjKjKjKjKjKj"), counted up to 8; the first one's start (-1 when
+    /// none) and length.
+    /// </summary>
+    public int SubwordLoopPlaces { get; init; }
+    public int SubwordLoopStart { get; init; } = -1;
+    public int SubwordLoopLength { get; init; }
+
     // ---- characters and scripts ----
 
     /// <summary>U+FFFD replacement characters (broken decoding) and control characters other than tab, CR and LF.</summary>
