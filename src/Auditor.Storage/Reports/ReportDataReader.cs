@@ -1,8 +1,8 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
-using Auditor.Review.Routing;
 using Auditor.Review.Verdicts;
 using Auditor.Storage.Review;
+using Auditor.Storage.Samples;
 using Dapper;
 
 namespace Auditor.Storage.Reports;
@@ -122,7 +122,7 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
         {
             var settled = SettledVerdict.Settle(verdictRows[r.ItemId].Select(v => new CastVerdict(v.Reviewer, v.Verdict, v.Category)).ToList(), r.State == "done");
             return new ReviewItem(r.SampleId, new StreamKey(r.Model, r.Route), UtcHour.Floor(r.OccurredAt),
-                r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability, r.Flagged,
+                SampleBatchWriter.StratumOf(r.Stratum), r.InclusionProbability, r.Flagged,
                 flagRows[r.SampleId].Select(f => f.Detector).Order(StringComparer.Ordinal).ToList(), settled?.Verdict, settled?.Category, r.Deployment ?? "");
         }).ToList();
         var itemIds = itemRows.ToDictionary(r => r.SampleId, r => r.ItemId, StringComparer.Ordinal);
@@ -154,7 +154,7 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
                 sets[r.FlaggedBy] = flaggedBy = ReviewTallies.ParseFlaggedBy(r.FlaggedBy);
             if (!streams.TryGetValue((r.Model, r.Route), out var stream))
                 streams[(r.Model, r.Route)] = stream = new StreamKey(r.Model, r.Route);
-            return new ReviewItem("", stream, r.WeekStart, r.Stratum == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged, r.InclusionProbability,
+            return new ReviewItem("", stream, r.WeekStart, SampleBatchWriter.StratumOf(r.Stratum), r.InclusionProbability,
                 r.Flagged, flaggedBy, ReviewTallies.ParseWord(r.Verdict), null, r.Deployment, checked((int)r.Items));
         }).ToList();
     }

@@ -261,11 +261,13 @@ public sealed class SampleBatchWriter(AuditorDatabase database, TimeProvider clo
 
     private static string StorableJson<T>(T value) => JsonSerializer.Serialize(value, Json).Replace("\\u0000", "\\uFFFD");
 
-
     internal static string StratumName(ReviewStratum stratum) => stratum switch
     {
         ReviewStratum.Uniform => "uniform",
         ReviewStratum.Flagged => "flagged",
         _ => throw new ArgumentOutOfRangeException(nameof(stratum)),
     };
+
+    /// <summary>The stratum a stored name stands for (<see cref="StratumName"/> read back; the column holds only these two).</summary>
+    internal static ReviewStratum StratumOf(string name) => name == "uniform" ? ReviewStratum.Uniform : ReviewStratum.Flagged;
 }
