@@ -9,6 +9,7 @@ using Auditor.Storage;
 using Auditor.Storage.Samples;
 using Auditor.Testing;
 using Dapper;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Tests;
 
@@ -114,9 +115,32 @@ public sealed class ReadReplicaTests : IAsyncLifetime
 
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
-        Assert.Contains("ConnectionStrings:PostgresReplica", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains(says, error.ToString(), StringComparison.Ordinal);
+        // One validation failure, saying what is wrong with the setting it names.
+        var invalid = Assert.IsType<OptionsValidationException>(Flatten(error).First(e => e is OptionsValidationException));
+        var failure = Assert.Single(invalid.Failures);
+        Assert.StartsWith("ConnectionStrings:PostgresReplica ", failure, StringComparison.Ordinal);
+        Assert.Contains(says, failure, StringComparison.Ordinal);
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task An_unset_or_empty_replica_setting_starts_with_reads_on_the_primary()
+    {
+        await using var app = App("");
+
+        var ready = await app.CreateIngestClient().GetAsync("/health/ready");
+        var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("reads go to the primary", health.GetProperty("checks").GetProperty("store-replica").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception error)
+    {
+        yield return error;
+        var inner = error is AggregateException aggregate ? aggregate.InnerExceptions : error.InnerException is { } one ? [one] : [];
+        foreach (var e in inner.SelectMany(Flatten))
+            yield return e;
     }
 
     private static async Task<long> CountAsync(PostgresTestDatabase database, string sampleId)

@@ -1,4 +1,3 @@
-using Auditor.Server.Configuration;
 using Auditor.Storage;
 using Npgsql;
 
@@ -26,8 +25,9 @@ public sealed class ReadReplica : IAsyncDisposable
     /// <summary>Whether reads go to a replica of their own (false: the primary serves them).</summary>
     public bool IsSeparate { get; }
 
-    public static ReadReplica For(AuditorDatabase primary, IConfiguration configuration) =>
-        ConnectionStrings.PostgresReplica(configuration) is { } replica
+    /// <summary>The replica the setting names (validated at start by <see cref="ReplicaSettingValidation"/>), or the primary.</summary>
+    public static ReadReplica For(AuditorDatabase primary, ReplicaSetting setting) =>
+        setting.ConnectionString is { } replica
             ? new ReadReplica(AuditorDatabase.Create(StoreKind.Postgres, replica), separate: true)
             : new ReadReplica(primary, separate: false);
 

@@ -4,6 +4,7 @@ using Auditor.Storage.Keys;
 using Auditor.Storage.Retention;
 using Auditor.Storage.Samples;
 using Auditor.Storage.Streams;
+using Microsoft.Extensions.Options;
 
 namespace Auditor.Server.Store;
 
@@ -15,10 +16,10 @@ public static class StoreRegistration
         var connectionString = options.Store == StoreKind.Postgres ? ConnectionStrings.Postgres(configuration) : ConnectionStrings.Sqlite(configuration);
         services.AddSingleton(_ => AuditorDatabase.Create(options.Store, connectionString));
         // Reads that may lag by seconds go to ConnectionStrings:PostgresReplica when set (checked at start), else to the primary.
-        services.AddOptions<ReplicaSetting>().Configure(r => r.ConnectionString = ConnectionStrings.PostgresReplica(configuration))
-            .Validate(r => ReadReplica.Problem(options.Store, r.ConnectionString) is null, ReadReplica.Problem(options.Store, ConnectionStrings.PostgresReplica(configuration)) ?? "")
+        services.AddOptions<ReplicaSetting>().Configure(r => (r.Store, r.ConnectionString) = (options.Store, ConnectionStrings.PostgresReplica(configuration)))
             .ValidateOnStart();
-        services.AddSingleton(sp => ReadReplica.For(sp.GetRequiredService<AuditorDatabase>(), configuration));
+        services.AddSingleton<IValidateOptions<ReplicaSetting>, ReplicaSettingValidation>();
+        services.AddSingleton(sp => ReadReplica.For(sp.GetRequiredService<AuditorDatabase>(), sp.GetRequiredService<IOptions<ReplicaSetting>>().Value));
         services.AddSingleton<SampleBatchWriter>();
         services.AddSingleton<SampleReader>();
         services.AddSingleton(sp => new StreamSummaryReader(sp.GetRequiredService<ReadReplica>().Database));
@@ -26,7 +27,7 @@ public static class StoreRegistration
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<RetentionStore>();
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
         // Registered before the bus so the schema exists before the first batch is consumed.
         services.AddHostedService<StoreMigrationService>();
         services.AddHostedService<RetentionJob>();                   // week partitions ahead, retention by table
@@ -36,8 +37,17 @@ public static class StoreRegistration
     }
 }
 
-/// <summary>ConnectionStrings:PostgresReplica as read at start, for its validation.</summary>
+/// <summary>ConnectionStrings:PostgresReplica and the store it goes with, as read at start: what <see cref="ReadReplica.For"/> opens.</summary>
 public sealed class ReplicaSetting
 {
+    public StoreKind Store { get; set; }
+
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>Stops the start on a bad replica setting, with <see cref="ReadReplica.Problem"/>'s message (the rule, stated there once).</summary>
+public sealed class ReplicaSettingValidation : IValidateOptions<ReplicaSetting>
+{
+    public ValidateOptionsResult Validate(string? name, ReplicaSetting options) =>
+        ReadReplica.Problem(options.Store, options.ConnectionString) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
 }
