@@ -11,8 +11,9 @@ using Dapper;
 namespace Auditor.Storage.Tests;
 
 /// <summary>
-/// The weekly tallies of review items (migration 0016), kept by the batch writer and by saving and undoing verdicts,
-/// give the report exactly what the items read one by one give: every figure of the built report is the same.
+/// The weekly tallies of review items (migration 0016) and of reviewer agreement and accuracy (migration 0017), kept by
+/// the batch writer, by saving and undoing verdicts and by recording gold verdicts, give the report exactly what the
+/// items, verdicts and gold verdicts read one by one give: every figure of the built report is the same.
 /// </summary>
 public abstract class ReviewTallyContractTests : MigratedDatabaseTest
 {
@@ -38,6 +39,9 @@ public abstract class ReviewTallyContractTests : MigratedDatabaseTest
         Assert.True(report.Streams.All(s => s.Examples.Any(e => e.Verdict == "failure" && e.Category is not null)));
         Assert.Contains(report.Streams, s => s.Detectors.Any(d => d.Reviewed > 0));
         Assert.True(report.Notes.Agreement.Items > 0, "double reviews reach reviewer agreement");
+        Assert.Contains(report.Notes.Reviewers, r => r.Gold > 0);
+        Assert.Contains(report.Notes.Reviewers, r => r.Reviewer == "cy" && r.Gold > 0);
+        Assert.Contains(report.Notes.Reviewers, r => r.Gold < r.Failures + r.Oks + r.Unsure); // colleagues' references too
         Assert.True(report.Deployments.Count >= 2);
         Assert.True(report.Summary.Weeks.Count(w => w.Reviewed > 0) >= 2, "earlier weeks of the trend have reviews too");
         Assert.Equal(JsonReportRenderer.Render(fromItems.Report), JsonReportRenderer.Render(fromTallies.Report));
@@ -49,24 +53,50 @@ public abstract class ReviewTallyContractTests : MigratedDatabaseTest
         var now = DateTimeOffset.UtcNow;
         await SeedAsync(now, new FixedClock(now));
         var kept = await TalliesAsync();
+        var keptReviewers = await ReviewerTalliesAsync();
         Assert.Contains(kept, t => t.Contains(" pending ", StringComparison.Ordinal));
         Assert.Contains(kept, t => t.Contains(" failure ", StringComparison.Ordinal));
         Assert.Contains(kept, t => !t.EndsWith(" 1", StringComparison.Ordinal)); // rows that stand for several items
+        Assert.Contains(keptReviewers, t => t.StartsWith("pair ", StringComparison.Ordinal));
+        Assert.Contains(keptReviewers, t => t.StartsWith("judgement ", StringComparison.Ordinal) && t.Contains(" True ", StringComparison.Ordinal));
+        Assert.Contains(keptReviewers, t => t.StartsWith("item ", StringComparison.Ordinal));
 
         await using (var c = await Database.OpenAsync(default))
         await using (var tx = await c.BeginTransactionAsync())
         {
-            await c.ExecuteAsync("UPDATE review_items SET settled_verdict = NULL, settled_category = NULL", transaction: tx);
+            await c.ExecuteAsync("UPDATE review_items SET settled_verdict = NULL, settled_category = NULL, reviewer_tally = NULL", transaction: tx);
             await ReviewTallies.RebuildAsync(Database, c, tx, default);
+            await ReviewerTallies.RebuildAsync(Database, c, tx, default);
             await tx.CommitAsync();
         }
 
         Assert.Equal(kept, await TalliesAsync());
+        Assert.Equal(keptReviewers, await ReviewerTalliesAsync());
+    }
+
+    [Fact]
+    public async Task Migration_0017_counts_the_verdicts_and_gold_verdicts_of_an_existing_database()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await SeedAsync(now, new FixedClock(now));
+        var kept = await ReviewerTalliesAsync();
+        // The database as it was before 0017: its verdicts and gold verdicts, without the tallies and the column.
+        await using (var c = await Database.OpenAsync(default))
+        {
+            await c.ExecuteAsync("DROP TABLE week_agreement_tallies; DROP TABLE week_accuracy_tallies; ALTER TABLE review_items DROP COLUMN reviewer_tally");
+            await c.ExecuteAsync("DELETE FROM schema_migrations WHERE version = '0017_reviewer_tallies'");
+        }
+
+        Assert.Contains("0017_reviewer_tallies", await Database.MigrateAsync(default));
+
+        Assert.Equal(kept, await ReviewerTalliesAsync());
     }
 
     // Ids run backwards in time, so the newest samples get the last item ids. Three weeks of samples on two routes and two deployments; a third flagged (empty output), some of them in the
     // uniform draw; a fifth of the items need two reviews. Two reviewers judge most items (ok, failure with categories,
-    // unsure), one verdict is undone and given again, and the last items stay pending.
+    // unsure), one verdict is undone and given again, and the last items stay pending. Gold verdicts: one recorded after
+    // the item's verdict, one replaced on a double-reviewed item, and one recorded before a third reviewer's verdict, which
+    // is then undone and given again otherwise.
     private async Task SeedAsync(DateTimeOffset now, TimeProvider clock)
     {
         var samples = Enumerable.Range(0, 300).Select(i => TestSamples.Valid(id: $"tally-{299 - i:D3}", output: i % 3 == 0 ? "" : $"A fine answer number {i}.") with
@@ -110,7 +140,35 @@ public abstract class ReviewTallyContractTests : MigratedDatabaseTest
         var undone = await queue.UndoLastVerdictAsync("bob", TimeSpan.FromHours(1), lease, default);
         Assert.NotNull(undone);
         Assert.Equal(SaveVerdictResult.Saved, await queue.SaveVerdictAsync(undone!.Value, "bob", Verdicts.Failure, "truncation", null, blindUniform: true, default));
-        Assert.Equal(AddGoldResult.Added, await new GoldItems(Database, clock).AddAsync(samples[3].SampleId!, Verdicts.Failure, "empty", "admin", default));
+        var gold = new GoldItems(Database, clock);
+        Assert.Equal(AddGoldResult.Added, await gold.AddAsync(samples[3].SampleId!, Verdicts.Failure, "empty", "admin", default));
+
+        // A double-reviewed sample of the reported week gets a gold verdict, then another one.
+        string doubleReviewed;
+        await using (var c = await Database.OpenAsync(default))
+            doubleReviewed = await c.ExecuteScalarAsync<string>("""
+                SELECT MAX(sample_id) FROM verdicts WHERE retracted_at IS NULL GROUP BY item_id HAVING COUNT(*) > 1 ORDER BY MAX(sample_id) DESC LIMIT 1
+                """) ?? throw new InvalidOperationException("no double-reviewed sample");
+        Assert.Equal(AddGoldResult.Added, await gold.AddAsync(doubleReviewed, Verdicts.Ok, null, "admin", default));
+        Assert.Equal(AddGoldResult.Replaced, await gold.AddAsync(doubleReviewed, Verdicts.Failure, "truncation", "admin", default));
+
+        // A third reviewer meets a gold item (its gold verdict recorded before any verdict), calls it ok, takes that back
+        // and calls it a failure.
+        var cyItem = await queue.ClaimAsync("cy", lease, null, null, default);
+        Assert.NotNull(cyItem);
+        Assert.Equal(AddGoldResult.Added, await gold.AddAsync(cyItem!.SampleId, Verdicts.Failure, "empty", "admin", default));
+        Assert.Equal(SaveVerdictResult.Saved, await queue.SaveVerdictAsync(cyItem.ItemId, "cy", Verdicts.Ok, null, null, blindUniform: true, default));
+        Assert.Equal(cyItem.ItemId, await queue.UndoLastVerdictAsync("cy", TimeSpan.FromHours(1), lease, default));
+        Assert.Equal(SaveVerdictResult.Saved, await queue.SaveVerdictAsync(cyItem.ItemId, "cy", Verdicts.Failure, "empty", null, blindUniform: true, default));
+
+        // Ann takes back her latest verdict and gives the opposite one.
+        var annUndone = await queue.UndoLastVerdictAsync("ann", TimeSpan.FromHours(1), lease, default);
+        Assert.NotNull(annUndone);
+        string annHadGiven;
+        await using (var c = await Database.OpenAsync(default))
+            annHadGiven = await c.ExecuteScalarAsync<string>("SELECT verdict FROM verdicts WHERE item_id = @id AND reviewer = 'ann' ORDER BY verdict_id DESC LIMIT 1", new { id = annUndone!.Value }) ?? "";
+        var annGave = annHadGiven == Verdicts.Ok ? Verdicts.Failure : Verdicts.Ok;
+        Assert.Equal(SaveVerdictResult.Saved, await queue.SaveVerdictAsync(annUndone.Value, "ann", annGave, annGave == Verdicts.Failure ? "empty" : null, null, blindUniform: true, default));
     }
 
     private static async Task JudgeAsync(ReviewQueue queue, ClaimedItem item, string reviewer, int n)
@@ -133,6 +191,21 @@ public abstract class ReviewTallyContractTests : MigratedDatabaseTest
             FROM week_review_tallies WHERE items <> 0
             """)).Select(t => $"{t.Item1:O} {t.Item2} {t.Item3} {t.Item4} {t.Item5} {t.Item6} {t.Item7} {t.Item8:R} {t.Item9} {t.Item10}")
             .Order(StringComparer.Ordinal).ToList();
+    }
+
+    // The agreement and accuracy tallies, and what each item is counted as.
+    private async Task<List<string>> ReviewerTalliesAsync()
+    {
+        await using var c = await Database.OpenAsync(default);
+        var pairs = (await c.QueryAsync<(DateTimeOffset, string, string, string, string, long)>(
+            "SELECT week_start, reviewer_a, reviewer_b, verdict_a, verdict_b, pairs FROM week_agreement_tallies WHERE pairs <> 0"))
+            .Select(t => $"pair {t.Item1:O} {t.Item2} {t.Item3} {t.Item4} {t.Item5} {t.Item6}");
+        var judgements = (await c.QueryAsync<(DateTimeOffset, string, string, string, bool, long)>(
+            "SELECT week_start, reviewer, reference, given, gold, judgements FROM week_accuracy_tallies WHERE judgements <> 0"))
+            .Select(t => $"judgement {t.Item1:O} {t.Item2} {t.Item3} {t.Item4} {t.Item5} {t.Item6}");
+        var items = (await c.QueryAsync<(long, string)>("SELECT item_id, reviewer_tally FROM review_items WHERE reviewer_tally IS NOT NULL"))
+            .Select(t => $"item {t.Item1} {t.Item2}");
+        return pairs.Concat(judgements).Concat(items).Order(StringComparer.Ordinal).ToList();
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -86,41 +86,45 @@ public static class BenchReportCommand
     private static async Task MeasureAsync(string admin, string name, string label, ReportDataReader reader, WeeklyReportLoader loader, IncidentStore incidents, StreamSummaryReader summaries,
         IsoWeek week, DateTimeOffset first, int runs, bool whole, CancellationToken ct)
     {
-        async Task<double> Median(Func<Task> read)
+        // Each read's database CPU over its timed runs, per run (10 ms ticks: use more --runs for reads of a few ms).
+        var readCpu = new List<string>();
+        async Task<double> Median(string what, Func<Task> read)
         {
             await read(); // warm: plans cached, pages in memory, as on a server that answers often
             var times = new List<double>();
+            var cpu = await BackendCpuSecondsAsync(admin, name, ct);
             for (var i = 0; i < runs; i++)
             {
                 var watch = Stopwatch.StartNew();
                 await read();
                 times.Add(watch.Elapsed.TotalMilliseconds);
             }
+            readCpu.Add(string.Format(CultureInfo.InvariantCulture, "{0} {1:0}", what, (await BackendCpuSecondsAsync(admin, name, ct) - cpu) * 1000 / runs));
             times.Sort();
             return times[times.Count / 2];
         }
 
-        var counts = await Median(() => reader.CountsAsync(first, week.EndUtc, ct));
-        var deployments = await Median(() => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
-        // The review reads of each path: items, verdicts and examples one by one before; tallies, the double-reviewed and
-        // gold items' verdicts, and the examples chosen in the database after (what WeeklyReportLoader reads).
+        var counts = await Median("counts", () => reader.CountsAsync(first, week.EndUtc, ct));
+        var deployments = await Median("deployment counts", () => reader.DeploymentCountsAsync(week.Minus(1).StartUtc, week.EndUtc, ct));
+        // The review reads of each path: items, verdicts, gold verdicts and examples one by one before; the item tallies,
+        // the reviewer agreement and accuracy tallies, and the examples chosen in the database after (what WeeklyReportLoader reads).
         var tallies = reader.ReadsWeeklyAggregates;
-        double reviews, verdicts = double.NaN, examples;
+        double reviews, verdicts = double.NaN, examples, gold = double.NaN;
         if (tallies)
         {
-            reviews = await Median(() => reader.ReviewTalliesAsync(first, week.EndUtc, ct));
-            verdicts = await Median(() => reader.SharedVerdictsAsync(first, week.EndUtc, ct));
-            examples = await Median(() => reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+            reviews = await Median("review tallies", () => reader.ReviewTalliesAsync(first, week.EndUtc, ct));
+            verdicts = await Median("reviewer tallies", () => reader.ReviewerTalliesAsync(first, week.StartUtc, week.EndUtc, ct));
+            examples = await Median("examples", () => reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
         }
         else
         {
-            reviews = await Median(() => reader.ReviewsAsync(first, week.EndUtc, ct));
+            reviews = await Median("items and verdicts", () => reader.ReviewsAsync(first, week.EndUtc, ct));
             var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
-            examples = await Median(() => reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+            examples = await Median("examples", () => reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct));
+            gold = await Median("gold", () => reader.GoldAsync(first, week.EndUtc, ct));
         }
-        var gold = await Median(() => reader.GoldAsync(first, week.EndUtc, ct));
-        var incidentRead = await Median(() => incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct));
-        var allReads = counts + deployments + reviews + (double.IsNaN(verdicts) ? 0 : verdicts) + examples + gold + incidentRead;
+        var incidentRead = await Median("incidents", () => incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct));
+        var allReads = counts + deployments + reviews + (double.IsNaN(verdicts) ? 0 : verdicts) + examples + (double.IsNaN(gold) ? 0 : gold) + incidentRead;
         // Database time without the machine's queueing: CPU seconds of this database's backends (utime + stime from
         // /proc, 10 ms ticks) over --runs rounds of every read the report makes, per round.
         async Task EveryReadAsync()
@@ -130,15 +134,15 @@ public static class BenchReportCommand
             if (tallies)
             {
                 await reader.ReviewTalliesAsync(first, week.EndUtc, ct);
-                await reader.SharedVerdictsAsync(first, week.EndUtc, ct);
+                await reader.ReviewerTalliesAsync(first, week.StartUtc, week.EndUtc, ct);
                 await reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
             }
             else
             {
                 var read = await reader.ReviewsAsync(first, week.EndUtc, ct);
                 await reader.ExamplesAsync(read, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+                await reader.GoldAsync(first, week.EndUtc, ct);
             }
-            await reader.GoldAsync(first, week.EndUtc, ct);
             await incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct);
         }
         var cpuBefore = await BackendCpuSecondsAsync(admin, name, ct);
@@ -147,11 +151,12 @@ public static class BenchReportCommand
         var databaseCpu = (await BackendCpuSecondsAsync(admin, name, ct) - cpuBefore) * 1000 / runs;
         // The whole build (reads and estimation, 10,000 posterior draws per cell) once: at 1,000 streams it takes minutes.
         var report = whole ? (await loader.BuildAsync(week, ReportLinks.Default, ct)).Elapsed.TotalMilliseconds : double.NaN;
-        var streamsWeek = await Median(() => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
-        var streamsAll = await Median(() => summaries.ListAsync(first, week.EndUtc, ct));
+        var streamsWeek = await Median("streams page, week", () => summaries.ListAsync(week.StartUtc, week.EndUtc, ct));
+        var streamsAll = await Median("streams page, 8 weeks", () => summaries.ListAsync(first, week.EndUtc, ct));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | shared verdicts {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms (database CPU {13,6:0} ms) | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
+            "{0,-18} counts {1,8:0.0} ms | deployment counts {2,8:0.0} ms | {3} {4,8:0.0} ms | reviewer tallies {5,8:0.0} ms | examples {6,8:0.0} ms | gold {7,6:0.0} ms | incidents {8,6:0.0} ms | every report read {9,8:0.0} ms (database CPU {13,6:0} ms) | streams page, week {10,8:0.0} ms, 8 weeks {11,8:0.0} ms | whole report build (once) {12,8:0.0} ms",
             label, counts, deployments, tallies ? "review tallies" : "review items and verdicts", reviews, verdicts, examples, gold, incidentRead, allReads, streamsWeek, streamsAll, report, databaseCpu));
+        Console.WriteLine($"{label,-18} database CPU per read, ms: {string.Join(" | ", readCpu)}");
     }
 
     // CPU seconds used so far by the backends connected to the database (pg_stat_activity; /proc/PID/stat fields 14
@@ -234,10 +239,11 @@ public static class BenchReportCommand
         await using (var tx = await c.BeginTransactionAsync(ct))
         {
             await ReviewTallies.RebuildAsync(database, c, tx, ct);
+            await ReviewerTallies.RebuildAsync(database, c, tx, ct);
             await tx.CommitAsync(ct);
         }
         await c.ExecuteAsync(new CommandDefinition(
-            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, week_review_tallies, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
+            "ANALYZE stream_hour_counters, detector_hour_counters, week_stream_counts, week_detector_counts, week_review_tallies, week_agreement_tallies, week_accuracy_tallies, samples, review_items, verdicts, detector_results", cancellationToken: ct, commandTimeout: 600));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

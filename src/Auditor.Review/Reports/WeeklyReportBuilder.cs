@@ -11,7 +11,9 @@ public sealed record ReportExampleSource(string SampleId, long ItemId, StreamKey
 /// <summary>
 /// Everything the report is built from. Counts and items cover the trend weeks ending with Week; DeploymentCounts are
 /// the counters per deployment (at least the reported week), items name their deployment. ReferenceVerdicts (every
-/// verdict of the trend weeks) and Gold (known verdicts by sample id) measure reviewer error.
+/// verdict of the trend weeks) and Gold (known verdicts by sample id) measure reviewer error. Reviewers, when given, is
+/// what those verdicts give already tallied (the weekly tallies, migration 0017), and Verdicts, ReferenceVerdicts and
+/// Gold are then not read.
 /// </summary>
 public sealed record WeeklyReportInput(
     IsoWeek Week,
@@ -23,7 +25,14 @@ public sealed record WeeklyReportInput(
     IReadOnlyList<ReviewerVerdict> Verdicts,
     IReadOnlyList<StreamHourCounts>? DeploymentCounts = null,
     IReadOnlyList<ReviewerVerdict>? ReferenceVerdicts = null,
-    IReadOnlyDictionary<string, ReviewVerdict>? Gold = null);
+    IReadOnlyDictionary<string, ReviewVerdict>? Gold = null,
+    TalliedReviewers? Reviewers = null);
+
+/// <summary>
+/// Reviewer agreement and accuracy counted: the reported week's rated pairs (<see cref="ReviewerAgreementEstimator.PairsOf"/>
+/// of each sample) and the trend weeks' judgements (<see cref="ReviewerAccuracyEstimator.FromItems"/> of each sample).
+/// </summary>
+public sealed record TalliedReviewers(IReadOnlyList<RatedPair> WeekPairs, IReadOnlyList<ReferenceJudgement> Judgements);
 
 /// <summary>Where the report's links point (the server's pages by default; relative, so they work behind any host).</summary>
 public sealed record ReportLinks(Func<string, string> Sample, Func<long, string> Incident)
@@ -96,7 +105,7 @@ public static class WeeklyReportBuilder
         var openedThisWeek = incidents.Count(i => i.DetectedAt >= input.Week.StartUtc && i.DetectedAt < input.Week.EndUtc);
 
         var trendText = Trend(overallWeeks);
-        var agreement = ReviewerAgreementEstimator.Estimate(input.Verdicts);
+        var agreement = input.Reviewers is { } tallied ? ReviewerAgreementEstimator.Estimate(tallied.WeekPairs) : ReviewerAgreementEstimator.Estimate(input.Verdicts);
         var accuracy = ReviewerAccuracy(input, agreement.Kappa, options);
         var corrected = ReviewerErrorCorrection.Correct(current.Estimate.FailureRate, accuracy.Pooled);
         var previous = overallWeeks.Take(overallWeeks.Count - 1).LastOrDefault(w => w.FailureRate.Value is not null);
@@ -159,6 +168,8 @@ public static class WeeklyReportBuilder
     /// <summary>Reviewers measured against gold items and against the settled verdict of their colleagues on double reviews, over the trend weeks.</summary>
     private static ReviewerAccuracySummary ReviewerAccuracy(WeeklyReportInput input, double? kappa, EstimationOptions options)
     {
+        if (input.Reviewers is { } tallied)
+            return ReviewerAccuracyEstimator.Estimate(tallied.Judgements, kappa, options);
         var gold = input.Gold ?? new Dictionary<string, ReviewVerdict>();
         var items = (input.ReferenceVerdicts ?? input.Verdicts).GroupBy(v => v.SampleId, StringComparer.Ordinal)
             .Select(g => (Verdicts: (IReadOnlyList<CastVerdict>)g.Select(v => new CastVerdict(v.Reviewer, Word(v.Verdict), null)).ToList(),

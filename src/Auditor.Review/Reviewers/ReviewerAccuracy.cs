@@ -6,8 +6,9 @@ namespace Auditor.Review.Reviewers;
 /// <summary>
 /// A reviewer's verdict on an item whose answer is known otherwise: a gold item (an admin recorded its verdict), or a
 /// double-reviewed item whose other reviewers settled it (<see cref="SettledVerdict"/> over their verdicts alone).
+/// Count is how many such verdicts it stands for (the weekly tallies give judgements counted; one by one it is 1).
 /// </summary>
-public sealed record ReferenceJudgement(string Reviewer, ReviewVerdict Reference, ReviewVerdict Given, bool Gold);
+public sealed record ReferenceJudgement(string Reviewer, ReviewVerdict Reference, ReviewVerdict Given, bool Gold, int Count = 1);
 
 /// <summary>
 /// One reviewer's (or everyone's pooled) sensitivity: failures called failures among reference failures, and
@@ -83,10 +84,12 @@ public static class ReviewerAccuracyEstimator
     private static ReviewerAccuracy Accuracy(string reviewer, IReadOnlyList<ReferenceJudgement> judgements, double z)
     {
         var decisive = judgements.Where(j => j.Given != ReviewVerdict.Unsure).ToList();
-        int failures = decisive.Count(j => j.Reference == ReviewVerdict.Failure), caught = decisive.Count(j => j.Reference == ReviewVerdict.Failure && j.Given == ReviewVerdict.Failure);
-        int oks = decisive.Count(j => j.Reference == ReviewVerdict.Ok), kept = decisive.Count(j => j.Reference == ReviewVerdict.Ok && j.Given == ReviewVerdict.Ok);
+        int failures = decisive.Where(j => j.Reference == ReviewVerdict.Failure).Sum(j => j.Count),
+            caught = decisive.Where(j => j.Reference == ReviewVerdict.Failure && j.Given == ReviewVerdict.Failure).Sum(j => j.Count);
+        int oks = decisive.Where(j => j.Reference == ReviewVerdict.Ok).Sum(j => j.Count),
+            kept = decisive.Where(j => j.Reference == ReviewVerdict.Ok && j.Given == ReviewVerdict.Ok).Sum(j => j.Count);
         return new ReviewerAccuracy(reviewer, failures, caught, Proportion(caught, failures, z), oks, kept, Proportion(kept, oks, z),
-            judgements.Count - decisive.Count, judgements.Count(j => j.Gold));
+            judgements.Sum(j => j.Count) - decisive.Sum(j => j.Count), judgements.Where(j => j.Gold).Sum(j => j.Count));
     }
 
     internal static IntervalEstimate? Proportion(int successes, int trials, double z)

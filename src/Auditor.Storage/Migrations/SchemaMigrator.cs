@@ -16,6 +16,7 @@ internal sealed class SchemaMigrator(AuditorDatabase database)
         new(StringComparer.Ordinal)
         {
             ["0016_review_tallies"] = Review.ReviewTallies.RebuildAsync,
+            ["0017_reviewer_tallies"] = Review.ReviewerTallies.RebuildAsync,
         };
 
     private const string CreateJournal =

@@ -1,5 +1,6 @@
 using Auditor.Review.Estimation;
 using Auditor.Review.Reports;
+using Auditor.Review.Reviewers;
 using Auditor.Review.Verdicts;
 using Auditor.Storage.Review;
 using Auditor.Storage.Samples;
@@ -9,7 +10,8 @@ namespace Auditor.Storage.Reports;
 
 /// <summary>
 /// Reads what the estimators need for a range of weeks: stream-hour counters (summed over deployments) with per-detector
-/// flags, review items with their settled verdicts, the verdicts themselves (reviewer agreement), and example outputs.
+/// flags, review items with their settled verdicts, the verdicts themselves (reviewer agreement and accuracy) or their
+/// weekly tallies, and example outputs.
 /// </summary>
 /// <param name="database">Where the counters are.</param>
 /// <param name="readWeeklyAggregates">False reads every hour from the hour counters, as before migration 0015 (for
@@ -26,14 +28,16 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
     /// </summary>
     public async Task<IReadOnlyList<StreamHourCounts>> CountsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
+        // The weekly aggregates are read row by row (one per stream, deployment and week) and summed over deployments
+        // here: PostgreSQL's hash aggregate over text keys cost more database CPU than the rows it saves (docs/scale.md).
         const string weekStreams = """
-            SELECT model AS Model, route AS Route, week_start AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged,
-                   SUM(volume) AS Volume, SUM(flagged_volume) AS FlaggedVolume
-            FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, week_start
+            SELECT model AS Model, route AS Route, week_start AS Hour, total AS Total, flagged AS Flagged,
+                   volume AS Volume, flagged_volume AS FlaggedVolume
+            FROM week_stream_counts WHERE week_start >= @from AND week_start <= @to
             """;
         const string weekDetectors = """
-            SELECT model AS Model, route AS Route, week_start AS Hour, detector AS Detector, SUM(flagged) AS Flagged
-            FROM week_detector_counts WHERE week_start >= @from AND week_start <= @to GROUP BY model, route, week_start, detector
+            SELECT model AS Model, route AS Route, week_start AS Hour, detector AS Detector, flagged AS Flagged
+            FROM week_detector_counts WHERE week_start >= @from AND week_start <= @to
             """;
         const string hourStreams = """
             SELECT model AS Model, route AS Route, hour AS Hour, SUM(total) AS Total, SUM(flagged) AS Flagged,
@@ -46,17 +50,27 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             """;
         await using var c = await database.OpenAsync(ct);
         var cover = WeekCover.Of(from, to, readWeeklyAggregates);
-        var streams = new List<CountRow>();
-        var detectors = new List<DetectorRow>();
+        var streams = new Dictionary<(string Model, string Route, DateTimeOffset Hour), CountRow>();
+        var detectors = new Dictionary<(string Model, string Route, DateTimeOffset Hour), Dictionary<string, long>>();
         foreach (var (sql, dsql, args) in Reads(cover, weekStreams, weekDetectors, hourStreams, hourDetectors))
         {
-            streams.AddRange(await c.QueryAsync<CountRow>(new CommandDefinition(sql, args, cancellationToken: ct)));
-            detectors.AddRange(await c.QueryAsync<DetectorRow>(new CommandDefinition(dsql!, args, cancellationToken: ct)));
+            foreach (var r in await c.QueryAsync<CountRow>(new CommandDefinition(sql, args, cancellationToken: ct)))
+            {
+                if (streams.TryGetValue((r.Model, r.Route, r.Hour), out var sum))
+                    (sum.Total, sum.Flagged, sum.Volume, sum.FlaggedVolume) = (sum.Total + r.Total, sum.Flagged + r.Flagged, sum.Volume + r.Volume, sum.FlaggedVolume + r.FlaggedVolume);
+                else
+                    streams[(r.Model, r.Route, r.Hour)] = r;
+            }
+            foreach (var d in await c.QueryAsync<DetectorRow>(new CommandDefinition(dsql!, args, cancellationToken: ct)))
+            {
+                if (!detectors.TryGetValue((d.Model, d.Route, d.Hour), out var flags))
+                    detectors[(d.Model, d.Route, d.Hour)] = flags = new Dictionary<string, long>(StringComparer.Ordinal);
+                flags[d.Detector] = flags.GetValueOrDefault(d.Detector) + d.Flagged;
+            }
         }
-        var byHour = detectors.ToLookup(d => (d.Model, d.Route, d.Hour));
-        return streams
+        return streams.Values
             .Select(r => new StreamHourCounts(new StreamKey(r.Model, r.Route), r.Hour, r.Total, r.Flagged, r.Volume, r.FlaggedVolume,
-                byHour[(r.Model, r.Route, r.Hour)].ToDictionary(d => d.Detector, d => d.Flagged, StringComparer.Ordinal)))
+                detectors.GetValueOrDefault((r.Model, r.Route, r.Hour)) ?? new Dictionary<string, long>(StringComparer.Ordinal)))
             .ToList();
     }
 
@@ -160,29 +174,31 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
     }
 
     /// <summary>
-    /// Standing verdicts, in the order given, of samples that occurred in [from, to) and whose item is in the double-review
-    /// share or is a gold item, with when the sample occurred. Reviewer agreement and accuracy read only samples with two
-    /// verdicts or a gold verdict, and an item outside the double-review share never holds two standing verdicts (it is
-    /// done at its first and never claimed again; an undo retracts), so this is every verdict they read, without reading
-    /// every verdict. Items carry their sample's occurred_at (migration 0016), so a partial index finds them.
+    /// Reviewer agreement and accuracy from their weekly tallies (migration 0017): the rated pairs of the whole weeks in
+    /// [<paramref name="weekFrom"/>, <paramref name="to"/>) (agreement reads the reported week) and the judgements of
+    /// those in [<paramref name="from"/>, <paramref name="to"/>) (accuracy reads the trend weeks), each summed over its
+    /// weeks. The estimators give the same figures from them as from every verdict and gold verdict read one by one; the
+    /// cost follows weeks x reviewers, not verdicts.
     /// </summary>
-    public async Task<IReadOnlyList<(ReviewerVerdict Verdict, DateTimeOffset OccurredAt)>> SharedVerdictsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    public async Task<TalliedReviewers> ReviewerTalliesAsync(DateTimeOffset from, DateTimeOffset weekFrom, DateTimeOffset to, CancellationToken ct)
     {
-        // Two plain joins, not one over a UNION: each is driven by the few items it names (the partial index on double
-        // items, the gold items), where the union made PostgreSQL hash every verdict ever given.
+        foreach (var bound in new[] { from, weekFrom, to })
+            if (Retention.TimePartitionedTables.WeekStart(bound) != bound)
+                throw new ArgumentException($"Tallies cover whole weeks: {bound:O} is not the start of a week (Monday 00:00 UTC).", nameof(from));
         await using var c = await database.OpenAsync(ct);
-        var rows = (await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
-            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
-            FROM review_items r JOIN verdicts v ON v.item_id = r.item_id
-            WHERE r.reviews_required > 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
-            """, new { from, to }, cancellationToken: ct))).ToList();
-        rows.AddRange(await c.QueryAsync<(long VerdictId, string SampleId, string Reviewer, string Verdict, DateTimeOffset OccurredAt)>(new CommandDefinition("""
-            SELECT v.verdict_id, v.sample_id, v.reviewer, v.verdict, r.occurred_at
-            FROM gold_items g JOIN review_items r ON r.sample_id = g.sample_id JOIN verdicts v ON v.item_id = r.item_id
-            WHERE r.reviews_required <= 1 AND r.occurred_at >= @from AND r.occurred_at < @to AND v.retracted_at IS NULL
-            """, new { from, to }, cancellationToken: ct)));
-        rows.Sort((a, b) => a.VerdictId.CompareTo(b.VerdictId));
-        return rows.Select(r => (new ReviewerVerdict(r.SampleId, r.Reviewer, SettledVerdict.Parse(r.Verdict)), r.OccurredAt)).ToList();
+        var pairs = await c.QueryAsync<PairTallyRow>(new CommandDefinition("""
+            SELECT reviewer_a AS ReviewerA, reviewer_b AS ReviewerB, verdict_a AS VerdictA, verdict_b AS VerdictB, SUM(pairs) AS Pairs
+            FROM week_agreement_tallies WHERE week_start >= @weekFrom AND week_start < @to
+            GROUP BY reviewer_a, reviewer_b, verdict_a, verdict_b HAVING SUM(pairs) > 0
+            """, new { weekFrom, to }, cancellationToken: ct));
+        var judgements = await c.QueryAsync<JudgementTallyRow>(new CommandDefinition("""
+            SELECT reviewer AS Reviewer, reference AS Reference, given AS Given, gold AS Gold, SUM(judgements) AS Judgements
+            FROM week_accuracy_tallies WHERE week_start >= @from AND week_start < @to
+            GROUP BY reviewer, reference, given, gold HAVING SUM(judgements) > 0
+            """, new { from, to }, cancellationToken: ct));
+        return new TalliedReviewers(
+            pairs.Select(p => new RatedPair(p.ReviewerA, p.ReviewerB, SettledVerdict.Parse(p.VerdictA), SettledVerdict.Parse(p.VerdictB), checked((int)p.Pairs))).ToList(),
+            judgements.Select(j => new ReferenceJudgement(j.Reviewer, SettledVerdict.Parse(j.Reference), SettledVerdict.Parse(j.Given), j.Gold, checked((int)j.Judgements))).ToList());
     }
 
     /// <summary>
@@ -286,6 +302,24 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
         public double InclusionProbability { get; set; }
         public string Verdict { get; set; } = "";
         public long Items { get; set; }
+    }
+
+    private sealed class PairTallyRow
+    {
+        public string ReviewerA { get; set; } = "";
+        public string ReviewerB { get; set; } = "";
+        public string VerdictA { get; set; } = "";
+        public string VerdictB { get; set; } = "";
+        public long Pairs { get; set; }
+    }
+
+    private sealed class JudgementTallyRow
+    {
+        public string Reviewer { get; set; } = "";
+        public string Reference { get; set; } = "";
+        public string Given { get; set; } = "";
+        public bool Gold { get; set; }
+        public long Judgements { get; set; }
     }
 
     private sealed class ExampleRow

@@ -9,9 +9,10 @@ namespace Auditor.Storage.Reports;
 public sealed record BuiltReport(WeeklyReport Report, TimeSpan Elapsed);
 
 /// <summary>Reads a week and its trend weeks from storage and builds the weekly report; the server, the scheduled run and the CLI share it.</summary>
-/// <param name="readTallies">True (the default) reads review items as weekly tallies (migration 0016), the verdicts of
-/// double-reviewed and gold items only, and the examples chosen in the database; false reads every item and verdict of
-/// the eight weeks one by one, as before (for <c>auditor bench report</c> and the test that both give the same report).</param>
+/// <param name="readTallies">True (the default) reads review items as weekly tallies (migration 0016), reviewer
+/// agreement and accuracy as weekly tallies (migration 0017), and the examples chosen in the database; false reads every
+/// item, verdict and gold verdict of the eight weeks one by one, as before (for <c>auditor bench report</c> and the test
+/// that both give the same report).</param>
 public sealed class WeeklyReportLoader(ReportDataReader reader, IncidentStore incidents, TimeProvider clock, bool readTallies = true)
 {
     public async Task<BuiltReport> BuildAsync(IsoWeek week, ReportLinks? links, CancellationToken ct, EstimationOptions? options = null)
@@ -22,14 +23,14 @@ public sealed class WeeklyReportLoader(ReportDataReader reader, IncidentStore in
         bool InWeek(DateTimeOffset t) => t >= week.StartUtc && t < week.EndUtc;
         var counts = await reader.CountsAsync(from, to, ct);
         IReadOnlyList<ReviewItem> items;
-        IReadOnlyList<ReviewerVerdict> weekVerdicts, referenceVerdicts;
+        IReadOnlyList<ReviewerVerdict> weekVerdicts = [], referenceVerdicts = [];
+        IReadOnlyDictionary<string, ReviewVerdict>? gold = null;
+        TalliedReviewers? reviewers = null;
         IReadOnlyList<ReportExampleSource> examples;
         if (readTallies)
         {
             items = await reader.ReviewTalliesAsync(from, to, ct);
-            var shared = await reader.SharedVerdictsAsync(from, to, ct);
-            referenceVerdicts = shared.Select(v => v.Verdict).ToList();
-            weekVerdicts = shared.Where(v => InWeek(v.OccurredAt)).Select(v => v.Verdict).ToList();
+            reviewers = await reader.ReviewerTalliesAsync(from, week.StartUtc, to, ct);
             examples = await reader.SettledExamplesAsync(week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
         }
         else
@@ -40,12 +41,12 @@ public sealed class WeeklyReportLoader(ReportDataReader reader, IncidentStore in
             var weekSamples = reviews.Items.Where(i => InWeek(i.Hour)).Select(i => i.SampleId).ToHashSet(StringComparer.Ordinal);
             weekVerdicts = reviews.Verdicts.Where(v => weekSamples.Contains(v.SampleId)).ToList();
             examples = await reader.ExamplesAsync(reviews, week.StartUtc, week.EndUtc, WeeklyReportBuilder.ExamplesPerStream, ct);
+            gold = await reader.GoldAsync(from, to, ct);
         }
         var deployments = await reader.DeploymentCountsAsync(week.Minus(1).StartUtc, to, ct);
-        var gold = await reader.GoldAsync(from, to, ct);
         var weekIncidents = await incidents.ForRangeAsync(week.StartUtc, week.EndUtc, ct);
         var input = new WeeklyReportInput(week, clock.GetUtcNow(), counts, items, examples, weekIncidents,
-            weekVerdicts, deployments, referenceVerdicts, gold);
+            weekVerdicts, deployments, referenceVerdicts, gold, reviewers);
         var report = WeeklyReportBuilder.Build(input, links, options);
         return new BuiltReport(report, watch.Elapsed);
     }

@@ -32,6 +32,8 @@ public sealed class GoldItems(AuditorDatabase database, TimeProvider clock)
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO gold_items (sample_id, verdict, category, added_by, added_at) VALUES (@sampleId, @verdict, @category, @addedBy, @now)
             """, new { sampleId, verdict, category, addedBy, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+        // A gold verdict is the reference for every verdict on its sample: the sample's items are counted again for accuracy.
+        await ReviewerTallies.ResettleSampleAsync(database, c, tx, sampleId, ct);
         await tx.CommitAsync(ct);
         return replaced ? AddGoldResult.Replaced : AddGoldResult.Added;
     }

@@ -70,8 +70,16 @@ public static class ReviewTallies
     /// Settles the item again after its verdicts or its state changed (a verdict saved or undone), in the caller's
     /// transaction, which must already hold the item's row lock (so two reviewers' verdicts settle one after the other):
     /// stores the settled verdict and category on the item and, when the verdict changed, moves the item between tallies.
+    /// The same change may move the item in the reviewer agreement and accuracy tallies too (<see cref="ReviewerTallies"/>),
+    /// so this is the one call after any change to an item's verdicts.
     /// </summary>
     internal static async Task ResettleAsync(AuditorDatabase database, DbConnection c, DbTransaction tx, long itemId, CancellationToken ct)
+    {
+        await SettleAsync(database, c, tx, itemId, ct);
+        await ReviewerTallies.ResettleAsync(database, c, tx, itemId, ct);
+    }
+
+    private static async Task SettleAsync(AuditorDatabase database, DbConnection c, DbTransaction tx, long itemId, CancellationToken ct)
     {
         var item = await c.QuerySingleOrDefaultAsync<ItemRow>(new CommandDefinition($"""
             SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.model AS Model, r.route AS Route, r.stratum AS Stratum,

@@ -71,6 +71,32 @@ public class ReviewerAgreementTests
         Assert.Contains("No sample", agreement.Note);
     }
 
+    [Fact]
+    public void Counted_pairs_give_the_same_agreement_as_the_samples_one_by_one()
+    {
+        var verdicts = Ratings("ana", "ben", (ReviewVerdict.Failure, ReviewVerdict.Failure, 7), (ReviewVerdict.Unsure, ReviewVerdict.Ok, 3), (ReviewVerdict.Ok, ReviewVerdict.Ok, 11))
+            .Concat(Rated("ben", "cy", "x", [(ReviewVerdict.Ok, ReviewVerdict.Failure, 2), (ReviewVerdict.Failure, ReviewVerdict.Failure, 5)]))
+            .ToList();
+        var counted = verdicts.GroupBy(v => v.SampleId).SelectMany(g => ReviewerAgreementEstimator.PairsOf(g))
+            .GroupBy(p => p with { Count = 1 }).Select(g => g.Key with { Count = g.Count() }).ToList();
+        Assert.Equal(5, counted.Count);
+
+        var fromCounts = ReviewerAgreementEstimator.Estimate(counted.Append(new RatedPair("ana", "cy", ReviewVerdict.Ok, ReviewVerdict.Ok, 0)));
+
+        var oneByOne = ReviewerAgreementEstimator.Estimate(verdicts);
+        Assert.Equal(oneByOne.Pairs, fromCounts.Pairs);
+        Assert.Equal((oneByOne.Items, oneByOne.ObservedAgreement, oneByOne.Kappa, oneByOne.Note), (fromCounts.Items, fromCounts.ObservedAgreement, fromCounts.Kappa, fromCounts.Note));
+    }
+
+    [Fact]
+    public void A_reviewer_who_judged_a_sample_twice_rates_it_once_with_the_last_verdict()
+    {
+        var pair = Assert.Single(ReviewerAgreementEstimator.PairsOf([
+            new ReviewerVerdict("s", "ben", ReviewVerdict.Ok), new ReviewerVerdict("s", "ana", ReviewVerdict.Failure), new ReviewerVerdict("s", "ben", ReviewVerdict.Unsure)]));
+
+        Assert.Equal(new RatedPair("ana", "ben", ReviewVerdict.Failure, ReviewVerdict.Unsure), pair);
+    }
+
     private static IEnumerable<ReviewerVerdict> Ratings(string a, string b, params (ReviewVerdict A, ReviewVerdict B, int Count)[] cells) =>
         Rated(a, b, "s", cells);
 

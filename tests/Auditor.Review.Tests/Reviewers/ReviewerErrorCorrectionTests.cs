@@ -64,6 +64,25 @@ public sealed class ReviewerErrorCorrectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Counted_judgements_give_the_same_accuracy_as_the_judgements_one_by_one()
+    {
+        var random = new Random(7);
+        var oneByOne = Gold(random, 60, 0.8, 300, 0.97)
+            .Concat(Enumerable.Range(0, 40).Select(i => new ReferenceJudgement(i % 2 == 0 ? "ana" : "ben", i % 3 == 0 ? ReviewVerdict.Failure : ReviewVerdict.Ok,
+                (ReviewVerdict)(i % 3), Gold: false)))
+            .ToList();
+        var counted = oneByOne.GroupBy(j => j).Select(g => g.Key with { Count = g.Count() }).ToList();
+        Assert.True(counted.Count < oneByOne.Count / 10);
+
+        var a = ReviewerAccuracyEstimator.Estimate(oneByOne, kappa: 0.55);
+        var b = ReviewerAccuracyEstimator.Estimate(counted, kappa: 0.55);
+
+        Assert.Equal(a.Reviewers, b.Reviewers);
+        Assert.Equal(a.Pooled, b.Pooled);
+        Assert.Equal(a.Warnings, b.Warnings);
+    }
+
+    [Fact]
     public void Does_not_correct_when_reviewers_carry_no_information()
     {
         var coinFlips = Enumerable.Range(0, 100).Select(i => new ReferenceJudgement("x", i % 2 == 0 ? ReviewVerdict.Failure : ReviewVerdict.Ok,
