@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,6 +8,7 @@ using Auditor.Client;
 using Auditor.Contracts;
 using Auditor.Server.Auditing;
 using Auditor.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
@@ -47,9 +49,8 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
                     Assert.Contains("Auditor__Transport__Shards is 2 here but the newest recorded shard count is 4", degraded.GetProperty("description").GetString(), StringComparison.Ordinal);
                     Assert.Equal(4, degraded.GetProperty("data").GetProperty("shards").GetProperty("bound").GetInt32());
                     Assert.Equal("Healthy", (await IntakeCheckAsync(newer)).GetProperty("status").GetString());
-                    var metrics = await older.CreateClient().GetStringAsync("/metrics");
-                    Assert.Equal(2, Gauge(metrics, "auditor_intake_shards", "config=\"configured\""));
-                    Assert.Equal(4, Gauge(metrics, "auditor_intake_shards", "config=\"newest\""));
+                    Assert.Equal([("configured", 2), ("newest", 4)], ShardGauge(older));
+                    Assert.Equal([("configured", 4), ("newest", 4)], ShardGauge(newer));
 
                     // Samples published while both run are counted once; then several steps of the older process (every
                     // 5 s while it disagrees) with the newer one still running.
@@ -104,11 +105,31 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
     }
 
-    private static double Gauge(string exposition, string name, string label)
+    /// <summary>
+    /// The auditor.intake.shards gauge of one server, by its config label. Read from the server's own meter: two servers
+    /// in one test process share OpenTelemetry's listener by meter name, so either /metrics would show both servers' series.
+    /// </summary>
+    private static List<(string Config, int Value)> ShardGauge(AuditorApp app)
     {
-        var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"{name} with {label} is not on /metrics");
-        return double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
+        var points = new List<(string, int)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "auditor.intake.shards")
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            foreach (var t in tags)
+                if (t.Key == "config")
+                    points.Add(((string)t.Value!, value));
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return [.. points.Order()];
     }
 
     private static List<OutputSample> Samples(string prefix, int n) =>

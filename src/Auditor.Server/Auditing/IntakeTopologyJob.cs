@@ -122,8 +122,10 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
                     ? before
                     : await shardCounts.RecordIfChangedAsync(configured.Count, _name, ct);
                 _recorded = true;
-                if (newest.SetBy == _name)
-                    LogRecorded(newest.Shards, before?.Shards);
+                if (newest.SetBy == _name && before is null)
+                    LogRecordedFirst(newest.Shards);
+                else if (newest.SetBy == _name)
+                    LogRecorded(newest.Shards, before!.Shards);
             }
             else
                 newest = await shardCounts.NewestAsync(ct) ?? throw new InvalidOperationException("The shard count recorded at start is gone from intake_shard_counts.");
@@ -227,7 +229,10 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
     private partial void LogDrainFailed(Exception exception, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Auditor__Transport__Shards = {Shards} recorded as the newest intake shard count (it was {Before}); processes running another count follow it from their next topology step")]
-    private partial void LogRecorded(int shards, int? before);
+    private partial void LogRecorded(int shards, int before);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Auditor__Transport__Shards = {Shards} recorded as the intake shard count (the first version)")]
+    private partial void LogRecordedFirst(int shards);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the newest intake shard count from the database; binding the last one read (or the configured one) meanwhile")]
     private partial void LogShardCountUnread(Exception exception);
