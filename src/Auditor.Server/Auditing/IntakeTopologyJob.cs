@@ -128,7 +128,8 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
                     LogRecorded(newest.Shards, before!.Shards);
             }
             else
-                newest = await shardCounts.NewestAsync(ct) ?? throw new InvalidOperationException("The shard count recorded at start is gone from intake_shard_counts.");
+                // No version at all (the table was emptied by hand): this process's count is the first again.
+                newest = await shardCounts.NewestAsync(ct) ?? await shardCounts.RecordIfChangedAsync(configured.Count, _name, ct);
             return new ShardCountAgreement(configured.Count, newest, null);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
