@@ -82,6 +82,48 @@ public sealed class IntakeQueuesTests : IDisposable
         Assert.Equal("intake queues not read yet", result.Description);
     }
 
+    [Fact]
+    public async Task A_process_running_another_shard_count_than_the_newest_is_degraded_naming_both_and_the_gauge_shows_both()
+    {
+        _queues.ShardCountObserved(new ShardCountAgreement(2, new Auditor.Storage.Transport.IntakeShardCount(7, 4, At.AddMinutes(-3), "host-b pid 42"), null));
+        _queues.Observed([new IntakeQueue("auditor.samples", Leftover: false, Ready: 0, Consumers: 2, DrainingHere: false)], At);
+
+        var result = await CheckAsync();
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Equal("Auditor__Transport__Shards is 2 here but the newest recorded shard count is 4 (set 2026-12-03T11:57:00.0000000+00:00 by host-b pid 42); "
+            + "this process follows 4 until it runs with it", result.Description);
+        Assert.Equal(4, _queues.Bound.Count);
+        Assert.Equal([2L, 4L], Gauge("auditor.intake.shards").Select(m => m.Value).Order());
+    }
+
+    [Fact]
+    public async Task A_process_running_the_newest_shard_count_is_healthy_and_binds_it()
+    {
+        _queues.ShardCountObserved(new ShardCountAgreement(4, new Auditor.Storage.Transport.IntakeShardCount(8, 4, At, "host-a pid 1"), null));
+        _queues.Observed([new IntakeQueue("auditor.samples", Leftover: false, Ready: 0, Consumers: 2, DrainingHere: false)], At);
+
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync()).Status);
+        Assert.Equal(4, _queues.Bound.Count);
+    }
+
+    [Fact]
+    public async Task A_broker_that_cannot_be_read_makes_readiness_degraded_saying_since_when_and_why_until_a_read_succeeds()
+    {
+        _queues.Observed([new IntakeQueue("auditor.samples", Leftover: false, Ready: 3, Consumers: 1, DrainingHere: false)], At);
+        _queues.ReadFailed(new InvalidOperationException("connection refused"), At.AddSeconds(5));
+        _queues.ReadFailed(new InvalidOperationException("connection refused again"), At.AddSeconds(10));
+
+        var failing = await CheckAsync();
+        _queues.TopologyObserved([new IntakeQueue("auditor.samples", Leftover: false, Ready: 0, Consumers: 1, DrainingHere: false)], At.AddSeconds(15));
+        var back = await CheckAsync();
+
+        Assert.Equal(HealthStatus.Degraded, failing.Status);
+        Assert.Equal("the intake queues could not be read since 2026-12-03T12:00:05.0000000+00:00 (InvalidOperationException: connection refused again); "
+            + "last reading 2026-12-03T12:00:00.0000000+00:00", failing.Description);
+        Assert.Equal(HealthStatus.Healthy, back.Status);
+    }
+
     /// <summary>One collection of an observable gauge of this test's meter: value and queue label per point.</summary>
     private List<(long Value, string? Queue)> Gauge(string name)
     {

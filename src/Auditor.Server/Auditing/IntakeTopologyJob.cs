@@ -1,103 +1,162 @@
-using Auditor.Client;
-using Auditor.Server.Configuration;
 using Auditor.Server.Hosting;
+using Auditor.Storage.Transport;
 using MassTransit;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Auditor.Server.Auditing;
 
 /// <summary>
-/// Keeps the RabbitMQ intake topology what Auditor__Transport__Shards says, and strands no sample when it changes.
-/// Before the bus starts it declares the topology (<see cref="IntakeShards.DeclareAsync"/>) and unbinds every leftover
-/// shard queue (one beyond N, or any when N is 0), so no stream is routed to a queue nobody reads. Once the host runs it
-/// reads every intake queue (passive declares: ready messages and consumers of all processes), consumes each leftover
-/// queue that still holds messages through a receive endpoint of its own until it is empty (then stops that endpoint;
-/// the empty, unbound queue is left for an operator to delete, because quorum queues refuse a delete "if empty" and an
-/// unconditional delete could drop what a process of the old topology routed there meanwhile), and reports the reading
-/// to <see cref="IntakeQueues"/>. It repeats every minute, every 5 s while a leftover holds messages or a queue is
-/// unconsumed: a publisher that re-declared the single-queue binding loses it again, and a queue another process stopped
-/// reading is picked up.
+/// Keeps the RabbitMQ intake topology what the newest recorded shard count says, and strands no sample when it changes.
+/// At start it records this process's Auditor__Transport__Shards as the newest version when it differs
+/// (<see cref="IntakeShardCountStore"/>; the last process started with a new value sets it), declares that topology
+/// (<see cref="IntakeShards.DeclareAsync"/>) and unbinds every leftover shard queue (one beyond N, or any when N is 0), so no
+/// stream is routed to a queue nobody reads. Once the host runs it reads the newest version again, declares its topology,
+/// reads every intake queue through <see cref="IntakeQueueReader"/> (passive declares: ready messages and consumers of all
+/// processes), consumes each leftover queue that still holds messages and that this process does not consume anyway
+/// through a receive endpoint of its own until it is empty (then stops that endpoint; the empty, unbound queue is left for
+/// an operator to delete, because quorum queues refuse a delete "if empty" and an unconditional delete could drop what a
+/// process of the old topology routed there meanwhile), and reports the reading to <see cref="IntakeQueues"/>. A process
+/// started with another count than the newest follows the newest (binds and drains around it) instead of re-binding its
+/// own, and says so (readiness, gauge, log). It repeats every minute, every 5 s while a leftover holds messages, a queue is
+/// unconsumed, the counts disagree or the last step failed: a publisher that re-declared the single-queue binding loses it
+/// again, and a queue another process stopped reading is picked up. The topology's queues are read every few seconds
+/// besides, by <see cref="Pipeline.QueueDepthProbe"/>.
 /// </summary>
-public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues queues, IConfiguration configuration, IServiceProvider services,
-    IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<IntakeTopologyJob> logger) : PeriodicJob(clock)
+public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQueues queues, IntakeQueueReader reader, IntakeShardCountStore shardCounts,
+    IServiceProvider services, IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<IntakeTopologyJob> logger) : PeriodicJob(clock)
 {
     private readonly Dictionary<string, HostReceiveEndpointHandle> _draining = [];
-    private readonly HashSet<string> _reportedUnconsumed = [];
     private readonly HashSet<string> _unboundHere = [];
-    private IConnection? _connection;
+    // Names this process in the shard count's versions; the suffix tells apart two servers in one process (tests).
+    private readonly string _name = $"{Environment.MachineName} pid {Environment.ProcessId} ({Guid.NewGuid().ToString("N")[..8]})";
+    private DateTimeOffset _startedAt;
+    private bool _recorded;
     private bool _busReady;
+    private volatile bool _lastStepFailed;
 
-    protected override TimeSpan Period => queues.Read().Queues.Any(q => q.Unconsumed || (q.Leftover && (q.Ready > 0 || q.DrainingHere)))
+    protected override TimeSpan Period => _lastStepFailed || queues.ShardCount.Disagrees
+        || queues.Read().Queues.Any(q => q.Unconsumed || (q.Leftover && (q.Ready > 0 || q.DrainingHere)))
         ? TimeSpan.FromSeconds(5)
         : TimeSpan.FromMinutes(1);
 
     protected override FirstStep FirstStep => FirstStep.Immediately;
 
-    protected override async Task LoadAtStartAsync(CancellationToken ct) => await ReconcileAsync(ct);
+    protected override async Task LoadAtStartAsync(CancellationToken ct)
+    {
+        _startedAt = Clock.GetUtcNow();
+        var agreement = await AgreeOnShardCountAsync(ct);
+        try
+        {
+            await ReconcileAsync(new IntakeShards(agreement.Bound), ct);
+        }
+        finally
+        {
+            queues.ShardCountObserved(agreement);
+        }
+    }
 
     protected override async Task StepAsync(CancellationToken ct)
     {
-        await BusStartedAsync(ct); // endpoints can be connected only to a running bus
-        var found = await ReconcileAsync(ct);
-        var reading = new List<IntakeQueue>();
-        foreach (var gone in _draining.Keys.Where(k => found.All(f => f.Name != k)).ToList())
+        try
         {
-            await _draining[gone].StopAsync(ct); // deleted by hand while drained here
-            _draining.Remove(gone);
-        }
-        foreach (var (name, leftover, ok) in found)
-        {
-            var draining = _draining.ContainsKey(name);
-            if (leftover && ok.MessageCount > 0 && !draining)
-                draining = await StartDrainingAsync(name, ok.MessageCount, ct);
-            else if (leftover && ok.MessageCount == 0 && draining)
+            await BusStartedAsync(ct); // endpoints can be connected only to a running bus
+            queues.AttachedConsumers();
+            var agreement = await AgreeOnShardCountAsync(ct);
+            var bound = new IntakeShards(agreement.Bound);
+            List<IntakeQueue> found;
+            try
             {
-                // Ready is 0: what this process still holds is finished (or handed back) by the stop, and read next time.
-                await _draining[name].StopAsync(ct);
-                _draining.Remove(name);
-                draining = false;
-                LogDrained(name, shards.Count);
+                found = await ReconcileAsync(bound, ct);
             }
-            var consumers = Math.Max(ok.ConsumerCount, draining ? 1u : 0u);
-            reading.Add(new IntakeQueue(name, leftover, ok.MessageCount, consumers, draining));
+            finally
+            {
+                queues.ShardCountObserved(agreement);
+            }
+            var reading = new List<IntakeQueue>();
+            foreach (var gone in _draining.Keys.Where(k => found.All(f => f.Name != k || !f.Leftover)).ToList())
+            {
+                await _draining[gone].StopAsync(ct); // deleted by hand, or part of the topology again, while drained here
+                _draining.Remove(gone);
+            }
+            foreach (var q in found)
+            {
+                var draining = _draining.ContainsKey(q.Name);
+                // A leftover this process consumes anyway (a shard queue of its own configured count) needs no drain endpoint.
+                var consumedHere = configured.Queues.Contains(q.Name);
+                if (q.Leftover && q.Ready > 0 && !draining && !consumedHere)
+                    draining = await StartDrainingAsync(q.Name, q.Ready, bound.Count, ct);
+                else if (q.Leftover && q.Ready == 0 && draining)
+                {
+                    // Ready is 0: what this process still holds is finished (or handed back) by the stop, and read next time.
+                    await _draining[q.Name].StopAsync(ct);
+                    _draining.Remove(q.Name);
+                    draining = false;
+                    LogDrained(q.Name, bound.Count);
+                }
+                reading.Add(q with { Consumers = Math.Max(q.Consumers, draining ? 1 : 0), DrainingHere = draining });
+            }
+            queues.Observed(reading, Clock.GetUtcNow());
+            _lastStepFailed = false;
         }
-        foreach (var q in reading)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            if (q.Unconsumed && _reportedUnconsumed.Add(q.Name))
-                LogUnconsumed(q.Name, q.Ready, q.Leftover ? "left over from another shard count" : "part of the topology");
-            else if (!q.Unconsumed && _reportedUnconsumed.Remove(q.Name))
-                LogConsumedAgain(q.Name);
+            _lastStepFailed = true;
+            queues.ReadFailed(ex, Clock.GetUtcNow());
+            throw;
         }
-        queues.Observed(reading, Clock.GetUtcNow());
     }
 
-    /// <summary>Declares the topology, unbinds the leftovers that exist, and returns every intake queue that exists.</summary>
-    private async Task<List<(string Name, bool Leftover, QueueDeclareOk Ok)>> ReconcileAsync(CancellationToken ct)
+    /// <summary>
+    /// This process's count beside the newest recorded one. The first time the database answers, this process's count is
+    /// recorded as the newest if it differs, unless another process recorded one since this process started (that one is
+    /// newer). Without the database the last version read is kept (the configured count before any).
+    /// </summary>
+    private async Task<ShardCountAgreement> AgreeOnShardCountAsync(CancellationToken ct)
     {
-        var connection = await ConnectionAsync(ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-        await shards.DeclareAsync(channel, ct);
-        var found = new List<(string, bool, QueueDeclareOk)>();
-        // The single queue is never a leftover: every process consumes it (sharded, it only holds what arrived before the
-        // change, or copies from a publisher that re-bound it).
-        found.Add((AuditorTopology.Queue, false, await channel.QueueDeclarePassiveAsync(AuditorTopology.Queue, ct)));
-        foreach (var q in shards.Queues)
-            found.Add((q, false, await channel.QueueDeclarePassiveAsync(q, ct)));
-        foreach (var q in shards.Leftovers)
+        try
         {
-            if (await PassiveAsync(connection, q, ct) is not { } ok)
+            IntakeShardCount newest;
+            if (!_recorded)
+            {
+                var before = await shardCounts.NewestAsync(ct);
+                newest = before is not null && before.SetAt > _startedAt
+                    ? before
+                    : await shardCounts.RecordIfChangedAsync(configured.Count, _name, ct);
+                _recorded = true;
+                if (newest.SetBy == _name && before is null)
+                    LogRecordedFirst(newest.Shards);
+                else if (newest.SetBy == _name)
+                    LogRecorded(newest.Shards, before!.Shards);
+            }
+            else
+                // No version at all (the table was emptied by hand): this process's count is the first again.
+                newest = await shardCounts.NewestAsync(ct) ?? await shardCounts.RecordIfChangedAsync(configured.Count, _name, ct);
+            return new ShardCountAgreement(configured.Count, newest, null);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogShardCountUnread(ex);
+            return queues.ShardCount with { ReadError = $"{ex.GetType().Name}: {ex.Message}" };
+        }
+    }
+
+    /// <summary>Declares the topology of <paramref name="bound"/>, unbinds the leftovers that exist, and returns every intake queue that exists.</summary>
+    private async Task<List<IntakeQueue>> ReconcileAsync(IntakeShards bound, CancellationToken ct)
+    {
+        await reader.ChangeAsync(bound.DeclareAsync, ct);
+        var found = (await reader.ReadTopologyAsync(bound, ct)).ToList();
+        foreach (var q in bound.Leftovers)
+        {
+            if (await reader.ReadIfExistsAsync(q, ct) is not { } ok)
                 continue;
-            await using (var unbind = await connection.CreateChannelAsync(cancellationToken: ct))
-                await IntakeShards.UnbindLeftoverAsync(unbind, q, ct);
+            await reader.ChangeAsync((channel, t) => IntakeShards.UnbindLeftoverAsync(channel, q, t), ct);
             if (_unboundHere.Add(q))
-                LogUnbound(q, shards.Count, ok.MessageCount);
-            found.Add((q, true, ok));
+                LogUnbound(q, bound.Count, ok.MessageCount);
+            found.Add(new IntakeQueue(q, Leftover: true, ok.MessageCount, ok.ConsumerCount, DrainingHere: false));
         }
         return found;
     }
 
-    private async Task<bool> StartDrainingAsync(string queue, uint ready, CancellationToken ct)
+    private async Task<bool> StartDrainingAsync(string queue, long ready, int bound, CancellationToken ct)
     {
         try
         {
@@ -115,7 +174,7 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
             });
             _draining[queue] = handle;
             await handle.Ready.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            LogDraining(queue, ready, shards.Count);
+            LogDraining(queue, ready, bound);
             return true;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -126,31 +185,6 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
             LogDrainFailed(ex, queue);
             return false;
         }
-    }
-
-    /// <summary>The queue's counts, or null when it does not exist (the broker then closes the channel: one per probe).</summary>
-    private static async Task<QueueDeclareOk?> PassiveAsync(IConnection connection, string queue, CancellationToken ct)
-    {
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-        try
-        {
-            return await channel.QueueDeclarePassiveAsync(queue, ct);
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-        {
-            return null;
-        }
-    }
-
-    private async Task<IConnection> ConnectionAsync(CancellationToken ct)
-    {
-        if (_connection is { IsOpen: true })
-            return _connection;
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-        var factory = new ConnectionFactory { Uri = new Uri(ConnectionStrings.RabbitMq(configuration)), ClientProvidedName = "auditor-intake-topology" };
-        _connection = await factory.CreateConnectionAsync(ct);
-        return _connection;
     }
 
     // The first reading waits for the bus's endpoints to be ready (at most 30 s): a queue with a backlog at start would
@@ -174,10 +208,8 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // The drain endpoints belong to the bus, which stops them itself; only the probe connection is ours.
+        // The drain endpoints belong to the bus, which stops them itself; the connection is the reader's.
         _draining.Clear();
-        if (_connection is not null)
-            await _connection.DisposeAsync();
     }
 
     protected override void LogStepFailed(Exception exception) => LogReconcileFailed(exception);
@@ -185,21 +217,24 @@ public sealed partial class IntakeTopologyJob(IntakeShards shards, IntakeQueues 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not declare or read the intake topology (for Shards > 0: is the rabbitmq_consistent_hash_exchange plugin enabled?); trying again")]
     private partial void LogReconcileFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} is not part of the intake topology (Auditor__Transport__Shards = {Shards}) and held {Ready} ready messages: unbound from the consistent-hash exchange")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} is not part of the intake topology (shard count {Shards}) and held {Ready} ready messages: unbound from the consistent-hash exchange")]
     private partial void LogUnbound(string queue, int shards, uint ready);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining leftover queue {Queue}: {Ready} ready messages outside the intake topology (Auditor__Transport__Shards = {Shards})")]
-    private partial void LogDraining(string queue, uint ready, int shards);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining leftover queue {Queue}: {Ready} ready messages outside the intake topology (shard count {Shards})")]
+    private partial void LogDraining(string queue, long ready, int shards);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Leftover queue {Queue} is drained and unbound (Auditor__Transport__Shards = {Shards}); delete it once no process runs with the old shard count: rabbitmqctl delete_queue {Queue}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leftover queue {Queue} is drained and unbound (shard count {Shards}); delete it once no process runs with the old shard count: rabbitmqctl delete_queue {Queue}")]
     private partial void LogDrained(string queue, int shards);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not consume leftover queue {Queue}; its samples wait uncounted (trying again)")]
     private partial void LogDrainFailed(Exception exception, string queue);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} holds {Ready} samples and no process consumes it ({Role}); readiness is Degraded until one does")]
-    private partial void LogUnconsumed(string queue, long ready, string role);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auditor__Transport__Shards = {Shards} recorded as the newest intake shard count (it was {Before}); processes running another count follow it from their next topology step")]
+    private partial void LogRecorded(int shards, int before);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} is consumed again or empty")]
-    private partial void LogConsumedAgain(string queue);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Auditor__Transport__Shards = {Shards} recorded as the intake shard count (the first version)")]
+    private partial void LogRecordedFirst(int shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the newest intake shard count from the database; binding the last one read (or the configured one) meanwhile")]
+    private partial void LogShardCountUnread(Exception exception);
 }

@@ -19,9 +19,13 @@ public static class TransportRegistration
         services.AddSingleton<UnreadableMessageObserver>();
         var shards = options.Transport == TransportKind.RabbitMq ? IntakeShards.From(configuration) : new IntakeShards(0);
         services.AddSingleton(shards);
-        services.AddSingleton<IntakeQueues>();
+        services.AddSingleton(sp => new IntakeQueues(shards, sp.GetRequiredService<ILogger<IntakeQueues>>()));
         if (options.Transport == TransportKind.RabbitMq)
         {
+            // One broker connection for reading and declaring the intake queues, shared by the topology job and the
+            // queue depth probe (Pipeline/QueueDepthProbe), each on its own cadence.
+            services.AddSingleton<IntakeQueueReader>();
+            services.AddSingleton<Storage.Transport.IntakeShardCountStore>();
             // Before the bus, so the queues are bound (and leftovers of another shard count unbound) when it starts.
             services.AddHostedService<IntakeTopologyJob>();
             services.AddHealthChecks().AddCheck<IntakeQueuesHealthCheck>("intake-queues", tags: ["ready"]);

@@ -43,6 +43,17 @@ public sealed class PipelineMetrics
             "{message}", "Ready messages in each intake queue left over from another Auditor__Transport__Shards (unbound; drained, then 0).");
         _meter.CreateObservableGauge("auditor.intake.unconsumed.queues", () => intakeQueues.Read().Queues.Count(q => q.Unconsumed),
             "{queue}", "Intake queues holding messages that no process consumes (should be 0; readiness is Degraded otherwise).");
+        // Only on RabbitMQ once the topology job ran: this process's Auditor__Transport__Shards and the newest recorded one.
+        _meter.CreateObservableGauge("auditor.intake.shards", () =>
+            {
+                if (intakeQueues.Read().ReadAt is null && intakeQueues.ShardCount.Newest is null)
+                    return [];
+                var shards = intakeQueues.ShardCount;
+                return shards.Newest is { } newest
+                    ? [new Measurement<int>(shards.Configured, Config("configured")), new Measurement<int>(newest.Shards, Config("newest"))]
+                    : new[] { new Measurement<int>(shards.Configured, Config("configured")) };
+            },
+            "{queue}", "Intake shard count: config=configured is this process's Auditor__Transport__Shards, config=newest the newest recorded version, which every process binds (they differ during a rolling change; readiness is Degraded then).");
     }
 
     internal void Observe(PipelineMonitor monitor)
@@ -99,4 +110,6 @@ public sealed class PipelineMetrics
     internal void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     private static KeyValuePair<string, object?> Source(string source) => new("source", source);
+
+    private static KeyValuePair<string, object?> Config(string config) => new("config", config);
 }

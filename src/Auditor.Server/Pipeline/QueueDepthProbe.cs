@@ -2,21 +2,22 @@ using Auditor.Server.Auditing;
 using Auditor.Server.Configuration;
 using Auditor.Server.Hosting;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 
 namespace Auditor.Server.Pipeline;
 
 /// <summary>
-/// On RabbitMQ, reads the samples queue's ready messages every QueueProbeSeconds with a passive declare (it never
-/// creates or changes the queue) and reports them to <see cref="PipelineMonitor"/>: messages that wait while nothing
-/// commits are a stall even when this process has nothing in hand (its consumer stopped, or never got them).
-/// Messages delivered but not yet acknowledged are not in the figure; the monitor sees those as batches in progress.
+/// On RabbitMQ, reads the intake topology's queues every QueueProbeSeconds through <see cref="IntakeQueueReader"/> (passive
+/// declares of the single queue and of the bound shard queues: it never creates or changes a queue) and reports their
+/// ready messages, with what the leftovers held at the topology job's last reading, to <see cref="PipelineMonitor"/>:
+/// messages that wait while nothing commits are a stall even when this process has nothing in hand (its consumer
+/// stopped, or never got them). Once this process's endpoints are attached the same reading (ready messages and
+/// consumers) refreshes <see cref="IntakeQueues"/>, so readiness and the gauges see an unconsumed queue within seconds,
+/// not at the job's next minute. A failed read is reported there too (readiness Degraded while the broker cannot be
+/// read). Messages delivered but not yet acknowledged are not in the figure; the monitor sees those as batches in progress.
 /// </summary>
-public sealed partial class QueueDepthProbe(IConfiguration configuration, PipelineMonitor monitor, IOptionsMonitor<AuditorOptions> options, Auditing.IntakeShards shards,
-    Auditing.IntakeQueues intakeQueues, TimeProvider clock, ILogger<QueueDepthProbe> logger) : PeriodicJob(clock)
+public sealed partial class QueueDepthProbe(PipelineMonitor monitor, IOptionsMonitor<AuditorOptions> options, IntakeQueueReader reader,
+    IntakeQueues intakeQueues, TimeProvider clock, ILogger<QueueDepthProbe> logger) : PeriodicJob(clock)
 {
-    private IConnection? _connection;
-
     protected override TimeSpan Period => TimeSpan.FromSeconds(options.CurrentValue.Pipeline.QueueProbeSeconds);
 
     protected override FirstStep FirstStep => FirstStep.Immediately;
@@ -25,39 +26,21 @@ public sealed partial class QueueDepthProbe(IConfiguration configuration, Pipeli
     {
         try
         {
-            if (_connection is not { IsOpen: true })
-            {
-                if (_connection is not null)
-                    await _connection.DisposeAsync();
-                _connection = null;
-                var factory = new ConnectionFactory { Uri = new Uri(ConnectionStrings.RabbitMq(configuration)), ClientProvidedName = "auditor-queue-probe" };
-                _connection = await factory.CreateConnectionAsync(ct);
-            }
-            await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-            // Samples wait in the single queue and, with a sharded intake, in every shard queue; also in leftover shard
-            // queues of another shard count until they are drained (as last read by the topology job: they may vanish).
-            long depth = (await channel.QueueDeclarePassiveAsync(AuditOutputSamplesConsumerDefinition.QueueName, ct)).MessageCount;
-            foreach (var shard in shards.Queues)
-                depth += (await channel.QueueDeclarePassiveAsync(shard, ct)).MessageCount;
-            depth += intakeQueues.LeftoverReady;
-            monitor.QueueDepthObserved(depth);
+            var topology = await reader.ReadTopologyAsync(intakeQueues.Bound, ct);
+            monitor.QueueDepthObserved(topology.Sum(q => q.Ready) + intakeQueues.LeftoverReady);
+            if (intakeQueues.ConsumersAttached)
+                intakeQueues.TopologyObserved(topology, Clock.GetUtcNow());
         }
-        catch (Exception) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             monitor.QueueDepthObserved(null);
+            intakeQueues.ReadFailed(ex, Clock.GetUtcNow());
             throw;
         }
     }
 
     protected override void LogStepFailed(Exception exception) => LogProbeFailed(exception);
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the depth of the samples queue")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the depth of the intake queues")]
     private partial void LogProbeFailed(Exception exception);
 }

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Auditor.Client;
+using Auditor.Contracts;
+using Auditor.Server.Auditing;
+using Auditor.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Xunit.Abstractions;
+
+namespace Auditor.Server.Tests;
+
+/// <summary>
+/// A rolling change of Auditor__Transport__Shards: two server processes on one database and broker, one started with 2
+/// and, later, one with 4. The newest configuration wins (ADR 0014, addendum): the process still running 2 follows 4
+/// instead of unbinding shards 2 and 3 at each of its steps, says so on readiness and /metrics, and the bindings stay
+/// those of 4 after several of its steps, also once it runs alone. Bindings are checked as a publisher sees them, with
+/// both servers stopped: where a plain AMQP publisher's samples land.
+/// </summary>
+public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) : BrokerTest
+{
+    private const int Streams = 64;
+    private const int Most = 4;
+
+    [Fact]
+    public async Task A_process_still_running_2_shards_follows_the_newer_4_says_so_and_the_bindings_stay_those_of_4()
+    {
+        await using var connection = await new ConnectionFactory { Uri = TestServers.RabbitMq, ClientProvidedName = "auditor-shard-agreement-tests" }.CreateConnectionAsync();
+        try
+        {
+            var older = Start(shards: 2);
+            await using (older)
+            {
+                await FirstReadingAsync(older);
+                var newer = Start(shards: 4);
+                await using (newer)
+                {
+                    await FirstReadingAsync(newer);
+                    var noticed = Stopwatch.StartNew();
+                    // The older process reads the newest count at its next step (at most a minute later).
+                    var degraded = await Eventually.Get(() => IntakeCheckAsync(older), c => c.GetProperty("status").GetString() == "Degraded",
+                        TimeSpan.FromSeconds(90), "the older process to report the disagreement");
+                    output.WriteLine($"the 2-shard process reported the newer 4 {noticed.Elapsed.TotalSeconds:F0} s after the 4-shard process read its queues");
+                    Assert.Contains("Auditor__Transport__Shards is 2 here but the newest recorded shard count is 4", degraded.GetProperty("description").GetString(), StringComparison.Ordinal);
+                    Assert.Equal(4, degraded.GetProperty("data").GetProperty("shards").GetProperty("bound").GetInt32());
+                    Assert.Equal("Healthy", (await IntakeCheckAsync(newer)).GetProperty("status").GetString());
+                    Assert.Equal([("configured", 2), ("newest", 4)], ShardGauge(older));
+                    Assert.Equal([("configured", 4), ("newest", 4)], ShardGauge(newer));
+
+                    // Samples published while both run are counted once; then several steps of the older process (every
+                    // 5 s while it disagrees) with the newer one still running.
+                    var during = Samples("during", 400);
+                    await PublishAsync(connection, during);
+                    await Eventually.Get(() => older.Database.CountedAsync(during.Select(s => s.SampleId!)), n => n == during.Count,
+                        TimeSpan.FromSeconds(90), "the samples published during the change counted");
+                    await Task.Delay(TimeSpan.FromSeconds(20));
+                }
+                // The older process alone for a few more steps: it keeps following 4, still saying it runs 2.
+                await Task.Delay(TimeSpan.FromSeconds(15));
+                Assert.Equal("Degraded", (await IntakeCheckAsync(older)).GetProperty("status").GetString());
+            }
+
+            await AssertRoutedToFourShardsAsync(connection);
+        }
+        finally
+        {
+            await RestoreSingleQueueAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// With every server stopped: samples of 64 streams land in shard queues 0..3 only, each of them used (a shard that a
+    /// step of the older process unbound would receive nothing), none in the single queue.
+    /// </summary>
+    private async Task AssertRoutedToFourShardsAsync(IConnection connection)
+    {
+        var probe = Samples("probe", 400);
+        await PublishAsync(connection, probe);
+        var depths = await DepthsAsync(connection);
+        output.WriteLine("after both stopped: " + string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")));
+        Assert.Equal(0, depths[AuditorTopology.Queue]);
+        Assert.All(Enumerable.Range(0, Most), i => Assert.True(depths[AuditorTopology.ShardQueue(i)] > 0, $"shard-{i} received nothing: unbound"));
+        Assert.Equal(probe.Count, Enumerable.Range(0, Most).Sum(i => depths[AuditorTopology.ShardQueue(i)]));
+    }
+
+    private AuditorApp Start(int shards)
+    {
+        var app = AuditorApp.OnBrokerAndPostgres(Database, new() { [IntakeShards.Key] = shards.ToString(CultureInfo.InvariantCulture) });
+        _ = app.Server;
+        return app;
+    }
+
+    private static Task FirstReadingAsync(AuditorApp app) =>
+        Eventually.Get(() => IntakeCheckAsync(app), c => c.GetProperty("data").GetProperty("readAt").GetString() != "never",
+            TimeSpan.FromSeconds(60), "the topology job's first reading");
+
+    private static async Task<JsonElement> IntakeCheckAsync(AuditorApp app)
+    {
+        using var response = await app.CreateClient().GetAsync("/health/ready");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
+    }
+
+    /// <summary>
+    /// The auditor.intake.shards gauge of one server, by its config label. Read from the server's own meter: two servers
+    /// in one test process share OpenTelemetry's listener by meter name, so either /metrics would show both servers' series.
+    /// </summary>
+    private static List<(string Config, int Value)> ShardGauge(AuditorApp app)
+    {
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
+        var points = new List<(string, int)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "auditor.intake.shards")
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            foreach (var t in tags)
+                if (t.Key == "config")
+                    points.Add(((string)t.Value!, value));
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return [.. points.Order()];
+    }
+
+    private static List<OutputSample> Samples(string prefix, int n) =>
+        Enumerable.Range(0, n).Select(i => TestSamples.Valid(id: $"{prefix}-{Guid.NewGuid():N}") with { Route = $"route-{i % Streams}" }).ToList();
+
+    private static async Task PublishAsync(IConnection connection, IEnumerable<OutputSample> samples)
+    {
+        await using var publish = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        foreach (var s in samples)
+            await publish.BasicPublishAsync(AuditorTopology.Exchange, AuditorTopology.StreamRoutingKey(s.Model, s.Route), mandatory: true,
+                AuditorTopology.JsonMessage(s.SampleId!), Encoding.UTF8.GetBytes(OutputSampleJson.Serialize(s)));
+    }
+
+    private static async Task<Dictionary<string, long>> DepthsAsync(IConnection connection)
+    {
+        var depths = new Dictionary<string, long>();
+        foreach (var queue in new[] { AuditorTopology.Queue }.Concat(Enumerable.Range(0, Most).Select(AuditorTopology.ShardQueue)))
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                depths[queue] = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                depths[queue] = 0;
+            }
+        }
+        return depths;
+    }
+
+    private static async Task RestoreSingleQueueAsync(IConnection connection)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeleteAsync(AuditorTopology.ShardExchange);
+        for (var i = 0; i < Most; i++)
+            await channel.QueueDeleteAsync(AuditorTopology.ShardQueue(i));
+        await channel.QueuePurgeAsync(AuditorTopology.Queue);
+        await AuditorTopology.DeclareAsync(channel);
+    }
+}
