@@ -2,7 +2,7 @@ using Auditor.Storage.Transport;
 
 namespace Auditor.Storage.Tests;
 
-/// <summary>The intake shard count's versions (migration 0017): the newest recorded value is the topology every server binds.</summary>
+/// <summary>The intake shard count's versions (migration 0018): the newest recorded value is the topology every server binds.</summary>
 public abstract class IntakeShardCountContractTests : MigratedDatabaseTest
 {
     private IntakeShardCountStore Store => new(Database, TimeProvider.System);
