@@ -32,8 +32,9 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
         IRegistrationContext context)
     {
         // A publisher in any language sends plain JSON: read it whatever its content type says, and whichever
-        // message type header it lacks. MassTransit envelopes still arrive through their own content type.
-        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        // message type header it lacks, parsed once by the contract's reader (SampleBodyDeserializer). MassTransit
+        // envelopes still arrive through their own content type.
+        endpoint.AddDeserializer(new SampleBodySerializerFactory(), isDefault: true);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.SetQuorumQueue();
