@@ -23,6 +23,7 @@ public class RulePrefilterTests
     [InlineData(@"x(?i:yz)w{3}", true, "xyzwww")]
     [InlineData(@"(?<name>error)\x3A\u0020code", false, "error: code")]
     [InlineData(@"ab+c\d{2,}done", false, "done")]
+    [InlineData(@"(?m)^(?:Hi|Hello|Hey)[,!]?[ \t]+I(?:'m| am) the[ \t]+[\w -]{1,40}?(?:Assistant|Bot)\b", false, "I'm the;I am the")]
     public void Finds_the_strings_a_pattern_cannot_match_without(string pattern, bool ignoreCase, string expected)
     {
         var prefilter = PrefilterOf(pattern, ignoreCase && !pattern.Contains("(?i", StringComparison.Ordinal));

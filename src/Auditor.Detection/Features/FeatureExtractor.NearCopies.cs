@@ -81,8 +81,10 @@ public static partial class FeatureExtractor
                 i++;
                 continue;
             }
-            // A word: fold as it goes; decide "name" at its end.
-            ulong h = 0xCBF29CE484222325UL;
+            // A word: fold as it goes; decide "name" at its end. The folded characters are packed four to a 64-bit
+            // chunk and the hash takes one multiply per chunk, not per character (the multiply's latency bounded this loop).
+            ulong h = 0xCBF29CE484222325UL, chunk = 0;
+            var shift = 0;
             bool letter = false, firstUpper = IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
             var start = i;
             for (; i < text.Length; i++)
@@ -96,18 +98,23 @@ public static partial class FeatureExtractor
                         break;
                     if ((uint)(d - '0') < 10)
                     {
-                        if (!inDigits)
-                            h = (h ^ '0') * 0x100000001B3UL;
+                        if (inDigits)
+                            continue;
                         inDigits = true;
-                        continue;
+                        folded = '0'; // a run of digits reads as one digit
                     }
-                    var upper = (uint)(d - 'A') < 26;
-                    if (i > start)
+                    else
                     {
-                        restLower &= !upper;
-                        restHasLower |= !upper;
+                        var upper = (uint)(d - 'A') < 26;
+                        if (i > start)
+                        {
+                            restLower &= !upper;
+                            restHasLower |= !upper;
+                        }
+                        folded = upper ? d | 0x20u : d;
+                        inDigits = false;
+                        letter = true;
                     }
-                    folded = upper ? d | 0x20u : d;
                 }
                 else
                 {
@@ -115,22 +122,34 @@ public static partial class FeatureExtractor
                         break;
                     if (char.IsDigit(d))
                     {
-                        if (!inDigits)
-                            h = (h ^ '0') * 0x100000001B3UL;
+                        if (inDigits)
+                            continue;
                         inDigits = true;
-                        continue;
+                        folded = '0';
                     }
-                    if (i > start)
+                    else
                     {
-                        restLower &= !char.IsUpper(d);
-                        restHasLower |= char.IsLower(d);
+                        if (i > start)
+                        {
+                            restLower &= !char.IsUpper(d);
+                            restHasLower |= char.IsLower(d);
+                        }
+                        folded = char.ToLowerInvariant(d);
+                        inDigits = false;
+                        letter = true;
                     }
-                    folded = char.ToLowerInvariant(d);
                 }
-                inDigits = false;
-                letter = true;
-                h = (h ^ folded) * 0x100000001B3UL;
+                // A folded character is never 0 (NUL is not a word character), so the packing is one-to-one.
+                chunk |= (ulong)folded << shift;
+                shift += 16;
+                if (shift == 64)
+                {
+                    h = MixChunk(h, chunk);
+                    (chunk, shift) = (0, 0);
+                }
             }
+            if (shift > 0)
+                h = MixChunk(h, chunk);
             if (firstUpper && restLower && restHasLower)
                 h = s_nameShape;
             hashes[n++] = (h << 1) | (letter ? 1UL : 0UL);
@@ -185,6 +204,13 @@ public static partial class FeatureExtractor
         }
         return new NearCopyRun(best, starts[n - best], (double)best / n);
 
+        // Every bit of the chunk reaches every bit of the hash (a multiply alone carries bits upwards only).
+        static ulong MixChunk(ulong h, ulong chunk)
+        {
+            h = (h ^ chunk) * 0x9E3779B97F4A7C15UL;
+            return h ^ (h >> 29);
+        }
+
         static bool IsUpper(char c) => c < 128 ? (uint)(c - 'A') < 26 : char.IsUpper(c);
 
         static ulong PunctuationShape(char c) => (c + 0x10000UL) * 0x85EBCA6B_C2B2AE35UL;
@@ -202,14 +228,20 @@ public static partial class FeatureExtractor
         Span<uint> upper = stackalloc uint[Slots];
         Span<int> firstSeen = stackalloc int[Slots]; // -1: empty slot; else the first 4-gram with those bits (int.MaxValue: none yet)
         firstSeen.Fill(-1);
+        // Which values the top six key bits take among the table's entries: a 4-gram whose top bits are not among them
+        // cannot have upper bits in the table, and is passed over without a probe (most 4-grams of an output).
+        ulong topBits = 0;
         for (var k = firstGram; k < keys.Length; k++)
         {
             if (letters[k] != 0)
+            {
                 Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: true);
+                topBits |= 1UL << (int)(keys[k] >> 58);
+            }
         }
         for (var k = 0; k < keys.Length; k++)
         {
-            if (letters[k] == 0)
+            if (letters[k] == 0 || ((topBits >> (int)(keys[k] >> 58)) & 1) == 0)
                 continue;
             var slot = Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: false);
             if (slot >= 0 && firstSeen[slot] == int.MaxValue)

@@ -29,6 +29,6 @@ public sealed class RegexRuleScreen
 
     /// <summary>False only when no prefiltered rule's regex can match <paramref name="text"/>.</summary>
     public bool AnyMayMatch(ReadOnlySpan<char> text) =>
-        (_ordinal is not null && text.IndexOfAny(_ordinal) >= 0)
-        || (_ignoreCase is not null && (text.IndexOfAny(_ignoreCase) >= 0 || text.IndexOfAny(RulePrefilter.CaseTraps) >= 0));
+        (_ordinal is not null && RulePrefilter.Holds(text, _ordinal, ignoreCase: false))
+        || (_ignoreCase is not null && RulePrefilter.Holds(text, _ignoreCase, ignoreCase: true));
 }

@@ -37,8 +37,15 @@ public sealed class RulePrefilter
     }
 
     /// <summary>False only when the rule's regex cannot match <paramref name="text"/>.</summary>
-    public bool MayMatch(ReadOnlySpan<char> text) =>
-        text.IndexOfAny(_strings) >= 0 || (IgnoreCase && text.IndexOfAny(CaseTraps) >= 0);
+    public bool MayMatch(ReadOnlySpan<char> text) => Holds(text, _strings, IgnoreCase);
+
+    /// <summary>
+    /// Whether <paramref name="text"/> holds one of <paramref name="strings"/> (a search ignoring ASCII case when
+    /// <paramref name="ignoreCase"/>, and then also any of the engine's <see cref="CaseTraps"/>): the one test of the
+    /// prefilter, for one rule here and for all rules at once in <see cref="RegexRuleScreen"/>.
+    /// </summary>
+    internal static bool Holds(ReadOnlySpan<char> text, SearchValues<string> strings, bool ignoreCase) =>
+        text.IndexOfAny(strings) >= 0 || (ignoreCase && text.IndexOfAny(CaseTraps) >= 0);
 
     /// <summary>
     /// The non-ASCII characters the regex engine takes for an ASCII character when it ignores case (the Kelvin sign K

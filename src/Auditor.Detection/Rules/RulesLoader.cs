@@ -251,8 +251,9 @@ public static class RulesLoader
                 Error(node.Start.Line, "a rule is a mapping with name, pattern, category");
                 return;
             }
-            string? name = null, pattern = null, category = null;
+            string? name = null, pattern = null, category = null, example = null;
             var patternLine = node.Start.Line;
+            var exampleLine = node.Start.Line;
             var ignoreCase = false;
             foreach (var (keyNode, value) in map.Children)
             {
@@ -262,7 +263,8 @@ public static class RulesLoader
                     case "pattern": pattern = Scalar(value, "a regular expression"); patternLine = value.Start.Line; break;
                     case "category": category = Scalar(value, "a failure category"); break;
                     case "ignoreCase": ignoreCase = Bool(value) ?? false; break;
-                    default: Error(keyNode.Start.Line, $"unknown key '{Key(keyNode)}' in a rule (expected name, pattern, category, ignoreCase)"); break;
+                    case "example": example = Scalar(value, "an output the rule matches"); exampleLine = value.Start.Line; break;
+                    default: Error(keyNode.Start.Line, $"unknown key '{Key(keyNode)}' in a rule (expected name, pattern, category, ignoreCase, example)"); break;
                 }
             }
             if (string.IsNullOrWhiteSpace(name))
@@ -294,6 +296,17 @@ public static class RulesLoader
             {
                 Error(patternLine, $"rule '{name}' matches the empty string, so it would flag every output");
                 return;
+            }
+            // The first match attempt compiles the rule's matcher, inside the timeout of whatever output comes first (tens of
+            // milliseconds on a loaded machine: the first outputs after a load or reload would time out). It is made here.
+            switch (RegexRuleWarmUp.Run(regex, example))
+            {
+                case RegexRuleWarmUp.Outcome.ExampleNotMatched:
+                    Error(exampleLine, $"rule '{name}' does not match its own example");
+                    return;
+                case RegexRuleWarmUp.Outcome.ExampleTimedOut:
+                    Error(exampleLine, $"rule '{name}' takes longer than {RuleSet.RegexTimeout.TotalMilliseconds:0} ms on its own example");
+                    return;
             }
             if (name is null || category is null)
                 return;
