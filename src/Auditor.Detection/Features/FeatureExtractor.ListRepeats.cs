@@ -47,7 +47,13 @@ public static partial class FeatureExtractor
             var end = nl < 0 ? text.Length : pos + nl;
             var line = text[pos..end];
             var lead = line.IndexOfAnyExcept(" \t\r");
-            if (lead >= 0)
+            // Most lines start with something that is neither a list marker nor a fence: they only end an open list.
+            if (lead >= 0 && !MayStartListItemOrFence(line[lead]))
+            {
+                if (baseIndent >= 0)
+                    EndList();
+            }
+            else if (lead >= 0)
             {
                 var visible = line[lead..].TrimEnd(" \t\r");
                 var itemAt = fenced ? -1 : ListItemTextStart(visible);
@@ -101,6 +107,8 @@ public static partial class FeatureExtractor
             (restated, listStart, baseIndent) = (0, -1, -1);
         }
     }
+
+    private static bool MayStartListItemOrFence(char c) => c is '-' or '*' or '+' or '\u2022' or '`' or (>= '0' and <= '9');
 
     private static bool HasLetter(ReadOnlySpan<char> item)
     {
