@@ -46,8 +46,9 @@ public static partial class FeatureExtractor
             var nl = text[pos..].IndexOf('\n');
             var end = nl < 0 ? text.Length : pos + nl;
             var line = text[pos..end];
-            var lead = line.IndexOfAnyExcept(" \t\r");
-            // Most lines start with something that is neither a list marker nor a fence: they only end an open list.
+            // Most lines start with something that is neither a list marker, a fence nor indentation: they only end an
+            // open list, and the search for the first visible character is not needed.
+            var lead = line.Length > 0 && line[0] is not (' ' or '\t' or '\r') ? 0 : line.IndexOfAnyExcept(" \t\r");
             if (lead >= 0 && !MayStartListItemOrFence(line[lead]))
             {
                 if (baseIndent >= 0)
