@@ -76,6 +76,8 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
     // threshold x ratio, so it flags at its limit whatever the stream's threshold, and only then (null below it).
     private DetectorResult? RequestedFormResult(DetectionContext context, DetectorSettings settings)
     {
+        if (context.Features.LineCount < RequestedForm.MinimumLines)
+            return null;
         var measure = RequestedForm.Of(context.Sample.Prompt, context.Sample.Output);
         if (measure.Ratio < 1)
             return null;

@@ -16,6 +16,12 @@ public static class RequestedForm
     /// <summary>A verse line is at most this many visible characters: longer lines are prose (an explanation, an introduction).</summary>
     public const int VerseLineChars = 80;
 
+    /// <summary>
+    /// No poem reaches the limit in fewer lines: three times the shortest form (a haiku's 3), each unit at least a line.
+    /// The prompt is not searched for outputs with fewer lines.
+    /// </summary>
+    public const int MinimumLines = OverLimit * 3;
+
     private static readonly (string Name, int Lines)[] s_forms = [("sonnet", 14), ("haiku", 3), ("limerick", 5), ("villanelle", 19)];
 
     private static readonly SearchValues<string> s_formWords =
