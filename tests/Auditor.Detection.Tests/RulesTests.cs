@@ -56,7 +56,8 @@ public class RulesTests
 
     [Theory]
     [InlineData("detectors:\n  degeneration: { signs: { noWord: off } }\n", 2, "unknown sign 'noWord'")]
-    [InlineData("detectors:\n  length: { signs: { noWords: off } }\n", 2, "has no signs")]
+    [InlineData("detectors:\n  truncation: { signs: { noWords: off } }\n", 2, "has no signs")]
+    [InlineData("detectors:\n  length: { signs: { noWords: off } }\n", 2, "unknown sign 'noWords'")]
     [InlineData("detectors:\n  degeneration:\n    signs:\n      runOn: maybe\n", 4, "expected true/false")]
     [InlineData("detectors:\n  degeneration: { signs: [noWords] }\n", 2, "signs is a mapping")]
     public void Names_file_and_line_of_a_bad_sign_switch(string yaml, int line, string problem)

@@ -5,7 +5,7 @@ using Auditor.Detection.Features;
 namespace Auditor.Detection.Degeneration;
 
 /// <summary>
-/// Flags looping or degenerate text. Six signs, each scaled so that 1 is its limit; the score is the largest:
+/// Flags looping or degenerate text. Nine signs, each scaled so that 1 is its limit; the score is the largest:
 /// <list type="bullet">
 /// <item>copies: the weighted verbatim copies of the copy region the text ends in
 /// (<see cref="OutputFeatures.TrailingCopiedChars"/>: repetition the model never got out of) reach
@@ -38,6 +38,9 @@ namespace Auditor.Detection.Degeneration;
 /// <see cref="SubwordLoopPlacesLimit"/> separate places (<see cref="OutputFeatures.SubwordLoopPlaces"/>): the model fell
 /// into the same token-level loop again and again; one such run can be a sequence that was asked for (DNA, a test
 /// string), and a long one that ends the text is the loop sign's.</item>
+/// <item>list repeats: one list restates <see cref="FeatureExtractor.RestatedListItemsLimit"/> different items of its own
+/// (<see cref="OutputFeatures.RestatedListItems"/>): a writer names an item once; a runaway list cycles back to items it
+/// already gave (counted only at its limit).</item>
 /// </list>
 /// </summary>
 public sealed class DegenerationDetector : IDetector
@@ -75,10 +78,10 @@ public sealed class DegenerationDetector : IDetector
 
     /// <summary>The names rules/ uses to switch a sign off per stream (<c>signs: { noWords: off }</c>).</summary>
     public const string CopiesSign = "copies", LoopSign = "loop", LowInformationSign = "lowInformation", RunOnSign = "runOn", NoWordsSign = "noWords",
-        NearCopiesSign = "nearCopies", RepeatedProseSign = "repeatedProse", SubwordLoopsSign = "subwordLoops";
+        NearCopiesSign = "nearCopies", RepeatedProseSign = "repeatedProse", SubwordLoopsSign = "subwordLoops", ListRepeatsSign = "listRepeats";
 
     public static IReadOnlyList<string> SignNames { get; } =
-        [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign, RepeatedProseSign, SubwordLoopsSign];
+        [CopiesSign, LoopSign, LowInformationSign, RunOnSign, NoWordsSign, NearCopiesSign, RepeatedProseSign, SubwordLoopsSign, ListRepeatsSign];
 
     /// <summary>A sub-word loop in three separate places is a habit of the model, not a sequence the answer needed.</summary>
     public const double SubwordLoopPlacesLimit = 3;
@@ -127,9 +130,12 @@ public sealed class DegenerationDetector : IDetector
         // Counted only at its limit, like the near copies: fewer places say nothing.
         var subwordScore = f.SubwordLoopPlaces >= SubwordLoopPlacesLimit && !(any && off.Contains(SubwordLoopsSign))
             ? f.SubwordLoopPlaces / SubwordLoopPlacesLimit : 0;
-        var score = Math.Max(Math.Max(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), proseScore), subwordScore);
+        // Counted only at its limit too: a few restated items are a fixed answer set (a form's Yes / No).
+        var listScore = f.RestatedListItems >= FeatureExtractor.RestatedListItemsLimit && !(any && off.Contains(ListRepeatsSign))
+            ? (double)f.RestatedListItems / FeatureExtractor.RestatedListItemsLimit : 0;
+        var score = Math.Max(Math.Max(Math.Max(Math.Max(Math.Max(Math.Max(repetition, runOnScore), noWordsScore), nearCopyScore), proseScore), subwordScore), listScore);
         return new DegenerationSigns(score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore,
-            proseScore, subwordScore);
+            proseScore, subwordScore, listScore);
     }
 
     /// <summary>
@@ -162,7 +168,7 @@ public sealed class DegenerationDetector : IDetector
         var f = context.Features;
         var n = Math.Max(1, f.CharLength);
         var copied = f.WeightedCopiedChars;
-        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore, subwordScore) =
+        var (score, repetition, copyScore, loopScore, runOnScore, noWordsScore, repeats, compressionLimit, nearCopyScore, proseScore, subwordScore, listScore) =
             Signs(f, settings.SignsOff);
         var flagged = score >= settings.Threshold;
 
@@ -222,6 +228,11 @@ public sealed class DegenerationDetector : IDetector
             evidence.Add(new EvidenceSpan(f.SubwordLoopStart, f.SubwordLoopLength,
                 string.Create(CultureInfo.InvariantCulture, $"a short unit repeated inside a word (one of {f.SubwordLoopPlaces} places)")));
         }
+        if (listScore > 0)
+        {
+            evidence.Add(new EvidenceSpan(f.RestatedListStart, f.RestatedListLength,
+                string.Create(CultureInfo.InvariantCulture, $"a list that restates {f.RestatedListItems} of its own items")));
+        }
         if (noWordsScore > 0)
         {
             evidence.Add(new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace,
@@ -253,6 +264,11 @@ public sealed class DegenerationDetector : IDetector
         {
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"The model fell into a sub-word loop in {f.SubwordLoopPlaces} places: a unit of a few characters repeated inside a word, again and again.");
+        }
+        else if (listScore >= settings.Threshold && listScore >= Math.Max(Math.Max(copyScore, loopScore), proseScore))
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"The list ran away: it gives {f.RestatedListItems} of its items again, word for word, further down the same list, which a list never needs.");
         }
         else if (proseScore >= settings.Threshold && proseScore >= Math.Max(copyScore, loopScore))
         {
@@ -297,6 +313,8 @@ public sealed class DegenerationDetector : IDetector
 /// (<see cref="DegenerationDetector.RepeatedProseScore"/>). Not part of <paramref name="RepetitionScore"/>, for the same reason.</param>
 /// <param name="SubwordLoopScore">Sub-word loop places / <see cref="DegenerationDetector.SubwordLoopPlacesLimit"/> when
 /// at the limit, else 0. Not part of <paramref name="RepetitionScore"/> either.</param>
+/// <param name="ListRepeatsScore">Restated list items / <see cref="FeatureExtractor.RestatedListItemsLimit"/> when at the
+/// limit, else 0. Not part of <paramref name="RepetitionScore"/> either.</param>
 public readonly record struct DegenerationSigns(
     double Score, double RepetitionScore, double CopyScore, double LoopScore, double RunOnScore, double NoWordsScore, double Repeats,
-    double CompressionLimit, double NearCopyScore, double RepeatedProseScore, double SubwordLoopScore);
+    double CompressionLimit, double NearCopyScore, double RepeatedProseScore, double SubwordLoopScore, double ListRepeatsScore);

@@ -102,6 +102,7 @@ public static partial class FeatureExtractor
         var nearCopies = TrailingNearCopies(text, wordCount, scratch);
         var subword = FindSubwordLoops(text);
         var prose = FindRepeatedProse(text, lz.LongestLength, lineStats.BestRun);
+        var listRepeats = FindListRepeats(text, lineStats.Lines);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
@@ -163,6 +164,9 @@ public static partial class FeatureExtractor
             SubwordLoopPlaces = subword.Places,
             SubwordLoopStart = subword.FirstStart,
             SubwordLoopLength = subword.FirstLength,
+            RestatedListItems = listRepeats.Items,
+            RestatedListStart = listRepeats.Start,
+            RestatedListLength = listRepeats.Length,
         };
     }
 

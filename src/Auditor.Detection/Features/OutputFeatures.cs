@@ -136,6 +136,15 @@ public sealed record OutputFeatures
     public int SubwordLoopStart { get; init; } = -1;
     public int SubwordLoopLength { get; init; }
 
+    /// <summary>
+    /// A list that restates its own items: the most different items one list (its own items, not nested ones; outside
+    /// code fences) says again verbatim after the marker (0 when none, or when the output has under 12 lines), that list's
+    /// start (-1 when none) and length. Degeneration sign 9 holds from <see cref="FeatureExtractor.RestatedListItemsLimit"/>.
+    /// </summary>
+    public int RestatedListItems { get; init; }
+    public int RestatedListStart { get; init; } = -1;
+    public int RestatedListLength { get; init; }
+
     // ---- characters and scripts ----
 
     /// <summary>U+FFFD replacement characters (broken decoding) and control characters other than tab, CR and LF.</summary>

@@ -20,12 +20,20 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
 
     public string Name => "length";
 
+    /// <summary>The sign rules/ switches off per stream: <c>length: { signs: { requestedForm: off } }</c>.</summary>
+    public const string RequestedFormSign = "requestedForm";
+
+    public static IReadOnlyList<string> SignNames { get; } = [RequestedFormSign];
+
     public double DefaultThreshold => 6.0;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
+        // Length against a length the prompt fixes comes first: it needs no baseline and holds in a mixed stream.
+        if (!settings.SignsOff.Contains(RequestedFormSign) && RequestedFormResult(context, settings) is { } overForm)
+            return overForm;
         var baseline = context.Baselines.For(context.Model, context.Route);
         if (baseline is null || !baseline.IsReady(minimumCount))
         {
@@ -62,5 +70,20 @@ public sealed class LengthAnomalyDetector(int minimumCount = LengthBaseline.Defa
             ? [new EvidenceSpan(0, f.CharLength, z < 0 ? "the whole (short) output" : "the whole (long) output")]
             : [];
         return new DetectorResult(Name, score, settings.Threshold, flagged, evidence, explanation);
+    }
+
+    // The requestedForm sign (RequestedForm): the poem is OverLimit times the form the prompt asks for. Scored as
+    // threshold x ratio, so it flags at its limit whatever the stream's threshold, and only then (null below it).
+    private DetectorResult? RequestedFormResult(DetectionContext context, DetectorSettings settings)
+    {
+        if (context.Features.LineCount < RequestedForm.MinimumLines)
+            return null;
+        var measure = RequestedForm.Of(context.Sample.Prompt, context.Sample.Output);
+        if (measure.Ratio < 1)
+            return null;
+        return new DetectorResult(Name, settings.Threshold * measure.Ratio, settings.Threshold, true,
+            [new EvidenceSpan(measure.Start, measure.Length, string.Create(CultureInfo.InvariantCulture, $"a poem of {measure.Units} lines or stanzas"))],
+            string.Create(CultureInfo.InvariantCulture,
+                $"The prompt asks for a {measure.Form} ({measure.Asked} lines) and the answer's poem runs to {measure.Units} lines or stanzas, {RequestedForm.OverLimit} times that or more: it did not stop where the request did."));
     }
 }

@@ -45,6 +45,7 @@ public static class RulesLoader
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> SignsByDetector { get; } =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) {
             ["degeneration"] = DegenerationDetector.SignNames,
+            ["length"] = Length.LengthAnomalyDetector.SignNames,
             ["rules"] = RegexRulesDetector.SignNames,
             ["format"] = Format.JsonFormatDetector.SignNames,
             ["language"] = Language.LanguageMismatchDetector.SignNames,
