@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Auditor.Client;
 using Auditor.Contracts;
 using Auditor.Server.Auditing;
 using Auditor.Testing;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
+
+using static Auditor.Server.Tests.ShardQueues;
 
 namespace Auditor.Server.Tests;
 
@@ -19,9 +19,6 @@ namespace Auditor.Server.Tests;
 /// </summary>
 public sealed class ShardCountChangeTests : BrokerTest
 {
-    private const int Streams = 64;
-    private const int Most = 4; // the highest shard count these tests use: cleaned up after each
-
     [Fact]
     public async Task Lowering_the_shard_count_from_4_to_2_drains_shards_2_and_3_counts_every_sample_once_and_leaves_them_unbound()
     {
@@ -29,7 +26,7 @@ public sealed class ShardCountChangeTests : BrokerTest
         try
         {
             await StartAndStopAsync(shards: 4);
-            var backlog = Samples("a", 400);
+            var backlog = StreamSamples("a", 400);
             await PublishAsync(connection, backlog);
             var before = await DepthsAsync(connection);
             Assert.True(before["auditor.samples.shard-2"] > 0 && before["auditor.samples.shard-3"] > 0, Describe(before));
@@ -42,7 +39,7 @@ public sealed class ShardCountChangeTests : BrokerTest
                 Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("intake-queues").GetProperty("status").GetString());
             }
 
-            var after = Samples("b", 400);
+            var after = StreamSamples("b", 400);
             await PublishAsync(connection, after);
             var depths = await DepthsAsync(connection);
             Assert.Equal(0, depths["auditor.samples.shard-2"] + depths["auditor.samples.shard-3"] + depths[AuditorTopology.Queue]);
@@ -61,7 +58,7 @@ public sealed class ShardCountChangeTests : BrokerTest
         try
         {
             await StartAndStopAsync(shards: 4);
-            var backlog = Samples("a", 400);
+            var backlog = StreamSamples("a", 400);
             await PublishAsync(connection, backlog);
             Assert.Equal(0, (await DepthsAsync(connection))[AuditorTopology.Queue]);
 
@@ -72,7 +69,7 @@ public sealed class ShardCountChangeTests : BrokerTest
             }
 
             // The consistent-hash exchange is no longer behind auditor.samples: one path, the single queue.
-            var after = Samples("b", 300);
+            var after = StreamSamples("b", 300);
             await PublishAsync(connection, after);
             var depths = await DepthsAsync(connection);
             Assert.Equal(after.Count, depths[AuditorTopology.Queue]);
@@ -91,7 +88,7 @@ public sealed class ShardCountChangeTests : BrokerTest
         try
         {
             await StartAndStopAsync(shards: 0);
-            var backlog = Samples("a", 300);
+            var backlog = StreamSamples("a", 300);
             await PublishAsync(connection, backlog);
             Assert.Equal(backlog.Count, (await DepthsAsync(connection))[AuditorTopology.Queue]);
 
@@ -104,7 +101,7 @@ public sealed class ShardCountChangeTests : BrokerTest
                     s => s == "Healthy", within: TimeSpan.FromSeconds(15), what: "intake-queues healthy");
             }
 
-            var after = Samples("b", 300);
+            var after = StreamSamples("b", 300);
             await PublishAsync(connection, after);
             var depths = await DepthsAsync(connection);
             Assert.Equal(0, depths[AuditorTopology.Queue]);
@@ -145,50 +142,8 @@ public sealed class ShardCountChangeTests : BrokerTest
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static List<OutputSample> Samples(string prefix, int n) =>
-        Enumerable.Range(0, n).Select(i => TestSamples.Valid(id: $"{prefix}-{Guid.NewGuid():N}") with { Route = $"route-{i % Streams}" }).ToList();
-
-    /// <summary>A plain AMQP publisher: the auditor.samples exchange, the stream's routing key, confirms, mandatory.</summary>
-    private static async Task PublishAsync(IConnection connection, IEnumerable<OutputSample> samples)
-    {
-        await using var publish = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        foreach (var s in samples)
-            await publish.BasicPublishAsync(AuditorTopology.Exchange, AuditorTopology.StreamRoutingKey(s.Model, s.Route), mandatory: true,
-                AuditorTopology.JsonMessage(s.SampleId!), Encoding.UTF8.GetBytes(OutputSampleJson.Serialize(s)));
-    }
-
-    /// <summary>Ready messages of the single queue and shard queues 0..3 (0 for one that does not exist).</summary>
-    private static async Task<Dictionary<string, long>> DepthsAsync(IConnection connection)
-    {
-        var depths = new Dictionary<string, long>();
-        foreach (var queue in new[] { AuditorTopology.Queue }.Concat(Enumerable.Range(0, Most).Select(AuditorTopology.ShardQueue)))
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                depths[queue] = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-            }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                depths[queue] = 0;
-            }
-        }
-        return depths;
-    }
-
     private static string Describe(Dictionary<string, long> depths) => string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}"));
 
     private static async Task<IConnection> ConnectAsync() =>
         await new ConnectionFactory { Uri = TestServers.RabbitMq, ClientProvidedName = "auditor-shard-change-tests" }.CreateConnectionAsync();
-
-    /// <summary>Puts back the single-queue topology the other broker tests expect: no shard exchange, no shard queues.</summary>
-    private static async Task RestoreSingleQueueAsync(IConnection connection)
-    {
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeleteAsync(AuditorTopology.ShardExchange);
-        for (var i = 0; i < Most; i++)
-            await channel.QueueDeleteAsync(AuditorTopology.ShardQueue(i));
-        await channel.QueuePurgeAsync(AuditorTopology.Queue);
-        await AuditorTopology.DeclareAsync(channel);
-    }
 }

@@ -2,16 +2,15 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Auditor.Client;
-using Auditor.Contracts;
 using Auditor.Server.Auditing;
 using Auditor.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
+
+using static Auditor.Server.Tests.ShardQueues;
 
 namespace Auditor.Server.Tests;
 
@@ -24,9 +23,6 @@ namespace Auditor.Server.Tests;
 /// </summary>
 public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) : BrokerTest
 {
-    private const int Streams = 64;
-    private const int Most = 4;
-
     [Fact]
     public async Task A_process_still_running_2_shards_follows_the_newer_4_says_so_and_the_bindings_stay_those_of_4()
     {
@@ -54,7 +50,7 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
 
                     // Samples published while both run are counted once; then several steps of the older process (every
                     // 5 s while it disagrees) with the newer one still running.
-                    var during = Samples("during", 400);
+                    var during = StreamSamples("during", 400);
                     await PublishAsync(connection, during);
                     await Eventually.Get(() => older.Database.CountedAsync(during.Select(s => s.SampleId!)), n => n == during.Count,
                         TimeSpan.FromSeconds(90), "the samples published during the change counted");
@@ -79,7 +75,7 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
     /// </summary>
     private async Task AssertRoutedToFourShardsAsync(IConnection connection)
     {
-        var probe = Samples("probe", 400);
+        var probe = StreamSamples("probe", 400);
         await PublishAsync(connection, probe);
         var depths = await DepthsAsync(connection);
         output.WriteLine("after both stopped: " + string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")));
@@ -130,44 +126,5 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
         listener.Start();
         listener.RecordObservableInstruments();
         return [.. points.Order()];
-    }
-
-    private static List<OutputSample> Samples(string prefix, int n) =>
-        Enumerable.Range(0, n).Select(i => TestSamples.Valid(id: $"{prefix}-{Guid.NewGuid():N}") with { Route = $"route-{i % Streams}" }).ToList();
-
-    private static async Task PublishAsync(IConnection connection, IEnumerable<OutputSample> samples)
-    {
-        await using var publish = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        foreach (var s in samples)
-            await publish.BasicPublishAsync(AuditorTopology.Exchange, AuditorTopology.StreamRoutingKey(s.Model, s.Route), mandatory: true,
-                AuditorTopology.JsonMessage(s.SampleId!), Encoding.UTF8.GetBytes(OutputSampleJson.Serialize(s)));
-    }
-
-    private static async Task<Dictionary<string, long>> DepthsAsync(IConnection connection)
-    {
-        var depths = new Dictionary<string, long>();
-        foreach (var queue in new[] { AuditorTopology.Queue }.Concat(Enumerable.Range(0, Most).Select(AuditorTopology.ShardQueue)))
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                depths[queue] = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-            }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                depths[queue] = 0;
-            }
-        }
-        return depths;
-    }
-
-    private static async Task RestoreSingleQueueAsync(IConnection connection)
-    {
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeleteAsync(AuditorTopology.ShardExchange);
-        for (var i = 0; i < Most; i++)
-            await channel.QueueDeleteAsync(AuditorTopology.ShardQueue(i));
-        await channel.QueuePurgeAsync(AuditorTopology.Queue);
-        await AuditorTopology.DeclareAsync(channel);
     }
 }
