@@ -109,6 +109,40 @@ public class RulesTests
     }
 
     [Fact]
+    public void Never_puts_in_force_a_rules_file_caught_half_written()
+    {
+        var dir = Directory.CreateTempSubdirectory("rules-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "a.yaml");
+            File.WriteAllText(path, Good);
+            using var watcher = new RulesWatcher(dir, TimeSpan.FromMilliseconds(20));
+            var inForce = new System.Collections.Concurrent.ConcurrentQueue<double>();
+            using var changed = new ManualResetEventSlim();
+            watcher.Reloaded += (_, e) =>
+            {
+                if (!e.Changed)
+                    return;
+                inForce.Enqueue(e.Current.For(new DegenerationDetector(), "x", "y").Threshold);
+                changed.Set();
+            };
+            // An editor's save: the file emptied, then written a moment later; several polls see it empty.
+            using (var file = new FileStream(path, FileMode.Truncate, FileAccess.Write))
+            {
+                file.Flush();
+                Thread.Sleep(100);
+                file.Write(System.Text.Encoding.UTF8.GetBytes(Good.Replace("0.7", "0.9", StringComparison.Ordinal)));
+            }
+            Assert.True(changed.Wait(TimeSpan.FromSeconds(10)), "the edit was not picked up");
+            Assert.Equal(0.9, inForce.First());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Picks_up_a_good_edit_without_restart()
     {
         var dir = Directory.CreateTempSubdirectory("rules-").FullName;

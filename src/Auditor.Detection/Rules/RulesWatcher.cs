@@ -24,6 +24,11 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
     private volatile RuleSet _current;
     private volatile RulesStatus _status;
     private string _lastStamp = "";
+    private string? _settlingStamp;
+
+    // Editors and `cp` write a file in steps (truncate, then write): a change is loaded once the files have stood still
+    // this long, so a half-written file is never put in force, even for one poll.
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Loads the directory now (falling back to <see cref="RuleSet.Defaults"/> if it is invalid) and starts watching.</summary>
     public RulesWatcher(string directory, TimeSpan? pollInterval = null, IReadOnlyCollection<string>? detectorNames = null, TimeProvider? clock = null)
@@ -74,6 +79,7 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
         lock (_gate)
         {
             _lastStamp = Stamp();
+            _settlingStamp = null;
             RulesLoadResult result;
             try
             {
@@ -127,13 +133,20 @@ public sealed class RulesWatcher : IRuleSetSource, IDisposable
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) =>
-        // Editors write in several steps; wait until they are done.
-        _debounce.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+        _debounce.Change(Settle, Timeout.InfiniteTimeSpan);
 
+    // A change seen by polling waits to settle like a file event; each further change restarts the wait, the same
+    // stamp seen again does not (a poll shorter than the wait would otherwise put the load off for ever).
     private void ReloadIfChanged()
     {
-        if (Stamp() != _lastStamp)
-            Reload();
+        var stamp = Stamp();
+        lock (_gate)
+        {
+            if (stamp == _lastStamp || stamp == _settlingStamp)
+                return;
+            _settlingStamp = stamp;
+        }
+        _debounce.Change(Settle, Timeout.InfiniteTimeSpan);
     }
 
     // Names, sizes and write times of the rule files: cheap to compare on every poll.
