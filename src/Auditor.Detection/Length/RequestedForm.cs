@@ -53,26 +53,24 @@ public static class RequestedForm
     {
         if (string.IsNullOrEmpty(prompt) || string.IsNullOrEmpty(output))
             return Nothing;
+        // Every mention of a form must be the same form, singular and not counted: a plural, a count before the word or a
+        // second form asks for more than one poem's length.
         var p = prompt.AsSpan();
-        var at = p.IndexOfAny(s_formWords);
-        if (at < 0)
-            return Nothing;
-        var form = FormAt(p, at);
-        // A plural, a count before the word or a second form: the prompt asks for more than one poem's length.
-        if (form < 0 || IsPluralOrCounted(p, at, s_forms[form].Name.Length))
-            return Nothing;
-        var next = at + s_forms[form].Name.Length;
-        while (next < p.Length)
+        var form = -1;
+        for (var next = 0; next < p.Length;)
         {
-            var again = p[next..].IndexOfAny(s_formWords);
-            if (again < 0)
+            var at = p[next..].IndexOfAny(s_formWords);
+            if (at < 0)
                 break;
-            again += next;
-            var other = FormAt(p, again);
-            if (other != form || IsPluralOrCounted(p, again, s_forms[other].Name.Length))
+            at += next;
+            var found = FormAt(p, at);
+            if (found < 0 || (form >= 0 && found != form) || IsPluralOrCounted(p, at, s_forms[found].Name.Length))
                 return Nothing;
-            next = again + s_forms[other].Name.Length;
+            form = found;
+            next = at + s_forms[found].Name.Length;
         }
+        if (form < 0)
+            return Nothing;
         var (units, start, length) = PoemUnits(output);
         return new Measure(s_forms[form].Name, s_forms[form].Lines, units, start, length);
     }

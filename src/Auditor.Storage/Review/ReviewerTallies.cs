@@ -91,17 +91,14 @@ public static class ReviewerTallies
     /// </summary>
     internal static async Task ResettleAsync(AuditorDatabase database, DbConnection c, DbTransaction tx, long itemId, CancellationToken ct)
     {
-        var item = await c.QuerySingleOrDefaultAsync<ItemRow>(new CommandDefinition("""
-            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.reviewer_tally AS Tally, s.occurred_at AS OccurredAt, g.verdict AS Gold
-            FROM review_items r LEFT JOIN samples s ON s.sample_id = r.sample_id LEFT JOIN gold_items g ON g.sample_id = r.sample_id
-            WHERE r.item_id = @itemId
-            """, new { itemId }, tx, cancellationToken: ct));
+        var item = await c.QuerySingleOrDefaultAsync<ItemRow>(new CommandDefinition(
+            $"{ItemsSelect} WHERE r.item_id = @itemId", new { itemId }, tx, cancellationToken: ct));
         if (item is null)
             return;
         var verdicts = (await c.QueryAsync<CastRow>(new CommandDefinition(
             "SELECT reviewer AS Reviewer, verdict AS Verdict FROM verdicts WHERE item_id = @itemId AND retracted_at IS NULL ORDER BY verdict_id",
-            new { itemId }, tx, cancellationToken: ct))).Select(v => new CastVerdict(v.Reviewer, v.Verdict, null)).ToList();
-        var after = Of(verdicts, item.Gold is null ? null : SettledVerdict.Parse(item.Gold));
+            new { itemId }, tx, cancellationToken: ct))).Select(v => v.Cast).ToList();
+        var after = Of(verdicts, item.GoldVerdict);
         var text = Text(after);
         if (text == item.Tally)
             return;
@@ -132,9 +129,8 @@ public static class ReviewerTallies
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM week_agreement_tallies", transaction: tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM week_accuracy_tallies", transaction: tx, cancellationToken: ct));
         // Only items with a standing verdict can be counted anywhere; the others keep (or get back) NULL.
-        var items = (await c.QueryAsync<ItemRow>(new CommandDefinition("""
-            SELECT r.item_id AS ItemId, r.sample_id AS SampleId, r.reviewer_tally AS Tally, s.occurred_at AS OccurredAt, g.verdict AS Gold
-            FROM review_items r LEFT JOIN samples s ON s.sample_id = r.sample_id LEFT JOIN gold_items g ON g.sample_id = r.sample_id
+        var items = (await c.QueryAsync<ItemRow>(new CommandDefinition($"""
+            {ItemsSelect}
             WHERE r.reviewer_tally IS NOT NULL OR EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = r.item_id AND v.retracted_at IS NULL)
             """, transaction: tx, cancellationToken: ct, commandTimeout: 0))).ToList();
         var verdicts = (await c.QueryAsync<CastRow>(new CommandDefinition(
@@ -145,7 +141,7 @@ public static class ReviewerTallies
         var tallies = new List<(DateTimeOffset, ItemTally, long)>();
         foreach (var item in items)
         {
-            var tally = Of(verdicts[item.ItemId].Select(v => new CastVerdict(v.Reviewer, v.Verdict, null)).ToList(), item.Gold is null ? null : SettledVerdict.Parse(item.Gold));
+            var tally = Of(verdicts[item.ItemId].Select(v => v.Cast).ToList(), item.GoldVerdict);
             var text = Text(tally);
             if (text != item.Tally)
                 changed.Add((item.ItemId, text));
@@ -172,13 +168,21 @@ public static class ReviewerTallies
             rows.Select(x => new { x.ItemId, x.Text }), tx, cancellationToken: ct));
     }
 
+    // An item with what it is counted as now, its sample's occurrence (null once retention dropped the sample) and the
+    // sample's gold verdict: what both counting it again and the rebuild read, each with its own WHERE.
+    private const string ItemsSelect = """
+        SELECT r.item_id AS ItemId, r.reviewer_tally AS Tally, s.occurred_at AS OccurredAt, g.verdict AS Gold
+        FROM review_items r LEFT JOIN samples s ON s.sample_id = r.sample_id LEFT JOIN gold_items g ON g.sample_id = r.sample_id
+        """;
+
     private sealed class ItemRow
     {
         public long ItemId { get; set; }
-        public string SampleId { get; set; } = "";
         public string? Tally { get; set; }
         public DateTimeOffset? OccurredAt { get; set; }
         public string? Gold { get; set; }
+
+        public ReviewVerdict? GoldVerdict => Gold is null ? null : SettledVerdict.Parse(Gold);
     }
 
     private sealed class CastRow
@@ -186,5 +190,7 @@ public static class ReviewerTallies
         public long ItemId { get; set; }
         public string Reviewer { get; set; } = "";
         public string Verdict { get; set; } = "";
+
+        public CastVerdict Cast => new(Reviewer, Verdict, null);
     }
 }

@@ -14,12 +14,13 @@ public sealed class IntakeShardCountStore(AuditorDatabase database, TimeProvider
 {
     private const string Columns = "version_id AS VersionId, shards AS Shards, set_at AS SetAt, set_by AS SetBy";
 
+    private const string NewestSql = $"SELECT {Columns} FROM intake_shard_counts ORDER BY version_id DESC LIMIT 1";
+
     /// <summary>The newest version, or null before any server recorded one.</summary>
     public async Task<IntakeShardCount?> NewestAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM intake_shard_counts ORDER BY version_id DESC LIMIT 1", cancellationToken: ct)))?.ToCount();
+        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(NewestSql, cancellationToken: ct)))?.ToCount();
     }
 
     /// <summary>
@@ -31,8 +32,7 @@ public sealed class IntakeShardCountStore(AuditorDatabase database, TimeProvider
         ArgumentOutOfRangeException.ThrowIfNegative(shards);
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var newest = (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM intake_shard_counts ORDER BY version_id DESC LIMIT 1", transaction: tx, cancellationToken: ct)))?.ToCount();
+        var newest = (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(NewestSql, transaction: tx, cancellationToken: ct)))?.ToCount();
         if (newest is not null && newest.Shards == shards)
             return newest;
         var recorded = (await c.QuerySingleAsync<Row>(new CommandDefinition(
