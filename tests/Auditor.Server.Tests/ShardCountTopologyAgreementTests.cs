@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Auditor.Client;
 using Auditor.Server.Auditing;
 using Auditor.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
@@ -101,30 +99,7 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
     }
 
-    /// <summary>
-    /// The auditor.intake.shards gauge of one server, by its config label. Read from the server's own meter: two servers
-    /// in one test process share OpenTelemetry's listener by meter name, so either /metrics would show both servers' series.
-    /// </summary>
-    private static List<(string Config, int Value)> ShardGauge(AuditorApp app)
-    {
-        var factory = app.Services.GetRequiredService<IMeterFactory>();
-        var points = new List<(string, int)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Name == "auditor.intake.shards")
-                    l.EnableMeasurementEvents(instrument);
-            },
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            foreach (var t in tags)
-                if (t.Key == "config")
-                    points.Add(((string)t.Value!, value));
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return [.. points.Order()];
-    }
+    /// <summary>The auditor.intake.shards gauge of one server, by its config label.</summary>
+    private static List<(string Config, int Value)> ShardGauge(AuditorApp app) =>
+        [.. Gauge(app, "auditor.intake.shards").Select(p => ((string)p.Tags["config"]!, (int)p.Value)).Order()];
 }

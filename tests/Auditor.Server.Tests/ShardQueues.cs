@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Auditor.Client;
 using Auditor.Contracts;
 using Auditor.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -48,6 +50,36 @@ internal static class ShardQueues
             }
         }
         return depths;
+    }
+
+    /// <summary>
+    /// An observable gauge of one server, each measurement with its tags. Read from the server's own meter: two servers in
+    /// one test process share OpenTelemetry's listener by meter name, so either /metrics would show both servers' series.
+    /// </summary>
+    public static List<(long Value, Dictionary<string, object?> Tags)> Gauge(AuditorApp app, string name)
+    {
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
+        var points = new List<(long, Dictionary<string, object?>)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == name)
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var copy = new Dictionary<string, object?>();
+            foreach (var t in tags)
+                copy[t.Key] = t.Value;
+            points.Add((value, copy));
+        }
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) => Record(value, tags));
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => Record(value, tags));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return points;
     }
 
     /// <summary>Puts back the single-queue topology the other broker tests expect: no shard exchange, no shard queues.</summary>

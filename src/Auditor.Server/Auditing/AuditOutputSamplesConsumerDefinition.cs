@@ -14,13 +14,11 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
     public const string QueueName = "auditor.samples";
 
     private readonly ConsumerOptions _options;
-    private readonly IntakeShards _shards;
     private readonly TimeProvider _clock;
 
-    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options, IntakeShards shards, TimeProvider clock)
+    public AuditOutputSamplesConsumerDefinition(IOptions<AuditorOptions> options, TimeProvider clock)
     {
         _options = options.Value.Consumer;
-        _shards = shards;
         _clock = clock;
         EndpointName = QueueName;
     }
@@ -40,10 +38,10 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             rabbit.SetQuorumQueue();
             // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
             rabbit.ConfigureConsumeTopology = false;
-            // Sharded, the queues are bound by IntakeTopologyJob alone: the single queue must not be bound again here, or
-            // every sample would take both paths.
-            if (_shards.Enabled)
-                rabbit.BindQueue = false;
+            // The intake queues are bound by IntakeTopologyJob alone, around the newest recorded shard count (which may
+            // differ from this process's): bound here, a (re)connecting bus would bind the single queue again while a
+            // shard count is in force, and every sample would take both paths.
+            rabbit.BindQueue = false;
             // One multiple ack per committed batch instead of one ack per message: a quorum queue logs each ack frame.
             if (_options.AckWindowMs > 0)
                 rabbit.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(_options.AckWindowMs), StragglerLimit, _clock)));

@@ -1,4 +1,5 @@
 using Auditor.Client;
+using MassTransit;
 using RabbitMQ.Client;
 
 namespace Auditor.Server.Auditing;
@@ -74,6 +75,14 @@ public sealed record IntakeShards(int Count)
     /// </summary>
     public static Task UnbindLeftoverAsync(IChannel channel, string queue, CancellationToken ct) =>
         channel.QueueUnbindAsync(queue, AuditorTopology.ShardExchange, routingKey: ShardWeight, cancellationToken: ct);
+
+    /// <summary>
+    /// The samples consumer on a shard queue, whether its endpoint is configured at start (this process's own count) or
+    /// connected at run time by <see cref="IntakeTopologyJob"/> (the count in force beyond it, a leftover): the consumer's
+    /// definition gives every one the same batches, retries, deserializers and quorum queue, and binds none of them.
+    /// </summary>
+    public static void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IRegistrationContext context) =>
+        endpoint.ConfigureConsumer<AuditOutputSamplesConsumer>(context);
 
     private const string ShardWeight = "1";
 }

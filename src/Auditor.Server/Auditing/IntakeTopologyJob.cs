@@ -1,3 +1,4 @@
+using Auditor.Client;
 using Auditor.Server.Hosting;
 using Auditor.Storage.Transport;
 using MassTransit;
@@ -5,38 +6,47 @@ using MassTransit;
 namespace Auditor.Server.Auditing;
 
 /// <summary>
-/// Keeps the RabbitMQ intake topology what the newest recorded shard count says, and strands no sample when it changes.
+/// Keeps the RabbitMQ intake topology what the newest recorded shard count says, has this process consume every queue of
+/// it, and strands no sample when it changes (ADR 0014 and its addendum).
 /// At start it records this process's Auditor__Transport__Shards as the newest version when it differs
 /// (<see cref="IntakeShardCountStore"/>; the last process started with a new value sets it), declares that topology
-/// (<see cref="IntakeShards.DeclareAsync"/>) and unbinds every leftover shard queue (one beyond N, or any when N is 0), so no
-/// stream is routed to a queue nobody reads. Once the host runs it reads the newest version again, declares its topology,
-/// reads every intake queue through <see cref="IntakeQueueReader"/> (passive declares: ready messages and consumers of all
-/// processes), consumes each leftover queue that still holds messages and that this process does not consume anyway
-/// through a receive endpoint of its own until it is empty (then stops that endpoint; the empty, unbound queue is left for
-/// an operator to delete, because quorum queues refuse a delete "if empty" and an unconditional delete could drop what a
-/// process of the old topology routed there meanwhile), and reports the reading to <see cref="IntakeQueues"/>. A process
-/// started with another count than the newest follows the newest (binds and drains around it) instead of re-binding its
-/// own, and says so (readiness, gauge, log). It repeats every minute, every 5 s while a leftover holds messages, a queue is
-/// unconsumed, the counts disagree or the last step failed: a publisher that re-declared the single-queue binding loses it
-/// again, and a queue another process stopped reading is picked up. The topology's queues are read every few seconds
-/// besides, by <see cref="Pipeline.QueueDepthProbe"/>.
+/// (<see cref="IntakeShards.DeclareAsync"/>: the job alone binds the intake queues, MassTransit binds none of them) and
+/// unbinds every leftover shard queue (one beyond N, or any when N is 0), so no stream is routed to a queue nobody reads.
+/// Once the host runs it reads the newest version every 5 s; when it changed (and once a minute, or every 5 s while
+/// something is wrong) it declares that topology, reads every intake queue through <see cref="IntakeQueueReader"/>
+/// (passive declares: ready messages and consumers of all processes) and connects a receive endpoint of its own to each
+/// queue its configured endpoints do not cover: the shard queues of the count in force beyond its own count (so a
+/// process started with a smaller count, or 0, consumes them too and nothing stalls when the processes with the larger
+/// count stop), and each leftover that still holds messages, until it reads empty (then stops that endpoint; the empty,
+/// unbound queue is left for an operator to delete, because quorum queues refuse a delete "if empty" and an unconditional
+/// delete could drop what a process of the old topology routed there meanwhile). It reports the reading to
+/// <see cref="IntakeQueues"/>; a process started with another count than the newest says so (readiness, gauge, log).
+/// A publisher that re-declared the single-queue binding loses it again at the next full step. The topology's queues are
+/// read every few seconds besides, by <see cref="Pipeline.QueueDepthProbe"/>.
 /// </summary>
 public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQueues queues, IntakeQueueReader reader, IntakeShardCountStore shardCounts,
     IServiceProvider services, IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<IntakeTopologyJob> logger) : PeriodicJob(clock)
 {
-    private readonly Dictionary<string, HostReceiveEndpointHandle> _draining = [];
+    /// <summary>How often the newest shard count is read (one indexed row): a new count is followed within this.</summary>
+    private static readonly TimeSpan CountCheck = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the whole topology is declared and read when nothing is wrong and the count did not change.</summary>
+    private static readonly TimeSpan FullStep = TimeSpan.FromMinutes(1);
+
+    // Receive endpoints connected at run time, by queue: shard queues of the count in force that this process's configured
+    // endpoints do not cover (it runs a smaller count, or 0), and leftovers it drains.
+    private readonly Dictionary<string, HostReceiveEndpointHandle> _connected = [];
     private readonly HashSet<string> _unboundHere = [];
     // Names this process in the shard count's versions; the suffix tells apart two servers in one process (tests).
     private readonly string _name = $"{Environment.MachineName} pid {Environment.ProcessId} ({Guid.NewGuid().ToString("N")[..8]})";
     private DateTimeOffset _startedAt;
+    private DateTimeOffset? _lastFullStep;
+    private long? _lastVersion;
     private bool _recorded;
     private bool _busReady;
-    private volatile bool _lastStepFailed;
+    private bool _lastStepFailed;
 
-    protected override TimeSpan Period => _lastStepFailed || queues.ShardCount.Disagrees
-        || queues.Read().Queues.Any(q => q.Unconsumed || (q.Leftover && (q.Ready > 0 || q.DrainingHere)))
-        ? TimeSpan.FromSeconds(5)
-        : TimeSpan.FromMinutes(1);
+    protected override TimeSpan Period => CountCheck;
 
     protected override FirstStep FirstStep => FirstStep.Immediately;
 
@@ -54,6 +64,10 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
         }
     }
 
+    /// <summary>
+    /// Every 5 s: reads the newest shard count; declares, reads and (dis)connects endpoints when it changed, when the last
+    /// step failed, while a leftover holds messages or is drained here, while a queue reads unconsumed, and else once a minute.
+    /// </summary>
     protected override async Task StepAsync(CancellationToken ct)
     {
         try
@@ -61,6 +75,13 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
             await BusStartedAsync(ct); // endpoints can be connected only to a running bus
             queues.AttachedConsumers();
             var agreement = await AgreeOnShardCountAsync(ct);
+            var changed = agreement.Newest?.VersionId != _lastVersion;
+            if (!changed && !_lastStepFailed && _lastFullStep is { } last && Clock.GetUtcNow() - last < FullStep
+                && !queues.Read().Queues.Any(q => q.Unconsumed || (q.Leftover && (q.Ready > 0 || q.DrainingHere))))
+            {
+                queues.ShardCountObserved(agreement);
+                return;
+            }
             var bound = new IntakeShards(agreement.Bound);
             List<IntakeQueue> found;
             try
@@ -72,29 +93,27 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
                 queues.ShardCountObserved(agreement);
             }
             var reading = new List<IntakeQueue>();
-            foreach (var gone in _draining.Keys.Where(k => found.All(f => f.Name != k || !f.Leftover)).ToList())
-            {
-                await _draining[gone].StopAsync(ct); // deleted by hand, or part of the topology again, while drained here
-                _draining.Remove(gone);
-            }
+            foreach (var gone in _connected.Keys.Where(k => found.All(f => f.Name != k)).ToList())
+                await DisconnectAsync(gone, ct); // a leftover deleted by hand while drained here
             foreach (var q in found)
             {
-                var draining = _draining.ContainsKey(q.Name);
-                // A leftover this process consumes anyway (a shard queue of its own configured count) needs no drain endpoint.
-                var consumedHere = configured.Queues.Contains(q.Name);
-                if (q.Leftover && q.Ready > 0 && !draining && !consumedHere)
-                    draining = await StartDrainingAsync(q.Name, q.Ready, bound.Count, ct);
-                else if (q.Leftover && q.Ready == 0 && draining)
+                var connected = _connected.ContainsKey(q.Name);
+                // The single queue and this process's own shard queues have endpoints configured at start.
+                var consumedHere = q.Name == AuditorTopology.Queue || configured.Queues.Contains(q.Name);
+                if (!consumedHere && !connected && (!q.Leftover || q.Ready > 0))
+                    connected = await ConnectAsync(q, bound.Count, ct);
+                else if (q.Leftover && q.Ready == 0 && connected)
                 {
                     // Ready is 0: what this process still holds is finished (or handed back) by the stop, and read next time.
-                    await _draining[q.Name].StopAsync(ct);
-                    _draining.Remove(q.Name);
-                    draining = false;
+                    await DisconnectAsync(q.Name, ct);
+                    connected = false;
                     LogDrained(q.Name, bound.Count);
                 }
-                reading.Add(q with { Consumers = Math.Max(q.Consumers, draining ? 1 : 0), DrainingHere = draining });
+                reading.Add(q with { Consumers = Math.Max(q.Consumers, connected ? 1 : 0), DrainingHere = connected && q.Leftover });
             }
             queues.Observed(reading, Clock.GetUtcNow());
+            _lastVersion = agreement.Newest?.VersionId;
+            _lastFullStep = Clock.GetUtcNow();
             _lastStepFailed = false;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -156,35 +175,39 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
         return found;
     }
 
-    private async Task<bool> StartDrainingAsync(string queue, long ready, int bound, CancellationToken ct)
+    /// <summary>
+    /// Consumes <paramref name="queue"/> through a receive endpoint connected to the running bus, configured as the
+    /// endpoints configured at start (<see cref="IntakeShards.ConfigureConsumer"/>): a shard queue of the count in force
+    /// that this process's configured count does not cover, or a leftover that holds messages.
+    /// </summary>
+    private async Task<bool> ConnectAsync(IntakeQueue queue, int bound, CancellationToken ct)
     {
         try
         {
             var connector = services.GetRequiredService<IReceiveEndpointConnector>();
-            var handle = connector.ConnectReceiveEndpoint(queue, (context, e) =>
-            {
-                // The same consumer, batches and retries as the topology's queues (its definition), on the queue as it is:
-                // no exchange bound to it, so it only gives back what it holds.
-                e.ConfigureConsumer<AuditOutputSamplesConsumer>(context);
-                if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
-                {
-                    rabbit.BindQueue = false;
-                    rabbit.ConfigureConsumeTopology = false;
-                }
-            });
-            _draining[queue] = handle;
+            var handle = connector.ConnectReceiveEndpoint(queue.Name, (context, e) => IntakeShards.ConfigureConsumer(e, context));
+            _connected[queue.Name] = handle;
             await handle.Ready.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            LogDraining(queue, ready, bound);
+            if (queue.Leftover)
+                LogDraining(queue.Name, queue.Ready, bound);
+            else
+                LogFollowing(queue.Name, bound, configured.Count);
             return true;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // Reported as unconsumed (readiness Degraded) until a later step manages it.
-            if (_draining.Remove(queue, out var failed))
+            if (_connected.Remove(queue.Name, out var failed))
                 await failed.StopAsync(CancellationToken.None);
-            LogDrainFailed(ex, queue);
+            LogConnectFailed(ex, queue.Name);
             return false;
         }
+    }
+
+    private async Task DisconnectAsync(string queue, CancellationToken ct)
+    {
+        if (_connected.Remove(queue, out var handle))
+            await handle.StopAsync(ct);
     }
 
     // The first reading waits for the bus's endpoints to be ready (at most 30 s): a queue with a backlog at start would
@@ -208,8 +231,8 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // The drain endpoints belong to the bus, which stops them itself; the connection is the reader's.
-        _draining.Clear();
+        // The connected endpoints belong to the bus, which stops them itself; the connection is the reader's.
+        _connected.Clear();
     }
 
     protected override void LogStepFailed(Exception exception) => LogReconcileFailed(exception);
@@ -226,8 +249,11 @@ public sealed partial class IntakeTopologyJob(IntakeShards configured, IntakeQue
     [LoggerMessage(Level = LogLevel.Information, Message = "Leftover queue {Queue} is drained and unbound (shard count {Shards}); delete it once no process runs with the old shard count: rabbitmqctl delete_queue {Queue}")]
     private partial void LogDrained(string queue, int shards);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not consume leftover queue {Queue}; its samples wait uncounted (trying again)")]
-    private partial void LogDrainFailed(Exception exception, string queue);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming shard queue {Queue} of the shard count in force ({Shards}), beyond this process's Auditor__Transport__Shards ({Configured})")]
+    private partial void LogFollowing(string queue, int shards, int configured);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not consume intake queue {Queue}; its samples wait uncounted unless another process consumes it (trying again)")]
+    private partial void LogConnectFailed(Exception exception, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Auditor__Transport__Shards = {Shards} recorded as the newest intake shard count (it was {Before}); processes running another count follow it from their next topology step")]
     private partial void LogRecorded(int shards, int before);

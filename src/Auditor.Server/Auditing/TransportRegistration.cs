@@ -54,12 +54,10 @@ public static class TransportRegistration
                     });
                     cfg.ConfigureEndpoints(context);
                     // Sharded intake: every process consumes every shard queue, competing, beside the single queue
-                    // (which the topology job unbinds, so it only drains what was in it).
+                    // (which the topology job unbinds, so it only drains what was in it). These are this process's own
+                    // count; the topology job connects the shard queues of a larger count in force at run time.
                     foreach (var queue in shards.Queues)
-                        cfg.ReceiveEndpoint(queue, e =>
-                        {
-                            e.ConfigureConsumer<AuditOutputSamplesConsumer>(context);
-                        });
+                        cfg.ReceiveEndpoint(queue, e => IntakeShards.ConfigureConsumer(e, context));
                 });
             }
             else

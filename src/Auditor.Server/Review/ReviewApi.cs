@@ -130,17 +130,12 @@ public static class ReviewApi
                 detail: $"No verdict of yours in the last {settings.UndoWindow.TotalMinutes:0} minutes, or another reviewer holds that item now.");
     }
 
-    /// <summary>GET /api/v1/review/agreement: Cohen's kappa per reviewer pair and overall, from double-reviewed items.</summary>
-    private static async Task<Ok<ReviewerAgreement>> AgreementAsync(ReviewQueue queue, CancellationToken ct)
-    {
-        var verdicts = (await queue.SharedVerdictsAsync(ct)).Select(v => new ReviewerVerdict(v.SampleId, v.Reviewer, v.Verdict switch
-        {
-            Verdicts.Ok => ReviewVerdict.Ok,
-            Verdicts.Failure => ReviewVerdict.Failure,
-            _ => ReviewVerdict.Unsure,
-        }));
-        return TypedResults.Ok(ReviewerAgreementEstimator.Estimate(verdicts));
-    }
+    /// <summary>
+    /// GET /api/v1/review/agreement: Cohen's kappa per reviewer pair and overall, from double-reviewed items, all time: the
+    /// weekly agreement tallies summed in the database (one read of reviewer pairs x verdicts, not of every verdict).
+    /// </summary>
+    private static async Task<Ok<ReviewerAgreement>> AgreementAsync(ReviewQueue queue, CancellationToken ct) =>
+        TypedResults.Ok(ReviewerAgreementEstimator.Estimate(await queue.AgreementPairsAsync(ct)));
 
     /// <summary>POST /api/v1/review/{itemId}/verdict, through the one <see cref="VerdictHandler"/> the item page uses too.</summary>
     private static async Task<Results<Ok<IReadOnlyList<VerdictView>>, ProblemHttpResult>> VerdictAsync(

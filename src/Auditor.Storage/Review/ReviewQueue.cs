@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Auditor.Review.Blinding;
+using Auditor.Review.Estimation;
+using Auditor.Review.Verdicts;
 using Dapper;
 
 namespace Auditor.Storage.Review;
@@ -269,16 +271,23 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
             new { reviewer, since }, cancellationToken: ct));
     }
 
-    /// <summary>Every standing verdict on samples that more than one reviewer judged (for reviewer agreement).</summary>
-    public async Task<IReadOnlyList<(string SampleId, string Reviewer, string Verdict)>> SharedVerdictsAsync(CancellationToken ct)
+    /// <summary>
+    /// Reviewer agreement's rated pairs over all time, counted: the weekly agreement tallies (migration 0017, kept by every
+    /// verdict save, undo and re-review through <see cref="ReviewerTallies"/>) summed over their weeks. Each item counts
+    /// the pairs <see cref="ReviewerAgreementEstimator.PairsOf"/> gives its standing verdicts, so the estimator's figures
+    /// are those it gives from every standing verdict of the double-reviewed items read one by one, while the read
+    /// follows reviewer pairs x verdict combinations (at most 9 rows a pair), not verdicts. Like the report's, the
+    /// tallies outlive retention: a week whose items and verdicts were dropped still counts (ADR 0017).
+    /// </summary>
+    public async Task<IReadOnlyList<RatedPair>> AgreementPairsAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<(string, string, string)>(new CommandDefinition("""
-            SELECT v.sample_id, v.reviewer, v.verdict FROM verdicts v
-            WHERE v.retracted_at IS NULL AND v.item_id IN (
-                SELECT item_id FROM verdicts WHERE retracted_at IS NULL GROUP BY item_id HAVING COUNT(DISTINCT reviewer) > 1)
-            ORDER BY v.created_at
-            """, cancellationToken: ct))).ToList();
+        return (await c.QueryAsync<(string ReviewerA, string ReviewerB, string VerdictA, string VerdictB, long Pairs)>(new CommandDefinition("""
+            SELECT reviewer_a, reviewer_b, verdict_a, verdict_b, SUM(pairs) FROM week_agreement_tallies
+            GROUP BY reviewer_a, reviewer_b, verdict_a, verdict_b HAVING SUM(pairs) > 0
+            """, cancellationToken: ct)))
+            .Select(p => new RatedPair(p.ReviewerA, p.ReviewerB, SettledVerdict.Parse(p.VerdictA), SettledVerdict.Parse(p.VerdictB), checked((int)p.Pairs)))
+            .ToList();
     }
 
     private static Task<long> ActiveVerdictsAsync(DbConnection c, DbTransaction tx, long itemId, string? reviewer, CancellationToken ct) =>
