@@ -36,7 +36,7 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
                 {
                     await FirstReadingAsync(newer);
                     var noticed = Stopwatch.StartNew();
-                    // The older process reads the newest count at its next step (at most a minute later).
+                    // The older process reads the newest count within its next count check (every 5 s).
                     var degraded = await Eventually.Get(() => IntakeCheckAsync(older), c => c.GetProperty("status").GetString() == "Degraded",
                         TimeSpan.FromSeconds(90), "the older process to report the disagreement");
                     output.WriteLine($"the 2-shard process reported the newer 4 {noticed.Elapsed.TotalSeconds:F0} s after the 4-shard process read its queues");

@@ -167,7 +167,7 @@ public sealed partial class IntakeQueues(IntakeShards configured, ILogger<Intake
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} is consumed again or empty")]
     private partial void LogConsumedAgain(string queue);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Auditor__Transport__Shards is {Configured} here but the newest recorded shard count is {Newest} (set {SetAt:O} by {SetBy}): this process follows it (binds that topology, drains the queues outside it), keeps consuming its own shard queues, and reports readiness Degraded until it runs with the newest count")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auditor__Transport__Shards is {Configured} here but the newest recorded shard count is {Newest} (set {SetAt:O} by {SetBy}): this process follows it (binds that topology, consumes every queue of it, drains the queues outside it) and reports readiness Degraded until it runs with the newest count")]
     private partial void LogDisagrees(int configured, int newest, DateTimeOffset setAt, string setBy);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Auditor__Transport__Shards ({Configured}) is the newest recorded shard count again")]
