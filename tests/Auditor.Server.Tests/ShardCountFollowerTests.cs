@@ -81,11 +81,17 @@ public sealed class ShardCountFollowerTests(ITestOutputHelper output) : BrokerTe
                 Assert.False(await SingleQueueBoundAsync(), "the single queue is bound while 2 shards are in force");
 
                 // The broker drops every connection of this vhost: both buses reconnect and declare their endpoints again.
+                // The test base's raw publisher declared the single-queue binding, and its client declares it again when it
+                // recovers, as a publisher may: it is closed first, so that whatever binds after the drop is a server.
+                await Publisher.DisposeAsync();
                 var before = await ConsumersAsync(connection);
+                var dropped = await ConnectionNamesAsync();
                 await Rabbitmqctl("close_all_connections", "-p", VirtualHost, "test: a broker-side connection drop");
                 await using var again = await ConnectAsync();
                 await Eventually.Get(() => ConsumersAsync(again), c => c[AuditorTopology.Queue] >= before[AuditorTopology.Queue] && c[Shards[0]] >= 2 && c[Shards[1]] >= 2,
                     TimeSpan.FromSeconds(90), "both buses consuming again after the drop");
+                // Every consumer is on a new connection: the drop was real, and the buses declared their endpoints again.
+                Assert.Empty((await ConnectionNamesAsync()).Intersect(dropped));
                 Assert.False(await SingleQueueBoundAsync(), "the 0-shard process's bus bound the single queue again when it reconnected");
 
                 var samples = StreamSamples("during", 300);
@@ -192,6 +198,11 @@ public sealed class ShardCountFollowerTests(ITestOutputHelper output) : BrokerTe
         return lines.Split('\n').Select(l => l.Split('\t', StringSplitOptions.TrimEntries))
             .Any(b => b.Length == 3 && b[0] == AuditorTopology.Exchange && b[1] == AuditorTopology.Queue && b[2] == "queue");
     }
+
+    /// <summary>The broker's names of this vhost's connections (client address and port to server address and port).</summary>
+    private static async Task<HashSet<string>> ConnectionNamesAsync() =>
+        [.. (await Rabbitmqctl("list_connections", "--no-table-headers", "--silent", "name", "vhost")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t', StringSplitOptions.TrimEntries)).Where(c => c.Length == 2 && c[1] == VirtualHost).Select(c => c[0])];
 
     private static string VirtualHost => Uri.UnescapeDataString(TestServers.RabbitMq.AbsolutePath.TrimStart('/')) is { Length: > 0 } v ? v : "/";
 
