@@ -46,16 +46,17 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
                     Assert.Equal([("configured", 2), ("newest", 4)], ShardGauge(older));
                     Assert.Equal([("configured", 4), ("newest", 4)], ShardGauge(newer));
 
-                    // Samples published while both run are counted once; then several steps of the older process (every
-                    // 5 s while it disagrees) with the newer one still running.
+                    // Samples published while both run are counted once; then several count checks of the older process
+                    // (every 5 s) with the newer one still running.
                     var during = StreamSamples("during", 400);
                     await PublishAsync(connection, during);
                     await Eventually.Get(() => older.Database.CountedAsync(during.Select(s => s.SampleId!)), n => n == during.Count,
                         TimeSpan.FromSeconds(90), "the samples published during the change counted");
                     await Task.Delay(TimeSpan.FromSeconds(20));
                 }
-                // The older process alone for a few more steps: it keeps following 4, still saying it runs 2.
-                await Task.Delay(TimeSpan.FromSeconds(15));
+                // The older process alone for over a minute, so at least one whole step of its job (declare, unbind, read:
+                // once a minute when nothing changes) ran: it keeps following 4, still saying it runs 2.
+                await Task.Delay(TimeSpan.FromSeconds(65));
                 Assert.Equal("Degraded", (await IntakeCheckAsync(older)).GetProperty("status").GetString());
             }
 
