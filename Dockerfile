@@ -16,5 +16,9 @@ COPY rules/ rules/
 RUN mkdir -p /app/data && chown -R app:app /app/data
 USER app
 ENV ASPNETCORE_URLS=http://0.0.0.0:5080
+# Caps the GC's gen1 budget at 16 MB: consumer batches held across gen0 collections otherwise pile up in gen1 (135 MB
+# seen) before one gen1 collection, the server's resident peak (docs/scale.md, "Per-core round 4"). Environment only:
+# the runtime reads this setting from no runtimeconfig property.
+ENV DOTNET_GCGen1MaxBudget=0x1000000
 EXPOSE 5080
 ENTRYPOINT ["dotnet", "Auditor.Server.dll"]

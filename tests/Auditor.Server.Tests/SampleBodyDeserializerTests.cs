@@ -77,6 +77,58 @@ public sealed class SampleBodyDeserializerTests
         Assert.Equal("s-1", (string?)json!["sampleId"]);
     }
 
+    public static TheoryData<string> HostileBodies => new()
+    {
+        Valid,
+        """{"sampleId":"h-1","occurredAt":"2026-11-24T10:00:00Z","model":"m","route":"r","output":"hi",}""",
+        "{\"sampleId\":\"h-2\", // a line comment\n\"occurredAt\":\"2026-11-24T10:00:00Z\",\"model\":\"m\",\"route\":\"r\",\"output\":\"hi\"}",
+        """{"sampleId":"h-3", /* note */ "model":"m","route":"r","output":"x"}""",
+        "",
+        "   ",
+        "not json",
+        "{\"sampleId\":",
+        """{"sampleId":'h-4'}""",
+        """{"sampleId":"h-5","latencyMs":NaN}""",
+        """{"sampleId":"h-6",,"model":"m"}""",
+        """[1, 2,]""",
+        """{"sampleId":"h-7"} trailing""",
+        """{"sampleId":"h-8"}{"sampleId":"h-9"}""",
+        new string('[', 65) + new string(']', 65),
+        new string('[', 63) + new string(']', 63),
+        """{"sampleId":"h-10","output":"nul \u0000 and lone \ud800"}""",
+        "\uFEFF{\"sampleId\":\"h-11\"}",
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileBodies))]
+    public void The_endpoint_and_the_unreadable_message_path_accept_and_refuse_the_same_bodies(string body)
+    {
+        // The endpoint's deserializer and IncomingSample.FromBody (what UnreadableMessageObserver records) must parse
+        // alike: a body one accepts and the other refuses would be kept in rejected_samples for the wrong reason.
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var fromBody = IncomingSample.FromBody(bytes, "application/json");
+        var refusedThere = fromBody.ReadErrors.Any(e => e.Rule == "json");
+
+        SerializationException? thrown = null;
+        Auditor.Contracts.SampleReading? read = null;
+        try
+        {
+            read = Read(new SampleBodyDeserializer(), bytes);
+        }
+        catch (SerializationException ex)
+        {
+            thrown = ex;
+        }
+
+        Assert.Equal(thrown is not null, refusedThere);
+        if (read is not null)
+        {
+            Assert.Equal(read.SampleId, fromBody.SampleId);
+            Assert.Equal(read.Violations.Select(v => (v.Field, v.Rule, v.Message)), fromBody.ReadErrors.Select(v => (v.Field, v.Rule, v.Message)));
+            Assert.Equal(read.Sample?.Output, fromBody.Sample?.Output);
+        }
+    }
+
     private static Auditor.Contracts.SampleReading Read(IMessageDeserializer deserializer, byte[] body)
     {
         var context = deserializer.Deserialize(new BytesMessageBody(body), EmptyHeaders());

@@ -18,6 +18,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_server() {
   local k=$1 port url; port=$(free_port); url="http://127.0.0.1:$port"
   ( set -a; . "$dir/env"; set +a; mkdir -p "$dir/server$k"; cd "$dir/server$k"
+    # The image's GC gen1 budget (Dockerfile), unless the caller sets another (DOTNET_GCGen1MaxBudget=0 for the runtime's own).
+    DOTNET_GCGen1MaxBudget=${DOTNET_GCGen1MaxBudget:-0x1000000} \
     Auditor__Ingest__ApiKeys__0=bench-ingest-key-0123 AUDITOR_ADMIN_PASSWORD=bench-admin-password Logging__LogLevel__Default=Warning \
       nohup dotnet "${AUDITOR_SERVER_DLL:-$root/src/Auditor.Server/bin/Release/net10.0/Auditor.Server.dll}" --urls "$url" > "$dir/server$k.log" 2>&1 &
     echo "AUDITOR_SERVER_PID_$k=$!" >> "$dir/env" )

@@ -26,7 +26,9 @@ public sealed record IncomingSample(OutputSample? Sample, string? SampleId, IRea
         var payload = () => RejectedPayload.FromBytes(body);
         try
         {
-            using var document = JsonDocument.Parse(body);
+            // The deserializer's own options (SampleBodyJson): a body accepted there is read alike here, and one refused there
+            // is refused here with the same parser's message.
+            using var document = SampleBodyJson.Parse(body);
             var root = document.RootElement;
             if (IsEnvelope(mediaType) && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message))
                 root = message;

@@ -13,7 +13,7 @@ namespace Auditor.Server.Auditing;
 /// this replaces on those endpoints only, parsed every body into a cloned JSON element, and reading a
 /// <see cref="QueuedSample"/> from that element parsed it a second time (<see cref="QueuedSampleConverter"/>): about a
 /// fifth of the consumer's allocated bytes (docs/scale.md). What a publisher sees is unchanged: the same JSON reader
-/// options as MassTransit's (trailing commas and comments allowed), a body that is not JSON still fails the receive
+/// options as MassTransit's (trailing commas and comments allowed; <see cref="SampleBodyJson"/>), a body that is not JSON still fails the receive
 /// with a <see cref="SerializationException"/> (error queue, and rejected_samples through
 /// <see cref="UnreadableMessageObserver"/>), an empty body still reads as <c>{}</c>, any message type header is
 /// accepted, and MassTransit envelopes still go to MassTransit's own deserializer by their content type.
@@ -21,15 +21,6 @@ namespace Auditor.Server.Auditing;
 public sealed class SampleBodyDeserializer : IMessageDeserializer
 {
     private const RawSerializerOptions RawOptions = RawSerializerOptions.AnyMessageType;
-
-    private static readonly JsonDocumentOptions ReaderOptions = new()
-    {
-        AllowTrailingCommas = SystemTextJsonMessageSerializer.Options.AllowTrailingCommas,
-        CommentHandling = SystemTextJsonMessageSerializer.Options.ReadCommentHandling,
-        MaxDepth = SystemTextJsonMessageSerializer.Options.MaxDepth,
-    };
-
-    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
     public ContentType ContentType => SystemTextJsonRawMessageSerializer.JsonContentType;
 
@@ -45,13 +36,11 @@ public sealed class SampleBodyDeserializer : IMessageDeserializer
 
     public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
     {
-        var bytes = body.GetBytes();
-        if (bytes.Length == 0)
-            bytes = EmptyObject;
+        var bytes = SampleBodyJson.OrEmptyObject(body.GetBytes());
         SampleReading reading;
         try
         {
-            using var document = JsonDocument.Parse(bytes, ReaderOptions);
+            using var document = SampleBodyJson.Parse(bytes);
             reading = OutputSampleJson.Read(document.RootElement);
         }
         catch (JsonException ex)
