@@ -22,6 +22,8 @@ public sealed class ReasoningBlockDetector : IDetector
 
     public string Name => "reasoning";
 
+    private readonly RepeatedResult _noBlock = new("reasoning"), _answered = new("reasoning");
+
     public double DefaultThreshold => 1;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -31,7 +33,7 @@ public sealed class ReasoningBlockDetector : IDetector
         var text = (context.Sample.Output ?? "").AsSpan();
         var first = FirstTag(text);
         if (first < 0)
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], "No thinking block.");
+            return _noBlock.Get(settings.Threshold, false, "No thinking block.");
 
         var open = TagAt(text, first, Opens);
         int closeAt, closeLength;
@@ -61,7 +63,7 @@ public sealed class ReasoningBlockDetector : IDetector
             return Flag(settings, new EvidenceSpan(closeAt, closeLength, "the thinking block closes here and nothing follows"),
                 "The thinking block closes with nothing after it: the model reasoned but gave no answer.");
         }
-        return new DetectorResult(Name, 0, settings.Threshold, false, [], "The thinking block closes and an answer follows.");
+        return _answered.Get(settings.Threshold, false, "The thinking block closes and an answer follows.");
     }
 
     private DetectorResult Flag(DetectorSettings settings, EvidenceSpan evidence, string explanation) =>
