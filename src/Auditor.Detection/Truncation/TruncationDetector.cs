@@ -51,7 +51,7 @@ public sealed class TruncationDetector : IDetector
         else
         {
             score = budget ?? 0;
-            cut = CutEnd.Find(sample.Output ?? "", f.LastNonWhitespace);
+            cut = CutEnd.Find(sample.Output ?? "", f.LastNonWhitespace, context.FirstFenceOrTagMark);
             if (cut != CutEndKind.None && CutEndScore > score)
             {
                 score = CutEndScore;
