@@ -85,7 +85,10 @@ public sealed class DetectorRegistry
         var overrides = _calibrated?.Overrides;
         var settings = rules is null ? Resolve(_settings!, overrides, context.Model, context.Route) : ResolveCached(rules, overrides, context.Model, context.Route);
         // An array of the exact size: one allocation fewer per sample than a list.
-        var results = new DetectorResult[settings.Count(s => s.Enabled)];
+        var enabled = 0;
+        foreach (var s in settings)
+            enabled += s.Enabled ? 1 : 0;
+        var results = new DetectorResult[enabled];
         var next = 0;
         for (var i = 0; i < _detectors.Length; i++)
         {

@@ -78,6 +78,38 @@ public class RulePrefilterTests
         Assert.False(Run(new RegexRulesDetector(), "the celsius scale", rules: rules).Flagged);
     }
 
+    [Theory]
+    [InlineData("\u212Aelvin scale")]                         // the trap first: the ASCII test stops at once
+    [InlineData("plain ASCII text, then the \u212Aelvin scale")] // a trap after a long ASCII stretch
+    [InlineData("caf\u00E9, then \u212Aelvin scale")]             // non-ASCII before the trap
+    [InlineData("nul\0 then \u212Aelvin scale \u00E9")]
+    [InlineData("\u212AELVIN SCALE")]
+    public void The_screen_passes_an_ignore_case_rule_on_any_text_holding_a_case_trap(string output)
+    {
+        // Every trap is non-ASCII: the screen skips the trap search only on ASCII texts, never where a trap is.
+        var rules = RulesLoader.Load([("r.yaml", "rules:\n  - name: kelvin\n    pattern: 'kelvin scale'\n    ignoreCase: true\n    category: test\n")]).RuleSet!;
+        var rule = Assert.Single(rules.RegexRules);
+        Assert.True(rules.RegexScreen.AnyMayMatch(output));
+        Assert.True(rule.Prefilter!.MayMatch(output));
+        WarmUp(rule.Pattern, output);
+        Assert.Matches(rule.Pattern, output);
+        Assert.True(Run(new RegexRulesDetector(), output, rules: rules).Flagged);
+    }
+
+    [Theory]
+    [InlineData("the celsius scale, in plain ASCII")]
+    [InlineData("")]
+    [InlineData("caf\u00E9 \u017F \u0131 \uD800 and no trap for k")] // non-ASCII, but none of the engine's traps for these letters
+    public void The_screen_rules_out_an_ignore_case_rule_on_text_without_its_strings_or_a_trap(string output)
+    {
+        var rules = RulesLoader.Load([("r.yaml", "rules:\n  - name: kelvin\n    pattern: 'kelvin scale'\n    ignoreCase: true\n    category: test\n")]).RuleSet!;
+        var rule = Assert.Single(rules.RegexRules);
+        var trapped = output.AsSpan().IndexOfAny(RulePrefilter.CaseTraps) >= 0;
+        Assert.Equal(trapped, rules.RegexScreen.AnyMayMatch(output));
+        Assert.DoesNotMatch(rule.Pattern, output);
+        Assert.False(Run(new RegexRulesDetector(), output, rules: rules).Flagged);
+    }
+
     // Patterns of every shape the parser reads (and some it does not), each checked against the plain regex.
     public static TheoryData<string, bool> Patterns => new()
     {

@@ -12,6 +12,8 @@ public sealed class EmptyOutputDetector : IDetector
 
     public string Name => "empty";
 
+    private readonly RepeatedResult _visible = new("empty");
+
     public double DefaultThreshold => 0.5;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -27,7 +29,7 @@ public sealed class EmptyOutputDetector : IDetector
                     [new EvidenceSpan(f.FirstNonWhitespace, f.LastNonWhitespace + 1 - f.FirstNonWhitespace, "a reply with no content")],
                     "The output only acknowledges the request or announces an answer that never comes: no content was returned.");
             }
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], "The output has visible text.");
+            return _visible.Get(settings.Threshold, false, "The output has visible text.");
         }
 
         var (evidence, explanation) = f.CharLength == 0

@@ -10,6 +10,8 @@ public sealed class TemplateLeakageDetector : IDetector
 {
     public string Name => "leakage";
 
+    private readonly RepeatedResult _none = new("leakage");
+
     public double DefaultThreshold => 1;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -26,7 +28,7 @@ public sealed class TemplateLeakageDetector : IDetector
                     [new EvidenceSpan(f.FirstNonWhitespace, 1, "a role separator's colon left at the start")],
                     "The answer starts with the colon of a role separator (\"### Assistant:\"): the template's residue, shown because the serving stack did not strip it.");
             }
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], "No chat-template token appears in the output.");
+            return _none.Get(settings.Threshold, false, "No chat-template token appears in the output.");
         }
 
         var output = context.Sample.Output ?? "";

@@ -8,7 +8,8 @@ namespace Auditor.Detection.Reasoning;
 /// (the budget ran out while thinking, or the model looped there: the degeneration detector names the loop), or a block
 /// that closes with nothing visible after it (the answer never came). A closing tag alone is normal: some templates put
 /// the opening tag in the prompt. Score 1 when either holds (threshold 1), 0 otherwise; the evidence is the block or the
-/// closing tag. An output without '&lt;' or '◁' costs one vectorised search; otherwise, from there, three searches for
+/// closing tag. An output without '&lt;' or '◁' costs one vectorised search, shared with the truncation detector
+/// (<see cref="DetectionContext.FirstFenceOrTagMark"/>); otherwise, from there, three searches for
 /// single words ("think", "reasoning&gt;", "_of_thought|&gt;"): one search for the set of ten tags (SearchValues of
 /// strings) measured 86 MB per CPU-second alone.
 /// </summary>
@@ -22,6 +23,8 @@ public sealed class ReasoningBlockDetector : IDetector
 
     public string Name => "reasoning";
 
+    private readonly RepeatedResult _noBlock = new("reasoning"), _answered = new("reasoning");
+
     public double DefaultThreshold => 1;
 
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
@@ -29,9 +32,9 @@ public sealed class ReasoningBlockDetector : IDetector
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         var text = (context.Sample.Output ?? "").AsSpan();
-        var first = FirstTag(text);
+        var first = FirstTag(text, context.FirstFenceOrTagMark);
         if (first < 0)
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], "No thinking block.");
+            return _noBlock.Get(settings.Threshold, false, "No thinking block.");
 
         var open = TagAt(text, first, Opens);
         int closeAt, closeLength;
@@ -61,19 +64,23 @@ public sealed class ReasoningBlockDetector : IDetector
             return Flag(settings, new EvidenceSpan(closeAt, closeLength, "the thinking block closes here and nothing follows"),
                 "The thinking block closes with nothing after it: the model reasoned but gave no answer.");
         }
-        return new DetectorResult(Name, 0, settings.Threshold, false, [], "The thinking block closes and an answer follows.");
+        return _answered.Get(settings.Threshold, false, "The thinking block closes and an answer follows.");
     }
 
     private DetectorResult Flag(DetectorSettings settings, EvidenceSpan evidence, string explanation) =>
         new(Name, 1, settings.Threshold, 1 >= settings.Threshold, [evidence], explanation);
 
-    // The offset of the first opening or closing tag, or -1.
-    private static int FirstTag(ReadOnlySpan<char> text)
+    // The offset of the first opening or closing tag, or -1. No tag starts before markFrom (the context's first '`', '<' or '◁';
+    // -1 when there is none).
+    private static int FirstTag(ReadOnlySpan<char> text, int markFrom)
     {
-        // Every tag starts with '<' or '◁': prose without either is settled by one vectorised search.
-        var from0 = text.IndexOfAny('<', '◁');
-        if (from0 < 0)
+        // Every tag starts with '<' or '◁': prose without either is settled by one vectorised search (shared with truncation).
+        if (markFrom < 0)
             return -1;
+        var rel0 = text[markFrom..].IndexOfAny('<', '◁');
+        if (rel0 < 0)
+            return -1;
+        var from0 = markFrom + rel0;
         text = text[from0..];
         var found = FirstTagFrom(text);
         return found < 0 ? -1 : from0 + found;

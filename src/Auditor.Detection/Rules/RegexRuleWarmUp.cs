@@ -7,8 +7,9 @@ namespace Auditor.Detection.Rules;
 /// a match at a position on its first attempt, and that time counts against the timeout of whichever output comes
 /// first: tens of milliseconds on a loaded machine, so the first outputs after a load or reload could be reported as
 /// "timed out". A rule's <c>example</c> (an output it matches, checked here) runs all of that code; a rule without one is
-/// run on its required strings (<see cref="RequiredLiterals"/>), each on a line of its own, which reaches the match
-/// attempt of a pattern that starts with one of them or at a line start (and that needs at most 1,024 more characters).
+/// run on its required strings (its <see cref="RulePrefilter"/>'s, read from the pattern once at load), each on a line of
+/// its own, which reaches the match attempt of a pattern that starts with one of them or at a line start (and that needs
+/// at most 1,024 more characters).
 /// </summary>
 internal static class RegexRuleWarmUp
 {
@@ -21,7 +22,10 @@ internal static class RegexRuleWarmUp
 
     private const int WarmUpPadding = 1024;
 
-    public static Outcome Run(Regex regex, string? example)
+    /// <param name="regex">The compiled rule.</param>
+    /// <param name="example">The rule's example, or null.</param>
+    /// <param name="prefilter">The rule's prefilter (<see cref="RulePrefilter.For"/>), null when its required strings are not known.</param>
+    public static Outcome Run(Regex regex, string? example, RulePrefilter? prefilter)
     {
         ArgumentNullException.ThrowIfNull(regex);
         if (example is not null)
@@ -35,7 +39,7 @@ internal static class RegexRuleWarmUp
             };
         }
         // The padding after them: the engine makes no attempt where fewer characters are left than a match needs.
-        var required = RequiredLiterals.Of(regex.ToString(), regex.Options)?.Strings ?? [];
+        var required = prefilter?.Strings ?? [];
         var text = "\n" + string.Join("\n", required) + new string('\n', WarmUpPadding);
         _ = Attempt(regex, text) ?? Attempt(regex, text);
         return Outcome.Warmed;

@@ -50,12 +50,14 @@ public sealed class RegexRulesDetector : IDetector
             ? s_noneMatched[count] ??= $"None of the {count} regex rules matched."
             : $"None of the {count} regex rules matched.";
 
+    private readonly RepeatedResult _noRules = new("rules"), _noneMatched = new("rules");
+
     public DetectorResult Evaluate(DetectionContext context, DetectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         if (context.Rules is not { RegexRules.Count: > 0 } ruleSet)
-            return new DetectorResult(Name, 0, settings.Threshold, false, [], "No regex rules are configured.");
+            return _noRules.Get(settings.Threshold, false, "No regex rules are configured.");
 
         var output = context.Sample.Output ?? "";
         // Most outputs hold none of the strings any prefiltered rule requires: one search settles them all.
@@ -63,8 +65,10 @@ public sealed class RegexRulesDetector : IDetector
         var screened = !ruleSet.RegexScreen.AnyMayMatch(output);
         List<EvidenceSpan>? evidence = null;
         List<string>? matched = null, counted = null, timedOut = null;
-        foreach (var rule in rules)
+        // By index: a foreach over the interface allocated an enumerator per output.
+        for (var r = 0; r < rules.Count; r++)
         {
+            var rule = rules[r];
             if (rule.Prefilter is { } prefilter && (screened || !prefilter.MayMatch(output)))
                 continue;
             try
@@ -90,6 +94,8 @@ public sealed class RegexRulesDetector : IDetector
             }
         }
 
+        if (evidence is null && timedOut is null)
+            return _noneMatched.Get(settings.Threshold, 0 >= settings.Threshold, NoneMatched(rules.Count));
         var score = matched?.Count ?? 0;
         var explanation = matched is null
             ? counted is null ? NoneMatched(rules.Count) : "No failure rule matched."

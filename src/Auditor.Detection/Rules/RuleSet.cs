@@ -35,10 +35,31 @@ public sealed record StreamOverride(
 }
 
 /// <summary>A named regular expression that marks a failure of a category (refusal, stop-sequence, ...).</summary>
-public sealed record RegexRule(string Name, Regex Pattern, string Category, string Source)
+public sealed record RegexRule
 {
+    /// <summary>A rule whose prefilter is read from <paramref name="Pattern"/>.</summary>
+    public RegexRule(string Name, Regex Pattern, string Category, string Source)
+        : this(Name, Pattern, Category, Source, RulePrefilter.For(Pattern ?? throw new ArgumentNullException(nameof(Pattern))))
+    {
+    }
+
+    /// <summary>A rule whose prefilter the loader already read from the pattern (for the warm-up), so it is not parsed twice.</summary>
+    internal RegexRule(string name, Regex pattern, string category, string source, RulePrefilter? prefilter)
+    {
+        Name = name;
+        Pattern = pattern;
+        Category = category;
+        Source = source;
+        Prefilter = prefilter;
+    }
+
+    public string Name { get; init; }
+    public Regex Pattern { get; init; }
+    public string Category { get; init; }
+    public string Source { get; init; }
+
     /// <summary>What rules the pattern out on an output without running it; null when the pattern always runs.</summary>
-    public RulePrefilter? Prefilter { get; } = RulePrefilter.For(Pattern);
+    public RulePrefilter? Prefilter { get; }
 }
 
 /// <summary>Where a rules source (a source implementing this) gets the rules in force now.</summary>

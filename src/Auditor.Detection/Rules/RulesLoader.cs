@@ -300,7 +300,9 @@ public static class RulesLoader
             }
             // The first match attempt compiles the rule's matcher, inside the timeout of whatever output comes first (tens of
             // milliseconds on a loaded machine: the first outputs after a load or reload would time out). It is made here.
-            switch (RegexRuleWarmUp.Run(regex, example))
+            // The required strings are read from the pattern once, for the warm-up and the rule's prefilter alike.
+            var prefilter = RulePrefilter.For(regex);
+            switch (RegexRuleWarmUp.Run(regex, example, prefilter))
             {
                 case RegexRuleWarmUp.Outcome.ExampleNotMatched:
                     Error(exampleLine, $"rule '{name}' does not match its own example");
@@ -312,7 +314,7 @@ public static class RulesLoader
             if (name is null || category is null)
                 return;
             _ruleSource[name] = At(node);
-            _rules.Add(new RegexRule(name, regex, category, At(node)));
+            _rules.Add(new RegexRule(name, regex, category, At(node), prefilter));
         }
 
         private Dictionary<string, DetectorOverride> DetectorMap(YamlNode node)

@@ -23,11 +23,15 @@ public static class CutEnd
 {
     private static readonly System.Buffers.SearchValues<char> JoiningMarks = System.Buffers.SearchValues.Create(",;:([{=&");
 
-    public static CutEndKind Find(ReadOnlySpan<char> text, int lastVisible)
+    /// <param name="text">The output.</param>
+    /// <param name="lastVisible">The offset of its last visible character (-1 when it has none).</param>
+    /// <param name="fencesFrom">An offset before which <paramref name="text"/> holds no '`' (-1: none at all), such as
+    /// <see cref="DetectionContext.FirstFenceOrTagMark"/>: the fence count starts there.</param>
+    public static CutEndKind Find(ReadOnlySpan<char> text, int lastVisible, int fencesFrom = 0)
     {
         if (lastVisible < 0 || lastVisible >= text.Length)
             return CutEndKind.None;
-        if (CountFences(text) % 2 == 1)
+        if (fencesFrom >= 0 && CountFences(text[fencesFrom..]) % 2 == 1)
             return CutEndKind.OpenCodeFence;
         var last = text[lastVisible];
         // "well-" is a word cut at its hyphen; "---" and "x -" are not.

@@ -18,6 +18,10 @@ public sealed class TruncationDetector : IDetector
 
     public string Name => "truncation";
 
+    private const string EndedBudgetUnknown = "Generation ended on its own (no length stop reported, token budget unknown).";
+
+    private readonly RepeatedResult _endedBudgetUnknown = new("truncation");
+
     public double DefaultThreshold => 1.0;
 
     /// <summary>Finish reason and token counts suffice: a sample without its text is still judged.</summary>
@@ -47,7 +51,7 @@ public sealed class TruncationDetector : IDetector
         else
         {
             score = budget ?? 0;
-            cut = CutEnd.Find(sample.Output ?? "", f.LastNonWhitespace);
+            cut = CutEnd.Find(sample.Output ?? "", f.LastNonWhitespace, context.FirstFenceOrTagMark);
             if (cut != CutEndKind.None && CutEndScore > score)
             {
                 score = CutEndScore;
@@ -56,14 +60,18 @@ public sealed class TruncationDetector : IDetector
             else
             {
                 explanation = budget is null
-                    ? "Generation ended on its own (no length stop reported, token budget unknown)."
+                    ? EndedBudgetUnknown
                     // Invariant, so every consumer writes the same sentence whatever its host's culture.
                     : string.Create(CultureInfo.InvariantCulture, $"Generation ended on its own after {budget:P0} of the token budget.");
             }
         }
 
         var flagged = score >= settings.Threshold;
-        IReadOnlyList<EvidenceSpan> evidence = (flagged || cut != CutEndKind.None) && f.CharLength > 0
+        var pointsAtEnd = (flagged || cut != CutEndKind.None) && f.CharLength > 0;
+        // The verdict of most outputs without token counts (score 0, the fixed sentence): one shared result.
+        if (!pointsAtEnd && ReferenceEquals(explanation, EndedBudgetUnknown))
+            return _endedBudgetUnknown.Get(settings.Threshold, flagged, EndedBudgetUnknown);
+        IReadOnlyList<EvidenceSpan> evidence = pointsAtEnd
             ? [new EvidenceSpan(Math.Max(0, f.LastNonWhitespace + 1 - TailChars), Math.Min(TailChars, f.LastNonWhitespace + 1),
                 score >= 1 ? "output ends here, at the token limit" : cut != CutEndKind.None ? "output ends here, mid-sentence or inside a code block" : "output ends here, close to the token limit")]
             : [];
