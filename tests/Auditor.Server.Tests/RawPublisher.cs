@@ -50,13 +50,23 @@ public sealed class RawPublisher : IAsyncDisposable
         await _channel.BasicPublishAsync(AuditorTopology.Exchange, "", mandatory: false, properties, body);
     }
 
-    /// <summary>Takes every message off the error queue and returns their message ids.</summary>
+    /// <summary>
+    /// Takes every message off the error queue and returns their message ids; none when MassTransit has not moved a
+    /// message there yet on this vhost (the queue is declared at the first move, so a 404 means an empty error queue).
+    /// </summary>
     public async Task<IReadOnlyList<string>> DrainErrorQueueMessageIdsAsync()
     {
         await using var channel = await _connection.CreateChannelAsync();
         var ids = new List<string>();
-        while (await channel.BasicGetAsync(AuditorTopology.Queue + "_error", autoAck: true) is { } message)
-            ids.Add(message.BasicProperties.MessageId ?? "");
+        try
+        {
+            while (await channel.BasicGetAsync(AuditorTopology.Queue + "_error", autoAck: true) is { } message)
+                ids.Add(message.BasicProperties.MessageId ?? "");
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ids.Count == 0 && ex.ShutdownReason?.ReplyCode == 404)
+        {
+            // No error queue on this vhost: nothing was moved there.
+        }
         return ids;
     }
 

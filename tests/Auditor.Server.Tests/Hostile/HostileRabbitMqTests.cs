@@ -5,7 +5,8 @@ namespace Auditor.Server.Tests.Hostile;
 /// <summary>
 /// The hostile catalogue published with a plain AMQP client, each case between two valid neighbours, on PostgreSQL and
 /// on SQLite: each case is acknowledged and kept in rejected_samples (source rabbitmq) with its rule; one MassTransit
-/// could not read at all is also in the error queue; neighbours and later traffic are counted; nothing stays in the queue.
+/// could not read at all would also be in the error queue (reported, where it exists); neighbours and later traffic are
+/// counted; nothing stays in the queue.
 /// </summary>
 public sealed class HostileRabbitMqTests : BrokerTest
 {
