@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Auditor.Client;
-using Auditor.Server.Auditing;
 using Auditor.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -155,22 +151,7 @@ public sealed class ShardCountFollowerTests(ITestOutputHelper output) : BrokerTe
         await RestoreSingleQueueAsync(connection);
     }
 
-    private AuditorApp Start(int shards)
-    {
-        var app = AuditorApp.OnBrokerAndPostgres(Database, new() { [IntakeShards.Key] = shards.ToString(CultureInfo.InvariantCulture) });
-        _ = app.Server;
-        return app;
-    }
-
-    private static Task FirstReadingAsync(AuditorApp app) =>
-        Eventually.Get(() => IntakeCheckAsync(app), c => c.GetProperty("data").GetProperty("readAt").GetString() != "never",
-            TimeSpan.FromSeconds(60), "the topology job's first reading");
-
-    private static async Task<JsonElement> IntakeCheckAsync(AuditorApp app)
-    {
-        using var response = await app.CreateClient().GetAsync("/health/ready");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
-    }
+    private AuditorApp Start(int shards) => StartServer(Database, shards);
 
     /// <summary>Consumers of the single queue and shard queues 0..Most-1, every process's (0 for a queue that does not exist).</summary>
     private static async Task<Dictionary<string, long>> ConsumersAsync(IConnection connection)

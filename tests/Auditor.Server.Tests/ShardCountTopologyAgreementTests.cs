@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Auditor.Client;
-using Auditor.Server.Auditing;
 using Auditor.Testing;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
@@ -83,22 +79,7 @@ public sealed class ShardCountTopologyAgreementTests(ITestOutputHelper output) :
         Assert.Equal(probe.Count, Enumerable.Range(0, Most).Sum(i => depths[AuditorTopology.ShardQueue(i)]));
     }
 
-    private AuditorApp Start(int shards)
-    {
-        var app = AuditorApp.OnBrokerAndPostgres(Database, new() { [IntakeShards.Key] = shards.ToString(CultureInfo.InvariantCulture) });
-        _ = app.Server;
-        return app;
-    }
-
-    private static Task FirstReadingAsync(AuditorApp app) =>
-        Eventually.Get(() => IntakeCheckAsync(app), c => c.GetProperty("data").GetProperty("readAt").GetString() != "never",
-            TimeSpan.FromSeconds(60), "the topology job's first reading");
-
-    private static async Task<JsonElement> IntakeCheckAsync(AuditorApp app)
-    {
-        using var response = await app.CreateClient().GetAsync("/health/ready");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
-    }
+    private AuditorApp Start(int shards) => StartServer(Database, shards);
 
     /// <summary>The auditor.intake.shards gauge of one server, by its config label.</summary>
     private static List<(string Config, int Value)> ShardGauge(AuditorApp app) =>

@@ -1,7 +1,11 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using Auditor.Client;
 using Auditor.Contracts;
+using Auditor.Server.Auditing;
 using Auditor.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
@@ -23,6 +27,26 @@ internal static class ShardQueues
 
     public static List<OutputSample> StreamSamples(string prefix, int n) =>
         Enumerable.Range(0, n).Select(i => TestSamples.Valid(id: $"{prefix}-{Guid.NewGuid():N}") with { Route = $"route-{i % Streams}" }).ToList();
+
+    /// <summary>A server on the test broker and <paramref name="database"/> with Auditor__Transport__Shards = <paramref name="shards"/>, started.</summary>
+    public static AuditorApp StartServer(PostgresTestDatabase database, int shards)
+    {
+        var app = AuditorApp.OnBrokerAndPostgres(database, new() { [IntakeShards.Key] = shards.ToString(CultureInfo.InvariantCulture) });
+        _ = app.Server;
+        return app;
+    }
+
+    /// <summary>Waits until the server's topology job has read the intake queues once.</summary>
+    public static Task FirstReadingAsync(AuditorApp app) =>
+        Eventually.Get(() => IntakeCheckAsync(app), c => c.GetProperty("data").GetProperty("readAt").GetString() != "never",
+            TimeSpan.FromSeconds(60), "the topology job's first reading");
+
+    /// <summary>The intake-queues check of GET /health/ready, as the server serialises it.</summary>
+    public static async Task<JsonElement> IntakeCheckAsync(AuditorApp app)
+    {
+        using var response = await app.CreateClient().GetAsync("/health/ready");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("intake-queues");
+    }
 
     /// <summary>A plain AMQP publisher: the auditor.samples exchange, the stream's routing key, confirms, mandatory.</summary>
     public static async Task PublishAsync(IConnection connection, IEnumerable<OutputSample> samples)
