@@ -3,8 +3,8 @@ using static Auditor.Detection.Tests.DetectorTestKit;
 
 namespace Auditor.Detection.Tests;
 
-// Distinct n-grams are counted in one pass with four small sets for outputs of up to 256 words, and in one pass per n
-// above that. On both sides of the boundary, and on the shortest outputs (fewer words than n), the counts equal the
+// Distinct n-grams are counted in one pass with four sets for outputs of up to 4,096 words (sets an eighth full up to
+// 256 words, a quarter above), and in one pass per n above that. On both sides of both boundaries, and on the shortest outputs (fewer words than n), the counts equal the
 // definition: distinct word tuples, counted exactly.
 public class NGramCountTests
 {
@@ -20,6 +20,10 @@ public class NGramCountTests
     [InlineData(256)]
     [InlineData(257)]
     [InlineData(1_500)]
+    [InlineData(4_095)]
+    [InlineData(4_096)]
+    [InlineData(4_097)]
+    [InlineData(9_000)]
     public void Distinct_n_grams_equal_the_definition(int wordCount)
     {
         // A small vocabulary, so that n-grams repeat (a fixed seed: the same text every run).
