@@ -159,7 +159,7 @@ public static partial class FeatureExtractor
 
     private const int WordFlag = 1, PunctFlag = 2, SpaceFlag = 4, ControlFlag = 8, LetterFlag = 16, DigitFlag = 32;
 
-    private static readonly byte[] s_asciiFlags = BuildAsciiFlags();
+    internal static readonly byte[] s_asciiFlags = BuildAsciiFlags();
 
     private static byte[] BuildAsciiFlags()
     {

@@ -63,97 +63,7 @@ public static partial class FeatureExtractor
             return new NearCopyRun(0, -1, 0);
         var from = Math.Max(0, text.Length - NearCopyMaxChars);
         scratch.NearCopyBuffers(text.Length - from + 1, out var hashes, out var starts, out var covered, out var gramKeys, out var gramLetters);
-        var n = 0;
-        var i = from;
-        while (i < text.Length)
-        {
-            var c = text[i];
-            var kind = Kind(c);
-            if (kind == Blank)
-            {
-                i++;
-                continue;
-            }
-            starts[n] = i;
-            if (kind != Word)
-            {
-                hashes[n++] = (PunctuationShape(c) << 1) | (kind == Ideograph ? 1UL : 0UL);
-                i++;
-                continue;
-            }
-            // A word: fold as it goes; decide "name" at its end. The folded characters are packed four to a 64-bit
-            // chunk and the hash takes one multiply per chunk, not per character (the multiply's latency bounded this loop).
-            ulong h = 0xCBF29CE484222325UL, chunk = 0;
-            var shift = 0;
-            bool letter = false, firstUpper = IsUpper(c), restLower = true, restHasLower = false, inDigits = false;
-            var start = i;
-            for (; i < text.Length; i++)
-            {
-                var d = text[i];
-                uint folded;
-                if (d < 128)
-                {
-                    // ASCII word characters are letters and digits: a letter is lower case exactly when it is not upper case.
-                    if (s_nearCopyAscii[d] != Word)
-                        break;
-                    if ((uint)(d - '0') < 10)
-                    {
-                        if (inDigits)
-                            continue;
-                        inDigits = true;
-                        folded = '0'; // a run of digits reads as one digit
-                    }
-                    else
-                    {
-                        var upper = (uint)(d - 'A') < 26;
-                        if (i > start)
-                        {
-                            restLower &= !upper;
-                            restHasLower |= !upper;
-                        }
-                        folded = upper ? d | 0x20u : d;
-                        inDigits = false;
-                        letter = true;
-                    }
-                }
-                else
-                {
-                    if (Kind(d) != Word)
-                        break;
-                    if (char.IsDigit(d))
-                    {
-                        if (inDigits)
-                            continue;
-                        inDigits = true;
-                        folded = '0';
-                    }
-                    else
-                    {
-                        if (i > start)
-                        {
-                            restLower &= !char.IsUpper(d);
-                            restHasLower |= char.IsLower(d);
-                        }
-                        folded = char.ToLowerInvariant(d);
-                        inDigits = false;
-                        letter = true;
-                    }
-                }
-                // A folded character is never 0 (NUL is not a word character), so the packing is one-to-one.
-                chunk |= (ulong)folded << shift;
-                shift += 16;
-                if (shift == 64)
-                {
-                    h = MixChunk(h, chunk);
-                    (chunk, shift) = (0, 0);
-                }
-            }
-            if (shift > 0)
-                h = MixChunk(h, chunk);
-            if (firstUpper && restLower && restHasLower)
-                h = s_nameShape;
-            hashes[n++] = (h << 1) | (letter ? 1UL : 0UL);
-        }
+        var n = ShapeTokens(text, from, hashes, starts);
         if (n < NearCopyGram)
             return new NearCopyRun(0, -1, 0);
 
@@ -203,17 +113,6 @@ public static partial class FeatureExtractor
                 best = len;
         }
         return new NearCopyRun(best, starts[n - best], (double)best / n);
-
-        // Every bit of the chunk reaches every bit of the hash (a multiply alone carries bits upwards only).
-        static ulong MixChunk(ulong h, ulong chunk)
-        {
-            h = (h ^ chunk) * 0x9E3779B97F4A7C15UL;
-            return h ^ (h >> 29);
-        }
-
-        static bool IsUpper(char c) => c < 128 ? (uint)(c - 'A') < 26 : char.IsUpper(c);
-
-        static ulong PunctuationShape(char c) => (c + 0x10000UL) * 0x85EBCA6B_C2B2AE35UL;
     }
 
     // A test that settles most outputs without the set of all 4-grams: the tail needs 16 of its last 20 tokens in a
@@ -223,25 +122,29 @@ public static partial class FeatureExtractor
     // touch the last 20 tokens (at most 20) go in a small table; one pass over all 4-grams finds where each key first occurs.
     private static bool TailMayBeEchoed(ReadOnlySpan<ulong> keys, ReadOnlySpan<byte> letters, int n)
     {
-        const int Slots = 64;
+        const int Slots = 64, TopBits = 10, TopBitWords = (1 << TopBits) / 64;
         var firstGram = n - NearCopyTailTokens - NearCopyGram + 1;
         Span<uint> upper = stackalloc uint[Slots];
         Span<int> firstSeen = stackalloc int[Slots]; // -1: empty slot; else the first 4-gram with those bits (int.MaxValue: none yet)
         firstSeen.Fill(-1);
-        // Which values the top six key bits take among the table's entries: a 4-gram whose top bits are not among them
-        // cannot have upper bits in the table, and is passed over without a probe (most 4-grams of an output).
-        ulong topBits = 0;
+        // Which values the top ten key bits take among the table's entries (a 1,024-bit set): a 4-gram whose top bits
+        // are not among them cannot have upper bits in the table, and is passed over without a probe. With at most 20
+        // entries, about 98% of an output's 4-grams are (six bits, the filter used before, let a quarter through).
+        Span<ulong> topBits = stackalloc ulong[TopBitWords];
+        topBits.Clear();
         for (var k = firstGram; k < keys.Length; k++)
         {
             if (letters[k] != 0)
             {
                 Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: true);
-                topBits |= 1UL << (int)(keys[k] >> 58);
+                var top = (int)(keys[k] >> (64 - TopBits));
+                topBits[top >> 6] |= 1UL << top;
             }
         }
         for (var k = 0; k < keys.Length; k++)
         {
-            if (letters[k] == 0 || ((topBits >> (int)(keys[k] >> 58)) & 1) == 0)
+            var top = (int)(keys[k] >> (64 - TopBits));
+            if (letters[k] == 0 || ((topBits[top >> 6] >> top) & 1) == 0)
                 continue;
             var slot = Slot(upper, firstSeen, (uint)(keys[k] >> 32), insert: false);
             if (slot >= 0 && firstSeen[slot] == int.MaxValue)

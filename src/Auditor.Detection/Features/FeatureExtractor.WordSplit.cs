@@ -9,7 +9,7 @@ namespace Auditor.Detection.Features;
 public static partial class FeatureExtractor
 {
     // The split's state between the hot loop and the rare characters handled out of line.
-    private struct WordSplit
+    internal struct WordSplit
     {
         public int Count;    // tokens written so far
         public int PrevWord; // 1 when the previous character was part of a word
@@ -44,7 +44,7 @@ public static partial class FeatureExtractor
     // being spilled around the rare-character code; indexing is unchecked: i < end <= text.Length,
     // count <= i + 1 < words.Length (a token ends no earlier than its last character), c < 128 = table lengths.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int SplitAscii(ReadOnlySpan<char> text, int i, Span<int> words, SearchValues<char> plainAscii, ref WordSplit split)
+    internal static int SplitAscii(ReadOnlySpan<char> text, int i, Span<int> words, SearchValues<char> plainAscii, ref WordSplit split)
     {
         var run = text[i..].IndexOfAnyExcept(plainAscii);
         var end = run < 0 ? text.Length : i + run;
@@ -55,6 +55,27 @@ public static partial class FeatureExtractor
         // Native-sized positions and counts: addressing with them needs no sign extension.
         nint at = i, count = split.Count, prevWord = split.PrevWord;
         var hash = split.Hash;
+        // Two characters per iteration (the same steps twice): fewer loop-counter instructions per character.
+        for (; at + 1 < end; at += 2)
+        {
+            var c = Unsafe.Add(ref t0, at);
+            nint f = Unsafe.Add(ref flags0, (nint)c);
+            var isWord = f & WordFlag;
+            Unsafe.Add(ref w0, count) = MixWord(hash);
+            count += prevWord & ~isWord;
+            Unsafe.Add(ref w0, count) = Unsafe.Add(ref punct0, (nint)c);
+            count += (f >> 1) & 1; // PunctFlag
+            hash = (BitOperations.RotateLeft(hash, 5) ^ c) & (uint)-isWord;
+            var d = Unsafe.Add(ref t0, at + 1);
+            nint g = Unsafe.Add(ref flags0, (nint)d);
+            var isWord2 = g & WordFlag;
+            Unsafe.Add(ref w0, count) = MixWord(hash);
+            count += isWord & ~isWord2;
+            Unsafe.Add(ref w0, count) = Unsafe.Add(ref punct0, (nint)d);
+            count += (g >> 1) & 1; // PunctFlag
+            hash = (BitOperations.RotateLeft(hash, 5) ^ d) & (uint)-isWord2;
+            prevWord = isWord2;
+        }
         for (; at < end; at++)
         {
             var c = Unsafe.Add(ref t0, at);
