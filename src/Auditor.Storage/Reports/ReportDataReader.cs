@@ -186,18 +186,14 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
             if (Retention.TimePartitionedTables.WeekStart(bound) != bound)
                 throw new ArgumentException($"Tallies cover whole weeks: {bound:O} is not the start of a week (Monday 00:00 UTC).", nameof(from));
         await using var c = await database.OpenAsync(ct);
-        var pairs = await c.QueryAsync<PairTallyRow>(new CommandDefinition("""
-            SELECT reviewer_a AS ReviewerA, reviewer_b AS ReviewerB, verdict_a AS VerdictA, verdict_b AS VerdictB, SUM(pairs) AS Pairs
-            FROM week_agreement_tallies WHERE week_start >= @weekFrom AND week_start < @to
-            GROUP BY reviewer_a, reviewer_b, verdict_a, verdict_b HAVING SUM(pairs) > 0
-            """, new { weekFrom, to }, cancellationToken: ct));
+        var pairs = await ReviewerTallies.SummedPairsAsync(c, (weekFrom, to), ct);
         var judgements = await c.QueryAsync<JudgementTallyRow>(new CommandDefinition("""
             SELECT reviewer AS Reviewer, reference AS Reference, given AS Given, gold AS Gold, SUM(judgements) AS Judgements
             FROM week_accuracy_tallies WHERE week_start >= @from AND week_start < @to
             GROUP BY reviewer, reference, given, gold HAVING SUM(judgements) > 0
             """, new { from, to }, cancellationToken: ct));
         return new TalliedReviewers(
-            pairs.Select(p => new RatedPair(p.ReviewerA, p.ReviewerB, SettledVerdict.Parse(p.VerdictA), SettledVerdict.Parse(p.VerdictB), checked((int)p.Pairs))).ToList(),
+            pairs,
             judgements.Select(j => new ReferenceJudgement(j.Reviewer, SettledVerdict.Parse(j.Reference), SettledVerdict.Parse(j.Given), j.Gold, checked((int)j.Judgements))).ToList());
     }
 
@@ -302,15 +298,6 @@ public sealed class ReportDataReader(AuditorDatabase database, bool readWeeklyAg
         public double InclusionProbability { get; set; }
         public string Verdict { get; set; } = "";
         public long Items { get; set; }
-    }
-
-    private sealed class PairTallyRow
-    {
-        public string ReviewerA { get; set; } = "";
-        public string ReviewerB { get; set; } = "";
-        public string VerdictA { get; set; } = "";
-        public string VerdictB { get; set; } = "";
-        public long Pairs { get; set; }
     }
 
     private sealed class JudgementTallyRow

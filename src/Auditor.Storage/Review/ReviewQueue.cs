@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Auditor.Review.Blinding;
 using Auditor.Review.Estimation;
-using Auditor.Review.Verdicts;
 using Dapper;
 
 namespace Auditor.Storage.Review;
@@ -282,12 +281,7 @@ public sealed class ReviewQueue(AuditorDatabase database, TimeProvider clock)
     public async Task<IReadOnlyList<RatedPair>> AgreementPairsAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<(string ReviewerA, string ReviewerB, string VerdictA, string VerdictB, long Pairs)>(new CommandDefinition("""
-            SELECT reviewer_a, reviewer_b, verdict_a, verdict_b, SUM(pairs) FROM week_agreement_tallies
-            GROUP BY reviewer_a, reviewer_b, verdict_a, verdict_b HAVING SUM(pairs) > 0
-            """, cancellationToken: ct)))
-            .Select(p => new RatedPair(p.ReviewerA, p.ReviewerB, SettledVerdict.Parse(p.VerdictA), SettledVerdict.Parse(p.VerdictB), checked((int)p.Pairs)))
-            .ToList();
+        return await ReviewerTallies.SummedPairsAsync(c, weeks: null, ct);
     }
 
     private static Task<long> ActiveVerdictsAsync(DbConnection c, DbTransaction tx, long itemId, string? reviewer, CancellationToken ct) =>

@@ -193,4 +193,28 @@ public static class ReviewerTallies
 
         public CastVerdict Cast => new(Reviewer, Verdict, null);
     }
+    /// <summary>
+    /// The rated pairs of the agreement tallies summed over their weeks: those in [<paramref name="weeks"/>.From,
+    /// <paramref name="weeks"/>.To) (whole weeks), or all of them when null. The estimator gives the same figures from
+    /// them as from every standing verdict read one by one; the read follows reviewer pairs x verdicts, not verdicts.
+    /// </summary>
+    internal static async Task<IReadOnlyList<RatedPair>> SummedPairsAsync(DbConnection c, (DateTimeOffset From, DateTimeOffset To)? weeks, CancellationToken ct)
+    {
+        var within = weeks is null ? "" : "WHERE week_start >= @From AND week_start < @To";
+        var rows = await c.QueryAsync<PairTallyRow>(new CommandDefinition($"""
+            SELECT reviewer_a AS ReviewerA, reviewer_b AS ReviewerB, verdict_a AS VerdictA, verdict_b AS VerdictB, SUM(pairs) AS Pairs
+            FROM week_agreement_tallies {within}
+            GROUP BY reviewer_a, reviewer_b, verdict_a, verdict_b HAVING SUM(pairs) > 0
+            """, weeks is { } w ? new { w.From, w.To } : null, cancellationToken: ct));
+        return rows.Select(p => new RatedPair(p.ReviewerA, p.ReviewerB, SettledVerdict.Parse(p.VerdictA), SettledVerdict.Parse(p.VerdictB), checked((int)p.Pairs))).ToList();
+    }
+
+    private sealed class PairTallyRow
+    {
+        public string ReviewerA { get; set; } = "";
+        public string ReviewerB { get; set; } = "";
+        public string VerdictA { get; set; } = "";
+        public string VerdictB { get; set; } = "";
+        public long Pairs { get; set; }
+    }
 }
