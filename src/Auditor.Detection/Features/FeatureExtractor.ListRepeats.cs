@@ -30,9 +30,9 @@ public static partial class FeatureExtractor
     // first item's indentation): nested items repeat by design (each product's "Pros" and "Cons", each section's
     // "Current state assessment"). Items are compared verbatim after the marker (a number is a marker, so "12. docker ps"
     // restates "3. docker ps"), white space at their end aside; an item needs a letter.
-    private static ListRepeats FindListRepeats(ReadOnlySpan<char> text, int lineCount)
+    private static ListRepeats FindListRepeats(ReadOnlySpan<char> text, ReadOnlySpan<int> lineEnds)
     {
-        if (lineCount < ListRepeatsMinLines)
+        if (lineEnds.Length < ListRepeatsMinLines)
             return NoListRepeats;
 
         var items = t_listItems ??= [];
@@ -41,10 +41,8 @@ public static partial class FeatureExtractor
         int restated = 0, listStart = -1, listEnd = 0, baseIndent = -1;
         var fenced = false;
         var pos = 0;
-        while (pos <= text.Length)
+        foreach (var end in lineEnds)
         {
-            var nl = text[pos..].IndexOf('\n');
-            var end = nl < 0 ? text.Length : pos + nl;
             var line = text[pos..end];
             // Most lines start with something that is neither a list marker, a fence nor indentation: they only end an
             // open list, and the search for the first visible character is not needed.
@@ -92,8 +90,6 @@ public static partial class FeatureExtractor
                     }
                 }
             }
-            if (nl < 0)
-                break;
             pos = end + 1;
         }
         EndList();

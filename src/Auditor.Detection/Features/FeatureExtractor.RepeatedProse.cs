@@ -35,7 +35,7 @@ public static partial class FeatureExtractor
     // one copy for the copy search, or two when its start was matched elsewhere first (the search then picks up the
     // source for the rest), so the longest copy reaches 100 characters; three identical lines in a row are a run the
     // line scan saw.
-    private static RepeatedProse FindRepeatedProse(ReadOnlySpan<char> text, int longestCopy, int longestLineRun)
+    private static RepeatedProse FindRepeatedProse(ReadOnlySpan<char> text, ReadOnlySpan<int> lineEnds, int longestCopy, int longestLineRun)
     {
         var paragraphs = longestCopy >= ProseParagraphChars / 2;
         var lines = longestLineRun >= ProseLineRepeats;
@@ -49,10 +49,8 @@ public static partial class FeatureExtractor
         var runIsProse = false;
         var fenced = false;
         var pos = 0;
-        while (pos <= text.Length)
+        foreach (var end in lineEnds)
         {
-            var nl = text[pos..].IndexOf('\n');
-            var end = nl < 0 ? text.Length : pos + nl;
             var line = text[pos..end];
             var lead = line.IndexOfAnyExcept(" \t\r");
             if (lead >= 0)
@@ -102,8 +100,6 @@ public static partial class FeatureExtractor
                     }
                 }
             }
-            if (nl < 0)
-                break;
             pos = end + 1;
         }
         return new RepeatedProse(paragraphStart, paragraphLength, bestRun, bestRunStart, bestRunLength);

@@ -10,16 +10,18 @@ public static partial class FeatureExtractor
     {
         public char[] Folded = [];
         public int[] Words = [];
+        public int[] LineEnds = [];
         private int[] _head = [];
         private ulong[] _set = [];
 
         public void Ensure(int length)
         {
-            // Words holds one more entry than characters: an empty output on a fresh thread still needs one.
+            // Words and LineEnds hold one more entry than characters: an empty output on a fresh thread still needs one.
             if (Folded.Length < length || Words.Length < length + 1)
             {
                 Folded = new char[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, 1024))];
                 Words = new int[Folded.Length + 1];
+                LineEnds = new int[Folded.Length + 1];
             }
         }
 

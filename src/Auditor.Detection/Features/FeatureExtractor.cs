@@ -94,15 +94,16 @@ public static partial class FeatureExtractor
         // Only an output without a letter can be punctuation-only: a rare, short walk.
         var sentencePunctuationOnly = nonWhitespace > 0 && letters == 0 && IsSentencePunctuationOnly(text);
 
-        var lineStats = RepeatedLines(text);
+        var lineEnds = scratch.LineEnds.AsSpan(0, LineEnds(text, scratch.LineEnds));
+        var lineStats = RepeatedLines(text, lineEnds);
         var lz = ParseRepeats(scratch.Folded.AsSpan(0, text.Length), text, scratch, last);
         // n-gram statistics cover the last MaxNGramWords words: bounded memory on a 1 MiB output, and the end is where loops are.
         var ngrams = CountNGrams(scratch.Words.AsSpan(Math.Max(0, wordCount - MaxNGramWords), Math.Min(wordCount, MaxNGramWords)), scratch);
         var wordLoop = TrailingWordLoop(scratch.Words.AsSpan(0, wordCount));
         var nearCopies = TrailingNearCopies(text, wordCount, scratch);
         var subword = FindSubwordLoops(text);
-        var prose = FindRepeatedProse(text, lz.LongestLength, lineStats.BestRun);
-        var listRepeats = FindListRepeats(text, lineStats.Lines);
+        var prose = FindRepeatedProse(text, lineEnds, lz.LongestLength, lineStats.BestRun);
+        var listRepeats = FindListRepeats(text, lineEnds);
         double? budget = sample is { CompletionTokens: { } used, MaxTokens: > 0 and var max } ? (double)used / max : null;
         double? latencyPerToken = sample is { LatencyMs: { } ms, CompletionTokens: > 0 and var completion } ? ms / completion : null;
         var dominant = Math.Max(Math.Max(Math.Max(latin, cold.Cyrillic), Math.Max(cold.Greek, cold.ArabicHebrew)), Math.Max(cold.Cjk, cold.OtherScript));
@@ -220,20 +221,18 @@ public static partial class FeatureExtractor
 
     private readonly record struct LineStats(int Lines, int BestRun, int BestRunStart, int BestRunLength);
 
-    // Line structure with vectorised searches: the longest run of identical consecutive non-blank lines.
+    // Line structure: the longest run of identical consecutive non-blank lines (lineEnds from LineEnds).
     // Blank lines do not break a run: loops often repeat a paragraph followed by an empty line.
-    private static LineStats RepeatedLines(ReadOnlySpan<char> text)
+    private static LineStats RepeatedLines(ReadOnlySpan<char> text, ReadOnlySpan<int> lineEnds)
     {
         if (text.IsEmpty)
             return new LineStats(0, 0, -1, 0);
-        int lines = 0, pos = 0, prevStart = -1, prevLength = 0, run = 0, runStart = 0, bestRun = 0, bestStart = -1, bestEnd = 0;
-        while (true)
+        int pos = 0, prevStart = -1, prevLength = 0, run = 0, runStart = 0, bestRun = 0, bestStart = -1, bestEnd = 0;
+        foreach (var end in lineEnds)
         {
-            lines++;
-            var nl = text[pos..].IndexOf('\n');
-            var end = nl < 0 ? text.Length : pos + nl;
             var line = text[pos..end];
-            if (line.IndexOfAnyExcept(" \t\r") >= 0)
+            // Most lines start with a visible character: the search for one is needed only when they do not.
+            if (line.Length > 0 && line[0] is not (' ' or '\t' or '\r') || line.IndexOfAnyExcept(" \t\r") >= 0)
             {
                 if (prevStart >= 0 && line.SequenceEqual(text.Slice(prevStart, prevLength)))
                 {
@@ -248,10 +247,8 @@ public static partial class FeatureExtractor
                     (bestRun, bestStart, bestEnd) = (run, runStart, end);
                 (prevStart, prevLength) = (pos, line.Length);
             }
-            if (nl < 0)
-                break;
             pos = end + 1;
         }
-        return new LineStats(lines, bestRun, bestStart, bestRun > 0 ? bestEnd - bestStart : 0);
+        return new LineStats(lineEnds.Length, bestRun, bestStart, bestRun > 0 ? bestEnd - bestStart : 0);
     }
 }
