@@ -80,11 +80,4 @@ public sealed class ConsumerOptions
     /// 0 sends one ack per message, as MassTransit does by itself.
     /// </summary>
     public int AckWindowMs { get; set; } = 5;
-
-    /// <summary>
-    /// On RabbitMQ, deliveries the broker may send beyond the BatchSize x ConcurrentBatches messages being consumed, so a
-    /// batch that commits finds its successors already received (AuditOutputSamplesConsumerDefinition); 0 prefetches no more
-    /// than is consumed at once.
-    /// </summary>
-    public int PrefetchHeadroom { get; set; } = 500;
 }

@@ -17,7 +17,6 @@ public static class OptionsRegistration
             .Validate(o => o.Consumer.BatchSize is > 0 and <= 10_000, "Auditor:Consumer:BatchSize must be between 1 and 10000.")
             .Validate(o => o.Consumer.ConcurrentBatches is > 0 and <= 64, "Auditor:Consumer:ConcurrentBatches must be between 1 and 64.")
             .Validate(o => o.Consumer.AckWindowMs is >= 0 and <= 1000, "Auditor:Consumer:AckWindowMs must be between 0 (one ack per message) and 1000.")
-            .Validate(o => o.Consumer.PrefetchHeadroom is >= 0 and <= 10_000, "Auditor:Consumer:PrefetchHeadroom must be between 0 and 10000.")
             .Validate(o => o.Pipeline.StallSeconds is > 0 and <= 86_400, "Auditor:Pipeline:StallSeconds must be between 1 and 86400.")
             .Validate(o => o.Pipeline.MaxPendingSamples > 0, "Auditor:Pipeline:MaxPendingSamples must be positive.")
             .Validate(o => o.Pipeline.MaxPendingBytes > 0, "Auditor:Pipeline:MaxPendingBytes must be positive.")
