@@ -73,7 +73,7 @@ public sealed class IntakeQueueReaderTests(ITestOutputHelper output) : BrokerTes
         {
             ["Auditor:Pipeline:StallSeconds"] = "2",
             ["Auditor:Pipeline:QueueProbeSeconds"] = "1",
-            // A small prefetch (10 x 1, and one batch more): most of the backlog stays ready in the queue, where only the probe sees it.
+            // A small prefetch (10 x 1): most of the backlog stays ready in the queue, where only the probe sees it.
             ["Auditor:Consumer:BatchSize"] = "10",
             ["Auditor:Consumer:ConcurrentBatches"] = "1",
         });

@@ -42,16 +42,6 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             // differ from this process's): bound here, a (re)connecting bus would bind the single queue again while a
             // shard count is in force, and every sample would take both paths.
             rabbit.BindQueue = false;
-            // MassTransit dispatches each delivery on its own RabbitMQ.Client dispatch loop until its batch commits, so
-            // BatchSize x ConcurrentBatches loops are needed for the batches to fill; by default it makes one loop per
-            // prefetched message. A loop with nothing to read waits on the client's delivery channel, and each delivery
-            // wakes every waiting loop: with prefetch = loops, the batch of loops a commit frees woke for each of the next
-            // batch's deliveries (12% of the server's allocated bytes, up to a million thread-pool work items per second).
-            // One more batch prefetched than there are loops keeps a batch of deliveries received for the loops a commit
-            // frees (docs/scale.md, "Per-core round 5"). Acknowledgement is unchanged: after the batch commits.
-            var inFlight = _options.BatchSize * _options.ConcurrentBatches;
-            endpoint.ConcurrentMessageLimit = Math.Min(inFlight, ushort.MaxValue);
-            endpoint.PrefetchCount = Math.Min(inFlight + _options.BatchSize, ushort.MaxValue);
             // One multiple ack per committed batch instead of one ack per message: a quorum queue logs each ack frame.
             if (_options.AckWindowMs > 0)
                 rabbit.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(_options.AckWindowMs), StragglerLimit, _clock)));
