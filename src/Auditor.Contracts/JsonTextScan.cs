@@ -15,27 +15,67 @@ namespace Auditor.Contracts;
 internal static class JsonTextScan
 {
     // Contract fields, matched case-insensitively like the deserializer does; anything else reports under "json".
-    private static readonly Dictionary<string, string> Fields = new[]
-    {
+    private static readonly string[] FieldNames =
+    [
         "schemaVersion", "sampleId", "occurredAt", "model", "route", "deployment", "prompt", "output", "finishReason",
         "promptTokens", "completionTokens", "maxTokens", "latencyMs", "timeToFirstTokenMs", "samplingRate", "params", "attributes",
-    }.ToDictionary(f => f, f => f, StringComparer.OrdinalIgnoreCase);
+    ];
+
+    private static readonly Dictionary<string, string> Fields = FieldNames.ToDictionary(f => f, f => f, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly byte[][] FieldNamesUtf8 = FieldNames.Select(Encoding.ASCII.GetBytes).ToArray();
 
     public static void Scan(JsonElement root, List<ContractViolation> into)
     {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // Keys are compared case-insensitively (OrdinalIgnoreCase). A contract field's key is found in its raw bytes and
+        // marked in a bit of its own, without a string; any other key is decoded and kept in a set made when one appears.
+        // Both ways give the same verdicts: no other key equals a field's name ignoring case.
+        var seenFields = 0UL;
+        HashSet<string>? seenOthers = null;
         foreach (var property in root.EnumerateObject())
         {
-            if (!TryName(property, "json", "$", into, out var name))
-                continue;
-            var prefix = Fields.TryGetValue(name, out var field) ? field : "json";
-            var path = field ?? name;
-            if (!seen.Add(name))
-                into.Add(new ContractViolation(path, "json.duplicateKey",
-                    $"{path} appears more than once in the sample; send each field once (which copy counts would be a guess)."));
-            ScanValue(property.Value, prefix, path, into);
+            var index = FieldIndex(JsonMarshal.GetRawUtf8PropertyName(property));
+            if (index < 0)
+            {
+                if (!TryName(property, "json", "$", into, out var name))
+                    continue;
+                if (Fields.TryGetValue(name, out var field))
+                    index = Array.IndexOf(FieldNames, field);
+                else
+                {
+                    seenOthers ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    if (!seenOthers.Add(name))
+                        AddDuplicate(name, into);
+                    ScanValue(property.Value, "json", name, into);
+                    continue;
+                }
+            }
+            var path = FieldNames[index];
+            var bit = 1UL << index;
+            if ((seenFields & bit) != 0)
+                AddDuplicate(path, into);
+            seenFields |= bit;
+            ScanValue(property.Value, path, path, into);
         }
     }
+
+    // The index of the contract field a raw key names when it is plain ASCII without escapes (then it is valid UTF-8, hides
+    // no surrogate and is its own text), compared as OrdinalIgnoreCase compares ASCII; -1 for any other key.
+    private static int FieldIndex(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOf((byte)'\\') >= 0)
+            return -1;
+        for (var i = 0; i < FieldNamesUtf8.Length; i++)
+        {
+            if (raw.Length == FieldNamesUtf8[i].Length && Ascii.EqualsIgnoreCase(raw, FieldNamesUtf8[i]))
+                return i;
+        }
+        return -1;
+    }
+
+    private static void AddDuplicate(string path, List<ContractViolation> into) =>
+        into.Add(new ContractViolation(path, "json.duplicateKey",
+            $"{path} appears more than once in the sample; send each field once (which copy counts would be a guess)."));
 
     private static void ScanValue(JsonElement value, string prefix, string path, List<ContractViolation> into)
     {

@@ -29,19 +29,19 @@ public static class OutputSampleJson
                 [new ContractViolation("$", "sample.object", $"a sample must be a JSON object; got {element.ValueKind}.")]);
         var found = new List<ContractViolation>();
         JsonTextScan.Scan(element, found);
-        var sampleId = JsonTextScan.SampleIdOf(element);
+        // The id as far as it can be read is looked for only when the sample cannot be read (a readable one carries its own).
         if (found.Count > 0)
-            return new SampleReading(null, sampleId, found);
+            return new SampleReading(null, JsonTextScan.SampleIdOf(element), found);
         try
         {
             var sample = element.Deserialize<OutputSample>(Options);
             return sample is null
-                ? new SampleReading(null, sampleId, [new ContractViolation("$", "sample.object", "a sample must be a JSON object; got null.")])
+                ? new SampleReading(null, JsonTextScan.SampleIdOf(element), [new ContractViolation("$", "sample.object", "a sample must be a JSON object; got null.")])
                 : new SampleReading(sample, sample.SampleId, []);
         }
         catch (JsonException ex)
         {
-            return new SampleReading(null, sampleId, [TypeViolation(ex)]);
+            return new SampleReading(null, JsonTextScan.SampleIdOf(element), [TypeViolation(ex)]);
         }
     }
 

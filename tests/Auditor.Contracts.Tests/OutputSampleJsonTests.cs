@@ -56,6 +56,41 @@ public class OutputSampleJsonTests
         Assert.Equal((field, rule), (violation.Field, violation.Rule));
     }
 
+    // The scan finds a contract field's key in its raw bytes (plain ASCII) and decodes any other key: both must give the
+    // verdict of comparing the decoded keys with OrdinalIgnoreCase, whatever the spelling (escapes, non-ASCII letters that
+    // fold to ASCII ones, unknown keys).
+    [Theory]
+    [InlineData("sampleId", "SAMPLEID")]
+    [InlineData("sampleId", "sample\\u0049d")]
+    [InlineData("sample\\u0069d", "sampleId")]
+    [InlineData("samplingRate", "sampl\\u0131ngRate")]
+    [InlineData("samplingRate", "samplıngRate")]
+    [InlineData("sampleId", "ſampleId")]
+    [InlineData("model", "Model")]
+    [InlineData("model", "models")]
+    [InlineData("extra", "EXTRA")]
+    [InlineData("extra", "\\u0065xtra")]
+    [InlineData("extra", "extras")]
+    [InlineData("été", "ÉTÉ")]
+    [InlineData("route", "r\\u006Fute")]
+    public void Finds_a_repeated_key_as_OrdinalIgnoreCase_does_whatever_its_spelling(string first, string second)
+    {
+        var json = $$"""{"{{first}}":"a","{{second}}":"b"}""";
+        var names = JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+        var repeated = string.Equals(names[0], names[1], StringComparison.OrdinalIgnoreCase);
+
+        var reading = OutputSampleJson.Read(JsonDocument.Parse(json).RootElement);
+
+        var duplicates = reading.Violations.Where(v => v.Rule == "json.duplicateKey").ToList();
+        Assert.Equal(repeated ? 1 : 0, duplicates.Count);
+        if (repeated)
+        {
+            var field = typeof(OutputSample).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+                .FirstOrDefault(f => string.Equals(f, names[1], StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(field ?? names[1], duplicates[0].Field);
+        }
+    }
+
     [Fact]
     public void Names_a_field_holding_bytes_that_are_not_UTF8_and_still_reads_the_sample_id()
     {
