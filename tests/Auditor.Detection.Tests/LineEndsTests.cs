@@ -1,4 +1,3 @@
-using System.Text;
 using Auditor.Detection.Features;
 
 namespace Auditor.Detection.Tests;
@@ -54,13 +53,8 @@ public class LineEndsTests
         var random = new Random(20261205);
         for (var round = 0; round < 2_000; round++)
         {
-            var sb = new StringBuilder();
-            var length = random.Next(0, 400);
-            for (var k = 0; k < length; k++)
-                sb.Append(random.Next(4) == 0 ? alphabet[random.Next(alphabet.Length)] : (char)('a' + random.Next(26)));
-            if (random.Next(2) == 0)
-                sb.Append('\n');
-            AssertSame(sb.ToString());
+            var text = DetectorTestKit.RandomMixedText(random, alphabet, 400, alphabetOneIn: 4);
+            AssertSame(random.Next(2) == 0 ? text + "\n" : text);
         }
     }
 

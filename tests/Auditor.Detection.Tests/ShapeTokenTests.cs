@@ -1,4 +1,3 @@
-using System.Text;
 using Auditor.Detection.Features;
 
 namespace Auditor.Detection.Tests;
@@ -40,11 +39,7 @@ public class ShapeTokenTests
         var random = new Random(20261204);
         for (var round = 0; round < 300; round++)
         {
-            var sb = new StringBuilder();
-            var length = random.Next(0, 400);
-            for (var k = 0; k < length; k++)
-                sb.Append(random.Next(3) == 0 ? alphabet[random.Next(alphabet.Length)] : (char)('a' + random.Next(26)));
-            var text = sb.ToString();
+            var text = DetectorTestKit.RandomMixedText(random, alphabet, 400, alphabetOneIn: 3);
             AssertSame(text, text.Length == 0 ? 0 : random.Next(text.Length));
         }
     }
