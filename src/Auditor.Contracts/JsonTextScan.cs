@@ -21,7 +21,9 @@ internal static class JsonTextScan
         "promptTokens", "completionTokens", "maxTokens", "latencyMs", "timeToFirstTokenMs", "samplingRate", "params", "attributes",
     ];
 
-    private static readonly Dictionary<string, string> Fields = FieldNames.ToDictionary(f => f, f => f, StringComparer.OrdinalIgnoreCase);
+    // A decoded key's field (its index in FieldNames), compared as the deserializer compares names.
+    private static readonly Dictionary<string, int> FieldIndexByName =
+        FieldNames.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.OrdinalIgnoreCase);
 
     private static readonly byte[][] FieldNamesUtf8 = FieldNames.Select(Encoding.ASCII.GetBytes).ToArray();
 
@@ -39,9 +41,7 @@ internal static class JsonTextScan
             {
                 if (!TryName(property, "json", "$", into, out var name))
                     continue;
-                if (Fields.TryGetValue(name, out var field))
-                    index = Array.IndexOf(FieldNames, field);
-                else
+                if (!FieldIndexByName.TryGetValue(name, out index))
                 {
                     seenOthers ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                     if (!seenOthers.Add(name))

@@ -14,8 +14,8 @@ public static partial class FeatureExtractor
     /// the offset of each '\n' in order, then <c>text.Length</c> (the last line, empty when the text ends with '\n' or is
     /// empty). Line k is <c>text[(k == 0 ? 0 : ends[k - 1] + 1)..ends[k]]</c>. Only '\n' ends a line: a '\r' stays in its
     /// line (the walks treat it as white space), as in <c>text.Split('\n')</c>. <paramref name="ends"/> needs room for
-    /// <c>text.Length + 1</c> entries. One vectorised pass: sixteen characters a step compared with '\n', the rare set bits
-    /// of the mask written out.
+    /// <c>text.Length + 1</c> entries. One vectorised pass: sixteen characters a step (eight where only 128-bit vectors are
+    /// fast) compared with '\n', the rare set bits of the mask written out.
     /// </summary>
     internal static int LineEnds(ReadOnlySpan<char> text, Span<int> ends)
     {
