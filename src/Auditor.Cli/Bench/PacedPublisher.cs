@@ -23,9 +23,7 @@ public static class PacedPublisher
         {
             if (rate is { } r)
             {
-                var due = TimeSpan.FromSeconds(i / r);
-                if (due > clock.Elapsed + TimeSpan.FromMilliseconds(2))
-                    await Task.Delay(due - clock.Elapsed, ct);
+                await Pace.UntilAsync(clock, TimeSpan.FromSeconds(i / r), ct, slack: TimeSpan.FromMilliseconds(2));
             }
             var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
             inFlight.Enqueue(channel.BasicPublishAsync(exchange, routingKey(i), false, properties, body(i), ct).AsTask());

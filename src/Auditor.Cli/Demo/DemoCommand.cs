@@ -86,9 +86,7 @@ public static class DemoCommand
                         lastReport = clock.Elapsed;
                         Console.WriteLine($"{at:HH:mm:ss} sent {sent:N0} live samples ({failing:N0} looping), {publisher.Counters.Confirmed:N0} confirmed{(at >= incident ? ", incident running" : "")}");
                     }
-                    var due = TimeSpan.FromSeconds(sent / r.GetValue(rate));
-                    if (due > clock.Elapsed)
-                        await Task.Delay(due - clock.Elapsed, ct);
+                    await Pace.UntilAsync(clock, TimeSpan.FromSeconds(sent / r.GetValue(rate)), ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
