@@ -100,8 +100,7 @@ public static class BenchReportCommand
                 times.Add(watch.Elapsed.TotalMilliseconds);
             }
             readCpu.Add(string.Format(CultureInfo.InvariantCulture, "{0} {1:0}", what, (await BackendCpuSecondsAsync(admin, name, ct) - cpu) * 1000 / runs));
-            times.Sort();
-            return times[times.Count / 2];
+            return BenchStatistics.Median(times);
         }
 
         var counts = await Median("counts", () => reader.CountsAsync(first, week.EndUtc, ct));

@@ -19,7 +19,7 @@ namespace Auditor.Cli.Bench;
 /// </list>
 /// Both run on one machine's clock.
 /// </summary>
-public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, IReadOnlyList<int> serverPids, bool skipCeiling,
+public sealed class EndToEndBenchmark(IConfiguration configuration, int samples, int size, double? rate, IReadOnlyList<int> serverPids, int ceilingRuns,
     int? brokerPid = null, int? postgresPid = null, int streams = 1)
 {
     public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
@@ -37,12 +37,18 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
             + $"{serverPids.Count} server process(es), Auditor__Transport__Shards {shards}; load {loadAtStart}");
         var clocks = Clocks();
         double? ceiling = null;
-        if (!skipCeiling)
+        var ceilings = new List<double>();
+        for (var run = 1; run <= ceilingRuns; run++)
         {
             var before = Read(clocks);
-            ceiling = await BrokerCeiling.MeasureAsync(connection, samples, i => payloads.Body(i, DateTimeOffset.UtcNow), ct);
-            output.WriteLine($"broker-only ceiling (plain RabbitMQ.Client consumer, quorum queue, same publisher): {ceiling:N0} samples/s");
+            ceilings.Add(await BrokerCeiling.MeasureAsync(connection, samples, i => payloads.Body(i, DateTimeOffset.UtcNow), ct));
+            output.WriteLine($"broker-only ceiling, run {run} of {ceilingRuns} (plain RabbitMQ.Client consumer, quorum queue, same publisher): {ceilings[^1]:N0} samples/s");
             WriteCpu(output, "broker-only run", clocks, before, Read(clocks));
+        }
+        if (ceilings.Count > 0)
+        {
+            ceiling = BenchStatistics.Median(ceilings);
+            output.WriteLine($"broker-only ceiling: median {ceiling:N0} samples/s of {ceilings.Count} run(s) ({ceilings.Min():N0} to {ceilings.Max():N0})");
         }
 
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
@@ -70,7 +76,7 @@ public sealed class EndToEndBenchmark(IConfiguration configuration, int samples,
         var result = new List<string>
         {
             $"shards={shards}", $"servers={serverPids.Count}", $"samples={samples}", $"streams={streams}", $"size={size}", $"load_start={loadAtStart.Split(' ')[0]}",
-            $"ceiling={Invariant(ceiling, "F0")}", $"committed={committed}", $"seconds={Invariant(total, "F1")}",
+            $"ceiling={Invariant(ceiling, "F0")}", $"ceilings={(ceilings.Count == 0 ? "none" : string.Join(',', ceilings.Select(c => Invariant(c, "F0"))))}", $"committed={committed}", $"seconds={Invariant(total, "F1")}",
         };
         if (committed < samples)
         {
