@@ -2,9 +2,10 @@
 // ceiling, show the profile"). Alternates, ROUNDS times, runs of the same N confirmed publishes of bench samples into
 // a fresh quorum queue, from one process:
 //   plain: the ceiling of `bench e2e` (BrokerCeiling: a RabbitMQ.Client consumer that only acknowledges, every 100);
-//   masstransit: a MassTransit 8 bus whose receive endpoint is set up as the server's samples endpoint is (the server's
-//     body deserializer, quorum queue, no consume topology, BatchSize x ConcurrentBatches batches, one multiple ack per
-//     batch through the server's CoalescedAcksFilter), with a consumer that only counts: no detectors, no database;
+//   masstransit: a MassTransit 8 bus whose receive endpoint is set up by the server's own samples endpoint definition
+//     (AuditOutputSamplesConsumerDefinition.ConfigureReceive and SetBatches at the default settings: the contract's body
+//     reader, quorum queue, batches of 500, two at once, one multiple ack per batch), with a consumer that only counts:
+//     no detectors, no database;
 //   +detectors: the same, its consumer validating each sample and running every detector of rules/ on it (the server's
 //     OutputSampleValidator and DetectorRegistry.FromRules), still without a database;
 //   +det yield: the same, the consumer yielding first: MassTransit's batch collector runs a completed batch's consumer
@@ -22,6 +23,7 @@
 using System.Diagnostics;
 using Auditor.Cli.Bench;
 using Auditor.Server.Auditing;
+using Auditor.Server.Configuration;
 using MassTransit;
 using RabbitMQ.Client;
 
@@ -37,7 +39,6 @@ var broker = new Uri(args[0]);
 var brokerPid = int.Parse(args[1]);
 var count = int.Parse(args[2]);
 var rounds = args.Length > 3 ? int.Parse(args[3]) : 3;
-const int batchSize = 500, concurrentBatches = 2;
 
 var payloads = new SamplePayloads($"tc{DateTime.UtcNow:HHmmss}", 2048);
 byte[] Body(int i) => payloads.Body(i, DateTimeOffset.UtcNow);
@@ -80,6 +81,10 @@ async Task<double> MassTransitAsync(Action<Auditor.Contracts.OutputSample>? insp
 {
     var queue = $"auditor.bench.transport-{Guid.NewGuid().ToString("N")[..8]}";
     var counter = new BatchCounter(count, inspect, yieldFirst);
+    // The server's endpoint neither declares nor binds its queue (IntakeTopologyJob does): declared here the same way.
+    await using (var declare = await connection.CreateChannelAsync())
+        await declare.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
     var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
     {
         cfg.Host(broker, h =>
@@ -90,13 +95,13 @@ async Task<double> MassTransitAsync(Action<Auditor.Contracts.OutputSample>? insp
         });
         cfg.ReceiveEndpoint(queue, e =>
         {
-            e.AddDeserializer(new SampleBodySerializerFactory(), isDefault: true);
-            e.SetQuorumQueue();
-            e.ConfigureConsumeTopology = false;
-            e.PrefetchCount = batchSize * concurrentBatches;
-            e.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1), TimeProvider.System)));
-            e.Consumer(() => counter, c => c.Options<BatchOptions>(o => o
-                .SetMessageLimit(batchSize).SetTimeLimit(TimeSpan.FromMilliseconds(100)).SetConcurrencyLimit(concurrentBatches)));
+            // The server's own receive settings and batches at their defaults; only the consumer differs.
+            var defaults = new ConsumerOptions();
+            AuditOutputSamplesConsumerDefinition.ConfigureReceive(e, defaults, TimeProvider.System);
+            // What the bus's consumer registration gives the server's endpoint (`rabbitmqctl list_consumers`: 1,000); a
+            // consumer added to an endpoint by hand keeps the transport's small default and its batches never fill.
+            e.PrefetchCount = defaults.BatchSize * defaults.ConcurrentBatches;
+            e.Consumer(() => counter, c => c.Options<BatchOptions>(o => AuditOutputSamplesConsumerDefinition.SetBatches(o, defaults)));
         });
     });
     await bus.StartAsync();

@@ -5,8 +5,9 @@ namespace Auditor.Cli.Bench;
 /// <summary>
 /// `auditor bench e2e --samples N [--size BYTES] [--rate R] [--server-pid PID ...] [--broker-pid PID] [--postgres-pid PID]
 /// [--ceiling-runs K | --no-ceiling]`: end-to-end samples/s and publish-to-committed latency through the server's real
-/// RabbitMQ topology, beside the broker-only ceiling (the median of K runs: one run scatters by a third on a shared machine); CPU seconds per 1,000 samples of each process given (every server process, when several consume
-/// the same broker and database), PostgreSQL WAL bytes per sample, and a last `result:` line of key=value pairs for scripts.
+/// RabbitMQ topology, beside the broker-only ceiling (the median of K runs: one run scatters by a third on a shared
+/// machine); CPU seconds per 1,000 samples of each process given (every server process, when several consume the same
+/// broker and database), PostgreSQL WAL bytes per sample, and a last `result:` line of key=value pairs for scripts.
 /// Reads ConnectionStrings__RabbitMq and the store settings of the server it measures.
 /// </summary>
 public static class BenchE2eCommand

@@ -29,23 +29,7 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<AuditOutputSamplesConsumer> consumer,
         IRegistrationContext context)
     {
-        // A publisher in any language sends plain JSON: read it whatever its content type says, and whichever
-        // message type header it lacks, parsed once by the contract's reader (SampleBodyDeserializer). MassTransit
-        // envelopes still arrive through their own content type.
-        endpoint.AddDeserializer(new SampleBodySerializerFactory(), isDefault: true);
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.SetQuorumQueue();
-            // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
-            rabbit.ConfigureConsumeTopology = false;
-            // The intake queues are bound by IntakeTopologyJob alone, around the newest recorded shard count (which may
-            // differ from this process's): bound here, a (re)connecting bus would bind the single queue again while a
-            // shard count is in force, and every sample would take both paths.
-            rabbit.BindQueue = false;
-            // One multiple ack per committed batch instead of one ack per message: a quorum queue logs each ack frame.
-            if (_options.AckWindowMs > 0)
-                rabbit.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(_options.AckWindowMs), StragglerLimit, _clock)));
-        }
+        ConfigureReceive(endpoint, _options, _clock);
 
         // A database outage or a timeout is waited out (messages stay unacknowledged in the queue, the consumer does not
         // spin). A data error never gets here: the batch writer sets the refused samples aside and commits the rest, so
@@ -61,9 +45,38 @@ public sealed class AuditOutputSamplesConsumerDefinition : ConsumerDefinition<Au
             r.Ignore<Exception>(StoreFailure.IsTransient);
             r.Intervals(100, 500, 2000);
         });
-        consumer.Options<BatchOptions>(o => o
-            .SetMessageLimit(_options.BatchSize)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
-            .SetConcurrencyLimit(_options.ConcurrentBatches));
+        consumer.Options<BatchOptions>(o => SetBatches(o, _options));
     }
+
+    /// <summary>
+    /// How the samples endpoint receives, apart from its consumer: the contract's body reader, a quorum queue that nothing
+    /// but the topology job binds, and one multiple ack per committed batch. Shared with bench/transport-ceiling.cs, which
+    /// measures this receive path alone.
+    /// </summary>
+    public static void ConfigureReceive(IReceiveEndpointConfigurator endpoint, ConsumerOptions options, TimeProvider clock)
+    {
+        // A publisher in any language sends plain JSON: read it whatever its content type says, and whichever
+        // message type header it lacks, parsed once by the contract's reader (SampleBodyDeserializer). MassTransit
+        // envelopes still arrive through their own content type.
+        endpoint.AddDeserializer(new SampleBodySerializerFactory(), isDefault: true);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SetQuorumQueue();
+            // Only the fanout exchange named like the queue is bound: no per-message-type exchanges.
+            rabbit.ConfigureConsumeTopology = false;
+            // The intake queues are bound by IntakeTopologyJob alone, around the newest recorded shard count (which may
+            // differ from this process's): bound here, a (re)connecting bus would bind the single queue again while a
+            // shard count is in force, and every sample would take both paths.
+            rabbit.BindQueue = false;
+            // One multiple ack per committed batch instead of one ack per message: a quorum queue logs each ack frame.
+            if (options.AckWindowMs > 0)
+                rabbit.ConfigureChannel(p => p.UseFilter(new CoalescedAcksFilter(TimeSpan.FromMilliseconds(options.AckWindowMs), StragglerLimit, clock)));
+        }
+    }
+
+    /// <summary>The consumer's batches: up to BatchSize messages, BatchTimeLimitMs to fill, ConcurrentBatches at once.</summary>
+    public static void SetBatches(BatchOptions batches, ConsumerOptions options) => batches
+        .SetMessageLimit(options.BatchSize)
+        .SetTimeLimit(TimeSpan.FromMilliseconds(options.BatchTimeLimitMs))
+        .SetConcurrencyLimit(options.ConcurrentBatches);
 }
